@@ -1,0 +1,441 @@
+/*
+ * runu-init: pid 1 inside a runu sandbox kernel.
+ *
+ * It lives in a tiny initramfs, so the container's rootfs is never written to
+ * for it. It reads the container's process description from the sandbox's
+ * hostfs (/meta/process, written by runu), mounts the rootfs and the spec's
+ * mounts, configures the network the host handed over (/meta/network),
+ * starts the container's process, forwards signals that the host sends on
+ * the control line, reaps every orphan, and finally hands the process's exit
+ * status to the host through /proc/exitcode (128+N for death by signal N).
+ *
+ * Console lines (set up by runu on the kernel command line):
+ *   tty1 stdout (or the terminal)   tty2 stderr
+ *   tty3 control line from the host tty4 stdin
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/reboot.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "runu-net.h"
+#include "runu-tokens.h"
+
+#define NEWROOT "/newroot"
+#define MAX_LIST 1024
+
+struct process {
+	char *args[MAX_LIST], *env[MAX_LIST];
+	int nargs, nenv;
+	const char *cwd, *hostname;
+	uid_t uid;
+	gid_t gid, groups[64];
+	int ngroups, terminal, readonly, no_new_privs;
+	long umask_value;
+	unsigned long long caps[5]; /* bounding effective permitted inheritable ambient */
+	int have_caps;
+};
+
+static int exitcode_fd = -1;
+static int console_fd = -1;
+
+/* Errors go to the container's stderr: the user sees why the process did not run. */
+void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	dprintf(2, "runu: ");
+	vdprintf(2, fmt, ap);
+	dprintf(2, "\n");
+	va_end(ap);
+	if (exitcode_fd >= 0)
+		dprintf(exitcode_fd, "%d", code);
+	sync();
+	reboot(RB_POWER_OFF);
+	_exit(code);
+}
+
+static void mkdirs(const char *path, mode_t mode)
+{
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(buf, mode);
+		*p = '/';
+	}
+	mkdir(buf, mode);
+}
+
+static void make_mountpoint(const char *path, int is_file)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0)
+		return;
+	if (!is_file) {
+		mkdirs(path, 0755);
+		return;
+	}
+	char parent[4096];
+	snprintf(parent, sizeof(parent), "%s", path);
+	char *slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		mkdirs(parent, 0755);
+	}
+	int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* A mount whose type this kernel lacks (cgroup, say) is skipped, not fatal. */
+static void do_mount(const char *kind, const char *type, const char *source,
+		     const char *dest, unsigned long flags, const char *data)
+{
+	static int volumes;
+	char target[4096];
+	int is_file = !strcmp(kind, "hostfile");
+
+	snprintf(target, sizeof(target), NEWROOT "%s", dest);
+	if (is_file) {
+		/* hostfs mounts directories: mount the file's directory aside, bind the file. */
+		char aside[64], file[4096];
+
+		snprintf(aside, sizeof(aside), "/volumes/%d", volumes++);
+		mkdirs(aside, 0700);
+		if (mount("none", aside, "hostfs", flags & MS_RDONLY, source) < 0)
+			die(126, "mount %s: %s", source, strerror(errno));
+		snprintf(file, sizeof(file), "%s/file", aside);
+		make_mountpoint(target, 1);
+		if (mount(file, target, NULL, MS_BIND, NULL) < 0)
+			die(126, "bind %s: %s", dest, strerror(errno));
+		if ((flags & ~MS_BIND) &&
+		    mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | (flags & ~MS_BIND), NULL) < 0)
+			die(126, "remount %s: %s", dest, strerror(errno));
+		return;
+	}
+	make_mountpoint(target, 0);
+	if (!strcmp(kind, "hostdir")) {
+		if (mount("none", target, "hostfs", flags & ~MS_BIND, source) < 0)
+			die(126, "mount %s on %s: %s", source, dest, strerror(errno));
+		return;
+	}
+	if (mount(source, target, type, flags, *data ? data : NULL) < 0 &&
+	    errno != ENODEV)
+		die(126, "mount %s on %s: %s", type, dest, strerror(errno));
+}
+
+static unsigned long long parse_u64(const char *s)
+{
+	return strtoull(s, NULL, 0);
+}
+
+/* The process file: NUL-terminated tokens, a keyword then its fixed fields. */
+static void read_process(struct tokens *t, struct process *p)
+{
+	const char *kw;
+
+	memset(p, 0, sizeof(*p));
+	p->cwd = "/";
+	p->umask_value = -1;
+	while ((kw = tokens_next(t))) {
+		if (!strcmp(kw, "arg") && p->nargs < MAX_LIST - 1)
+			p->args[p->nargs++] = (char *)tokens_need(t);
+		else if (!strcmp(kw, "env") && p->nenv < MAX_LIST - 1)
+			p->env[p->nenv++] = (char *)tokens_need(t);
+		else if (!strcmp(kw, "cwd"))
+			p->cwd = tokens_need(t);
+		else if (!strcmp(kw, "hostname"))
+			p->hostname = tokens_need(t);
+		else if (!strcmp(kw, "user")) {
+			p->uid = parse_u64(tokens_need(t));
+			p->gid = parse_u64(tokens_need(t));
+		} else if (!strcmp(kw, "group") && p->ngroups < 64)
+			p->groups[p->ngroups++] = parse_u64(tokens_need(t));
+		else if (!strcmp(kw, "umask"))
+			p->umask_value = parse_u64(tokens_need(t));
+		else if (!strcmp(kw, "stdio"))
+			p->terminal = !strcmp(tokens_need(t), "terminal");
+		else if (!strcmp(kw, "readonly"))
+			p->readonly = 1;
+		else if (!strcmp(kw, "nonewprivs"))
+			p->no_new_privs = 1;
+		else if (!strcmp(kw, "caps")) {
+			for (int i = 0; i < 5; i++)
+				p->caps[i] = parse_u64(tokens_need(t));
+			p->have_caps = 1;
+		} else if (!strcmp(kw, "rlimit")) {
+			int res = parse_u64(tokens_need(t));
+			struct rlimit rl;
+
+			rl.rlim_cur = parse_u64(tokens_need(t));
+			rl.rlim_max = parse_u64(tokens_need(t));
+			if (setrlimit(res, &rl) < 0)
+				die(126, "setrlimit %d: %s", res, strerror(errno));
+		} else if (!strcmp(kw, "mount")) {
+			const char *kind = tokens_need(t), *type = tokens_need(t);
+			const char *source = tokens_need(t), *dest = tokens_need(t);
+			unsigned long flags = parse_u64(tokens_need(t));
+
+			do_mount(kind, type, source, dest, flags, tokens_need(t));
+		} else
+			die(126, "unknown process field %s", kw);
+	}
+}
+
+static void mount_early(void)
+{
+	mkdir("/proc", 0555);
+	mkdir("/dev", 0755);
+	mkdir("/meta", 0700);
+	mkdir(NEWROOT, 0755);
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	exitcode_fd = open("/proc/exitcode", O_WRONLY | O_CLOEXEC);
+	if (mount("none", "/meta", "hostfs", MS_RDONLY, "/meta") < 0)
+		die(126, "mount the sandbox description: %s", strerror(errno));
+}
+
+static int open_line(int n, int flags, int raw)
+{
+	char path[32];
+	struct termios tio;
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/tty%d", n);
+	fd = open(path, flags | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (raw && tcgetattr(fd, &tio) == 0) {
+		cfmakeraw(&tio);
+		tcsetattr(fd, TCSANOW, &tio);
+	}
+	return fd;
+}
+
+/* Host stdio arrives on separate console lines so stdout and stderr stay apart. */
+static void open_stdio(const char *mode, int stdio[3])
+{
+	if (!strcmp(mode, "terminal")) {
+		int fd = open_line(1, O_RDWR, 0);
+
+		stdio[0] = stdio[1] = stdio[2] = fd;
+		console_fd = fd;
+	} else {
+		/* Without host stdin the process reads EOF, as under runc. */
+		stdio[0] = strcmp(mode, "pipes") ? -1 : open_line(4, O_RDONLY, 1);
+		stdio[1] = open_line(1, O_WRONLY, 1);
+		stdio[2] = open_line(2, O_WRONLY, 1);
+		if (stdio[0] < 0)
+			stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	/* Until the process runs, our own messages go to its stderr. */
+	if (stdio[2] >= 0)
+		dup2(stdio[2], 2);
+}
+
+static void enter_root(const struct process *p)
+{
+	if (p->readonly &&
+	    mount(NULL, NEWROOT, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		die(126, "make the rootfs read-only: %s", strerror(errno));
+	if (chdir(NEWROOT) < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 ||
+	    chroot(".") < 0 || chdir("/") < 0)
+		die(126, "enter the rootfs: %s", strerror(errno));
+}
+
+static void apply_caps(const struct process *p)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (!(p->caps[0] & (1ULL << cap)))
+			prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+	for (int i = 0; i < 2; i++) {
+		data[i].effective = p->caps[1] >> (32 * i);
+		data[i].permitted = p->caps[2] >> (32 * i);
+		data[i].inheritable = p->caps[3] >> (32 * i);
+	}
+	prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		die(126, "capset: %s", strerror(errno));
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (p->caps[4] & (1ULL << cap))
+			prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
+}
+
+/* In the child: become the container's process. Never returns. */
+static void exec_process(const struct process *p, const int stdio[3])
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setsid();
+	if (p->terminal)
+		ioctl(stdio[0], TIOCSCTTY, 0);
+	for (int i = 0; i < 3; i++)
+		if (stdio[i] >= 0)
+			dup2(stdio[i], i);
+	if (p->umask_value >= 0)
+		umask(p->umask_value);
+	if (setgroups(p->ngroups, p->groups) < 0 || setgid(p->gid) < 0)
+		die(126, "set groups: %s", strerror(errno));
+	if (p->have_caps) {
+		/* Keep the permitted set across setuid, then trim to the spec. */
+		prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
+	}
+	if (setuid(p->uid) < 0)
+		die(126, "set user %u: %s", p->uid, strerror(errno));
+	if (p->have_caps)
+		apply_caps(p);
+	if (p->no_new_privs)
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (chdir(p->cwd) < 0)
+		die(126, "chdir %s: %s", p->cwd, strerror(errno));
+	environ = (char **)p->env;
+	execvpe(p->args[0], (char **)p->args, (char **)p->env);
+	die(errno == ENOENT ? 127 : 126, "exec %s: %s", p->args[0], strerror(errno));
+}
+
+/* Control line: one signal number per line; "a" before it means every process. */
+static void handle_control(int fd, pid_t child)
+{
+	static char line[64];
+	static size_t used;
+	char c;
+
+	while (read(fd, &c, 1) == 1) {
+		if (c != '\n') {
+			if (used < sizeof(line) - 1)
+				line[used++] = c;
+			continue;
+		}
+		line[used] = '\0';
+		used = 0;
+		if (line[0] == 'a')
+			kill(-1, atoi(line + 1));
+		else if (child > 0)
+			kill(child, atoi(line));
+	}
+}
+
+static int status_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+/* pid 1: reap everything, forward signals, return the process's exit code. */
+static int supervise(pid_t child, int control_fd)
+{
+	sigset_t chld;
+	struct pollfd pfd[2];
+	int code = -1;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	pfd[0].fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	pfd[0].events = POLLIN;
+	pfd[1].fd = control_fd;
+	pfd[1].events = POLLIN;
+	for (;;) {
+		struct signalfd_siginfo info;
+		int status;
+		pid_t pid;
+
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			if (pid == child)
+				code = status_code(status);
+		if (code >= 0)
+			return code;
+		if (poll(pfd, 2, -1) <= 0)
+			continue;
+		while (read(pfd[0].fd, &info, sizeof(info)) > 0)
+			;
+		if (pfd[1].revents & POLLIN)
+			handle_control(control_fd, child);
+	}
+}
+
+static void power_off(int code, const int stdio[3])
+{
+	kill(-1, SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	for (int i = 0; i < 3; i++)
+		if (stdio[i] >= 0 && isatty(stdio[i]))
+			tcdrain(stdio[i]);
+	sync();
+	dprintf(exitcode_fd, "%d", code);
+	reboot(RB_POWER_OFF);
+	_exit(code);
+}
+
+int main(void)
+{
+	static struct process proc;
+	struct tokens process_tokens, network_tokens;
+	int stdio[3], control_fd;
+	pid_t child;
+
+	mount_early();
+	if (tokens_load(&process_tokens, "/meta/process") < 0)
+		die(126, "read /meta/process: %s", strerror(errno));
+	/* The first field is always "stdio MODE": stdio comes up before anything can fail. */
+	if (strcmp(tokens_need(&process_tokens), "stdio"))
+		die(126, "sandbox description must start with stdio");
+	open_stdio(tokens_need(&process_tokens), stdio);
+	process_tokens.pos = process_tokens.buf;
+	control_fd = open_line(3, O_RDONLY | O_NONBLOCK, 1);
+
+	if (mount("none", NEWROOT, "hostfs", 0, "/rootfs") < 0)
+		die(126, "mount the rootfs: %s", strerror(errno));
+	read_process(&process_tokens, &proc);
+	if (proc.nargs == 0)
+		die(126, "no process args");
+	if (proc.hostname && sethostname(proc.hostname, strlen(proc.hostname)) < 0)
+		die(126, "sethostname: %s", strerror(errno));
+	if (tokens_load(&network_tokens, "/meta/network") == 0)
+		net_configure(&network_tokens);
+	else
+		net_loopback_up();
+	enter_root(&proc);
+
+	sigset_t all;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	child = fork();
+	if (child < 0)
+		die(126, "fork: %s", strerror(errno));
+	if (child == 0)
+		exec_process(&proc, stdio);
+	power_off(supervise(child, control_fd), stdio);
+	return 0;
+}

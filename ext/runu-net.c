@@ -1,0 +1,191 @@
+/*
+ * Gives the guest's network device the identity Docker gave the container's
+ * eth0: its name, MAC, MTU, addresses and routes. Plain ioctls keep the init
+ * small and static; the description is NUL-separated tokens:
+ *   link DEVICE NAME MAC MTU     addr 4|6 ADDRESS PREFIX     route 4|6 GATEWAY
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/if_arp.h>
+
+
+#include "runu-net.h"
+
+struct in6_ifreq_compat {
+	struct in6_addr addr;
+	unsigned int prefixlen;
+	int ifindex;
+};
+
+static int sock4 = -1, sock6 = -1;
+static char ifname[IFNAMSIZ] = "lo";
+
+static int ctl_socket(int family)
+{
+	int *s = family == AF_INET6 ? &sock6 : &sock4;
+
+	if (*s < 0)
+		*s = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (*s < 0)
+		die(126, "network socket: %s", strerror(errno));
+	return *s;
+}
+
+static void ifreq_ioctl(unsigned long req, struct ifreq *ifr, const char *what)
+{
+	if (ioctl(ctl_socket(AF_INET), req, ifr) < 0)
+		die(126, "%s %s: %s", what, ifr->ifr_name, strerror(errno));
+}
+
+static void link_up(const char *name)
+{
+	struct ifreq ifr = { 0 };
+
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	ifreq_ioctl(SIOCGIFFLAGS, &ifr, "read flags of");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	ifreq_ioctl(SIOCSIFFLAGS, &ifr, "bring up");
+}
+
+void net_loopback_up(void)
+{
+	link_up("lo");
+}
+
+static void set_link(const char *device, const char *name, const char *mac, int mtu)
+{
+	struct ifreq ifr = { 0 };
+	unsigned int b[6];
+
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", device);
+	if (strcmp(device, name)) {
+		snprintf(ifr.ifr_newname, IFNAMSIZ, "%s", name);
+		ifreq_ioctl(SIOCSIFNAME, &ifr, "rename");
+	}
+	snprintf(ifname, sizeof(ifname), "%s", name);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	if (sscanf(mac, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
+		die(126, "bad MAC address %s", mac);
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	for (int i = 0; i < 6; i++)
+		ifr.ifr_hwaddr.sa_data[i] = b[i];
+	ifreq_ioctl(SIOCSIFHWADDR, &ifr, "set MAC of");
+	if (mtu > 0) {
+		ifr.ifr_mtu = mtu;
+		ifreq_ioctl(SIOCSIFMTU, &ifr, "set MTU of");
+	}
+	link_up(name);
+}
+
+/* Docker already made the address unique; duplicate detection only delays it. */
+static void skip_dad(void)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_dad", ifname);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)write(fd, "0", 1);
+		close(fd);
+	}
+}
+
+static void add_addr4(const char *address, int prefix)
+{
+	struct ifreq ifr = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+	sin->sin_family = AF_INET;
+	if (inet_pton(AF_INET, address, &sin->sin_addr) != 1)
+		die(126, "bad IPv4 address %s", address);
+	ifreq_ioctl(SIOCSIFADDR, &ifr, "set address of");
+	sin->sin_addr.s_addr = prefix ? htonl(~0U << (32 - prefix)) : 0;
+	ifreq_ioctl(SIOCSIFNETMASK, &ifr, "set netmask of");
+}
+
+static void add_addr6(const char *address, int prefix)
+{
+	struct in6_ifreq_compat req = { 0 };
+
+	skip_dad();
+	if (inet_pton(AF_INET6, address, &req.addr) != 1)
+		die(126, "bad IPv6 address %s", address);
+	req.prefixlen = prefix;
+	req.ifindex = if_nametoindex(ifname);
+	if (ioctl(ctl_socket(AF_INET6), SIOCSIFADDR, &req) < 0)
+		die(126, "add %s to %s: %s", address, ifname, strerror(errno));
+}
+
+static void add_route4(const char *gateway)
+{
+	struct rtentry rt = { 0 };
+	struct sockaddr_in *gw = (struct sockaddr_in *)&rt.rt_gateway;
+
+	((struct sockaddr_in *)&rt.rt_dst)->sin_family = AF_INET;
+	((struct sockaddr_in *)&rt.rt_genmask)->sin_family = AF_INET;
+	gw->sin_family = AF_INET;
+	if (inet_pton(AF_INET, gateway, &gw->sin_addr) != 1)
+		die(126, "bad IPv4 gateway %s", gateway);
+	rt.rt_flags = RTF_UP | RTF_GATEWAY;
+	rt.rt_dev = ifname;
+	if (ioctl(ctl_socket(AF_INET), SIOCADDRT, &rt) < 0)
+		die(126, "add default route via %s: %s", gateway, strerror(errno));
+}
+
+static void add_route6(const char *gateway)
+{
+	struct in6_rtmsg rt = { 0 };
+
+	if (inet_pton(AF_INET6, gateway, &rt.rtmsg_gateway) != 1)
+		die(126, "bad IPv6 gateway %s", gateway);
+	rt.rtmsg_flags = RTF_UP | RTF_GATEWAY;
+	rt.rtmsg_metric = 1;
+	rt.rtmsg_ifindex = if_nametoindex(ifname);
+	if (ioctl(ctl_socket(AF_INET6), SIOCADDRT, &rt) < 0)
+		die(126, "add IPv6 default route via %s: %s", gateway, strerror(errno));
+}
+
+void net_configure(struct tokens *t)
+{
+	const char *kw;
+
+	net_loopback_up();
+	while ((kw = tokens_next(t))) {
+		if (!strcmp(kw, "link")) {
+			const char *device = tokens_need(t), *name = tokens_need(t);
+			const char *mac = tokens_need(t);
+
+			set_link(device, name, mac, atoi(tokens_need(t)));
+		} else if (!strcmp(kw, "addr")) {
+			const char *family = tokens_need(t), *address = tokens_need(t);
+			int prefix = atoi(tokens_need(t));
+
+			if (*family == '6')
+				add_addr6(address, prefix);
+			else
+				add_addr4(address, prefix);
+		} else if (!strcmp(kw, "route")) {
+			const char *family = tokens_need(t), *gateway = tokens_need(t);
+
+			if (*family == '6')
+				add_route6(gateway);
+			else
+				add_route4(gateway);
+		} else
+			die(126, "unknown network field %s", kw);
+	}
+}
