@@ -97,10 +97,11 @@ static void skip_dad(void)
 
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_dad", ifname);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)write(fd, "0", 1);
-		close(fd);
-	}
+	if (fd < 0)
+		return;
+	if (write(fd, "0", 1) != 1)
+		die(126, "disable duplicate address detection: %s", strerror(errno));
+	close(fd);
 }
 
 static void add_addr4(const char *address, int prefix)

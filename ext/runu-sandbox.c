@@ -57,8 +57,8 @@ static void fail(const char *fmt, ...)
 	if (n > (int)sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	if (write(STATUS_FD, line, n) < 0)
-		(void)write(2, line, n);
+	if (write(STATUS_FD, line, n) < 0 && write(2, line, n) < 0)
+		_exit(1);
 	_exit(1);
 }
 

@@ -1,0 +1,56 @@
+"""Generic link operations by interface name, on an rtnetlink handle bound to one namespace."""
+from pyroute2 import IPRoute
+
+from . import netns
+
+
+def index(ipr: IPRoute, name: str) -> int:
+    """The ifindex of ``name``; LookupError if there is no such link in the handle's namespace."""
+    found = ipr.link_lookup(ifname=name)
+    if not found:
+        raise LookupError(f"no link named {name!r}")
+    return found[0]
+
+
+def exists(ipr: IPRoute, name: str) -> bool:
+    """Whether a link called ``name`` exists in the handle's namespace."""
+    return bool(ipr.link_lookup(ifname=name))
+
+
+def names(ipr: IPRoute) -> set[str]:
+    """Names of every link in the handle's namespace."""
+    return {link.get("ifname") for link in ipr.get_links()}
+
+
+def set_up(ipr: IPRoute, name: str) -> None:
+    """Bring ``name`` administratively up."""
+    ipr.link("set", index=index(ipr, name), state="up")
+
+
+def set_down(ipr: IPRoute, name: str) -> None:
+    """Bring ``name`` administratively down."""
+    ipr.link("set", index=index(ipr, name), state="down")
+
+
+def set_mac(ipr: IPRoute, name: str, mac: str) -> None:
+    """Give ``name`` the Ethernet address ``mac``."""
+    ipr.link("set", index=index(ipr, name), address=mac)
+
+
+def set_mtu(ipr: IPRoute, name: str, mtu: int) -> None:
+    """Set the MTU of ``name``."""
+    ipr.link("set", index=index(ipr, name), mtu=mtu)
+
+
+def move(ipr: IPRoute, name: str, to_ns: str, new_name: str | None = None) -> None:
+    """Move ``name`` into namespace ``to_ns`` (name or path), optionally renaming it there."""
+    fields = {"net_ns_fd": netns.path(to_ns)}
+    if new_name:
+        fields["ifname"] = new_name
+    ipr.link("set", index=index(ipr, name), **fields)
+
+
+def remove(ipr: IPRoute, name: str) -> None:
+    """Delete ``name`` if it exists (a veth end takes its peer with it)."""
+    if exists(ipr, name):
+        ipr.link("del", index=index(ipr, name))

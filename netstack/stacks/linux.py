@@ -1,0 +1,28 @@
+"""The host's own Linux kernel, in the testbed's fresh stack namespace: the reference stack."""
+import subprocess
+import sys
+from pathlib import Path
+
+from .. import process
+from ..testbed import Testbed
+from . import ECHO_PORT, Stack
+
+ECHO_SCRIPT = Path(__file__).with_name("echo.py")
+
+
+class LinuxStack(Stack):
+    """The kernel serves the testbed's eth0 directly; a Python echo server runs in its namespace."""
+    name = "linux"
+
+    def __init__(self):
+        self._echo: subprocess.Popen | None = None
+
+    def start(self, bed: Testbed) -> None:
+        self._echo = process.spawn([sys.executable, str(ECHO_SCRIPT), str(ECHO_PORT)],
+                                   bed.stack_ns, stdout=subprocess.PIPE, text=True)
+        process.wait_for_line(self._echo, "ready", timeout=10)
+
+    def stop(self) -> None:
+        if self._echo:
+            process.stop(self._echo)
+            self._echo = None

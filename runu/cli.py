@@ -1,0 +1,93 @@
+"""runu's command line, runc-compatible: it parses and dispatches, nothing more.
+
+Each verb lives in runu/commands/<verb>.py and is imported only when called:
+containerd runs this several times per container start.
+"""
+
+import argparse
+import importlib
+import sys
+
+from runu import __version__, OCI_VERSION
+from runu.errors import RunuError
+
+_ID = (("id",), {"metavar": "CONTAINER_ID"})
+_BUNDLE = (("-b", "--bundle"), {"default": "."})
+_PID_FILE = (("--pid-file",), {})
+_CONSOLE = (("--console-socket",), {})
+_ACCEPTED = ((("--no-pivot",), {"action": "store_true"}),
+             (("--no-new-keyring",), {"action": "store_true"}),
+             (("--preserve-fds",), {"type": int, "default": 0}))
+
+# verb -> (help, arguments)
+COMMANDS = {
+    "create": ("create a container", (_BUNDLE, _PID_FILE, _CONSOLE, *_ACCEPTED, _ID)),
+    "start": ("start a created container", (_ID,)),
+    "state": ("print the state of a container", (_ID,)),
+    "kill": ("send a signal to the container's process", (
+        (("-a", "--all"), {"action": "store_true"}), _ID,
+        (("signal",), {"nargs": "?", "default": "SIGTERM"}))),
+    "delete": ("delete a container and everything it left", (
+        (("-f", "--force"), {"action": "store_true"}), _ID)),
+    "run": ("create and start a container", (
+        _BUNDLE, _PID_FILE, _CONSOLE, (("-d", "--detach"), {"action": "store_true"}),
+        *_ACCEPTED, _ID)),
+    "spec": ("write a default config.json", (
+        _BUNDLE, (("--rootless",), {"action": "store_true"}))),
+    "list": ("list containers", (
+        (("-f", "--format"), {"choices": ("table", "json"), "default": "table"}),
+        (("-q", "--quiet"), {"action": "store_true"}))),
+    "ps": ("list the host processes of a container", (
+        (("-f", "--format"), {"choices": ("table", "json"), "default": "table"}), _ID,
+        (("ps_args",), {"nargs": "*"}))),
+    "features": ("print what this runtime supports (runtime-spec features JSON)", ()),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """Errors in one line and exit 1, as runc does."""
+
+    def error(self, message):
+        print(f"runu: {message}", file=sys.stderr)
+        sys.exit(1)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="runu", description="OCI runtime: one user-space Linux kernel per container")
+    parser.add_argument("-v", "--version", action="version",
+                        version=f"runu version {__version__}\nspec: {OCI_VERSION}")
+    parser.add_argument("--root", default="/run/runu", help="state directory")
+    parser.add_argument("--log", help="log file (containerd reads errors from it)")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text")
+    parser.add_argument("--debug", action="store_true")
+    parser.add_argument("--systemd-cgroup", action="store_true", help="accepted for runc compatibility")
+    parser.add_argument("--rootless", default="auto", help="accepted for runc compatibility")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (help_text, arguments) in COMMANDS.items():
+        verb = sub.add_parser(name, help=help_text)
+        for flags, options in arguments:
+            verb.add_argument(*flags, **options)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not args.command:
+        build_parser().print_help(sys.stderr)
+        return 1
+    from runu.log import RuntimeLog
+
+    log = RuntimeLog(args.log, args.log_format, args.debug)
+    try:
+        command = importlib.import_module(f"runu.commands.{args.command}")
+        return command.run(args, log) or 0
+    except RunuError as e:
+        log.error(str(e))
+        print(f"runu: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+from runu.commands import runtime
+
+
+def run(args, log):
+    runtime(args, log).start(args.id)

@@ -1,0 +1,234 @@
+"""The container lifecycle: create, start, kill, delete, with one guard on status.
+
+The sandbox process that `create` spawns becomes the kernel at `start`, so its
+pid is the container's pid from creation to exit, as the caller (containerd's
+shim, or `runu run`) expects.
+"""
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from runu import launcher, state as st
+from runu.console import open_console
+from runu.errors import RunuError
+from runu.guest import describe
+from runu.hooks import run_hooks
+from runu.log import RuntimeLog
+from runu.process import is_alive, start_time
+from runu.sandbox import get_sandbox
+from runu.spec import ANNOTATION_SANDBOX, annotation, load_spec, rootfs_path
+from runu.state import CREATED, CREATING, RUNNING, STOPPED, ContainerDir, State, StateStore
+from runu.stdio import stdio_mode
+
+KILL_WAIT_SECONDS = 10
+
+
+def require_status(state: State, action: str, *allowed: str) -> str:
+    status = state.current_status()
+    if status not in allowed:
+        raise RunuError(f"cannot {action} container {state.id}: it is {status}")
+    return status
+
+
+class Runtime:
+    """All operations on the containers under one --root."""
+
+    def __init__(self, root: Path, log: RuntimeLog):
+        self.store = StateStore(root)
+        self.log = log
+
+    # create -------------------------------------------------------------
+
+    def create(self, container_id: str, bundle: Path, pid_file: str | None = None,
+               console_socket: str | None = None) -> State:
+        bundle = bundle.resolve()
+        spec = load_spec(bundle)
+        sandbox = get_sandbox(annotation(spec, ANNOTATION_SANDBOX, "uml"))
+        terminal = bool(spec["process"].get("terminal"))
+        if terminal and not console_socket:
+            raise RunuError("process.terminal is true: --console-socket is required")
+        with self.store.new(container_id) as cdir:
+            state = State(id=container_id, bundle=str(bundle), annotations=spec.get("annotations", {}),
+                          created=st.now_iso(), rootfs=str(rootfs_path(bundle, spec)))
+            commit_fd = None
+            try:
+                commit_fd = self._spawn_sandbox(cdir, state, spec, sandbox, terminal, console_socket)
+                hook_state = state.hook_state(CREATING)
+                for phase in ("prestart", "createRuntime", "createContainer"):
+                    run_hooks(spec, phase, hook_state)
+                if pid_file:
+                    _write_atomic(Path(pid_file), f"{state.pid}")
+                state.status = CREATED
+                cdir.save(state)
+            except BaseException:
+                self._abandon(cdir, state, commit_fd)
+                raise
+            os.write(commit_fd, b"c")
+            os.close(commit_fd)
+            return state
+
+    def _spawn_sandbox(self, cdir: ContainerDir, state: State, spec: dict, sandbox, terminal: bool,
+                       console_socket: str | None) -> int:
+        """Start the sandbox process; return the fd that commits it (see launcher.Launched)."""
+        cdir.save(state)
+        runtime = state.runtime
+        runtime["sandbox"] = sandbox.name
+        runtime["stdio"] = "terminal" if terminal else stdio_mode(0)
+        desc = describe(spec, runtime["stdio"])
+        binds = sandbox.prepare(spec, runtime)
+        root = cdir.path / "sandbox"
+        (root / "meta").mkdir(parents=True)
+        (root / "meta" / "process").write_bytes(desc.encode())
+        args = launcher.namespace_args(spec) + launcher.root_args(
+            root, Path(state.rootfs), bool(spec["root"].get("readonly")), binds, desc.host_mounts)
+
+        os.mkfifo(cdir.path / "launch.fifo", 0o600)
+        os.mkfifo(cdir.path / "control.fifo", 0o600)
+        fds = {
+            launcher.LAUNCH_FD: os.open(cdir.path / "launch.fifo", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC),
+            launcher.CONTROL_FD: os.open(cdir.path / "control.fifo", os.O_RDWR | os.O_CLOEXEC),
+            launcher.KERNEL_LOG_FD: os.open(cdir.path / "kernel.log", os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600),
+        }
+        slave = open_console(console_socket) if terminal else None
+        stdio = (slave, slave, slave) if slave is not None else (0, 1, 2)
+        try:
+            launched = launcher.spawn(args, stdio, fds, tty=terminal)
+        finally:
+            for fd in (*fds.values(), *([slave] if slave is not None else [])):
+                os.close(fd)
+        state.pid, state.pid_start = launched.pid, start_time(launched.pid)
+        cdir.save(state)
+        return launched.commit_fd
+
+    def _abandon(self, cdir: ContainerDir, state: State, commit_fd: int | None) -> None:
+        """Undo a failed create: no process, no state directory."""
+        if commit_fd is not None:
+            os.close(commit_fd)  # the launcher gives up by itself on EOF
+        if state.pid:
+            _kill_and_wait(state.pid, state.pid_start)
+        cdir.remove()
+
+    # start --------------------------------------------------------------
+
+    def start(self, container_id: str) -> State:
+        with self.store.open(container_id) as cdir:
+            state = cdir.load()
+            require_status(state, "start", CREATED)
+            spec = load_spec(Path(state.bundle))
+            sandbox = get_sandbox(state.runtime["sandbox"])
+            run_hooks(spec, "startContainer", state.hook_state())
+            network = self._network(cdir, state)
+            argv = sandbox.launch_argv(spec, state.runtime, network)
+            self._launch(cdir, state, argv)
+            state.status = RUNNING
+            cdir.save(state)
+        try:
+            run_hooks(spec, "poststart", state.hook_state())
+        except RunuError as e:
+            self.log.warning(str(e))
+        return state
+
+    def _network(self, cdir: ContainerDir, state: State):
+        """Hand eth0 of the container's netns to the guest, if Docker put one there."""
+        from runu import network
+
+        return network.take_over(state.pid, cdir.path / "sandbox" / "meta" / "network")
+
+    def _launch(self, cdir: ContainerDir, state: State, argv: list[str]) -> None:
+        cpu = _pick_cpu(state.id)
+        message = b"".join(t.encode() + b"\0" for t in (cpu, *argv)) + b"\0"
+        try:
+            fd = os.open(cdir.path / "launch.fifo", os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            raise RunuError(f"container {state.id}: its sandbox process is gone") from None
+        try:
+            os.write(fd, message)
+        finally:
+            os.close(fd)
+
+    # kill / delete ------------------------------------------------------
+
+    def kill(self, container_id: str, signum: int, all_processes: bool = False) -> None:
+        with self.store.open(container_id) as cdir:
+            state = cdir.load()
+            status = require_status(state, "kill", CREATED, RUNNING)
+            if status == CREATED or signum == signal.SIGKILL:
+                # Before start there is no guest; SIGKILL ends the sandbox at once.
+                os.kill(state.pid, signum)
+                return
+            line = f"{'a' if all_processes else ''}{signum}\n".encode()
+            fd = os.open(cdir.path / "control.fifo", os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            try:
+                os.write(fd, line)
+            finally:
+                os.close(fd)
+
+    def delete(self, container_id: str, force: bool = False) -> None:
+        with self.store.open(container_id) as cdir:
+            state = cdir.load()
+            status = state.current_status()
+            if status == RUNNING and not force:
+                raise RunuError(f"cannot delete container {container_id} that is not stopped: {status}")
+            if state.pid:
+                _kill_and_wait(state.pid, state.pid_start)
+            if state.bundle and status != CREATING:
+                try:
+                    run_hooks(load_spec(Path(state.bundle)), "poststop", state.hook_state(STOPPED))
+                except RunuError as e:
+                    self.log.warning(str(e))
+            cdir.remove()
+
+    def state(self, container_id: str) -> State:
+        with self.store.open(container_id) as cdir:
+            return cdir.load()
+
+    def list(self) -> list[State]:
+        states = []
+        for cid in self.store.ids():
+            try:
+                states.append(self.state(cid))
+            except RunuError:
+                continue  # deleted meanwhile
+        return states
+
+
+def _pick_cpu(container_id: str) -> str:
+    """Pin each sandbox to one CPU: a guest syscall is a handoff between two host
+    processes, and an unpinned handoff wakes an idle CPU. Spread ids over CPUs."""
+    cpus = sorted(os.sched_getaffinity(0))
+    return str(cpus[sum(container_id.encode()) % len(cpus)])
+
+
+def _kill_and_wait(pid: int, started: int | None) -> None:
+    if not is_alive(pid, started):
+        return
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + KILL_WAIT_SECONDS
+    while is_alive(pid, started) and time.monotonic() < deadline:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
+        except ChildProcessError:
+            pass  # not ours: our caller reaps it
+        time.sleep(0.002)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def wait_exit(pid: int) -> int:
+    """Wait for our own child sandbox and give its exit status as a shell would."""
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
+        except InterruptedError:
+            continue

@@ -1,0 +1,132 @@
+"""The description of the container's process that the in-guest init reads.
+
+The init is a small static C program, so the description is flat: NUL-
+terminated tokens, each record a keyword and a fixed number of fields. The
+policy (what a mount becomes inside the guest, which flags apply) is decided
+here; the init only carries it out.
+"""
+
+import resource
+from dataclasses import dataclass
+from pathlib import Path
+
+from runu import capabilities
+from runu.errors import RunuError
+
+# mount(2) flags for the OCI mount options that are flags rather than data.
+_MS = {
+    "ro": 1, "nosuid": 2, "nodev": 4, "noexec": 8, "sync": 16, "remount": 32,
+    "mand": 64, "dirsync": 128, "noatime": 1024, "nodiratime": 2048,
+    "bind": 4096, "rbind": 4096 | 16384, "relatime": 1 << 21, "strictatime": 1 << 24,
+}
+_IGNORED = {"rw", "private", "rprivate", "shared", "rshared", "slave", "rslave",
+            "unbindable", "runbindable", "suid", "dev", "exec", "atime", "diratime",
+            "async", "norelatime", "nostrictatime", "newinstance"}
+_KERNEL_FS = {"proc", "sysfs", "tmpfs", "devpts", "mqueue", "devtmpfs", "cgroup", "cgroup2"}
+
+
+@dataclass
+class HostMount:
+    """A host path the sandbox root must expose at `sandbox_path` for a bind mount."""
+
+    source: Path
+    sandbox_path: str
+    readonly: bool
+    is_file: bool
+
+
+def _flags_and_data(options: list[str]) -> tuple[int, str]:
+    flags, data = 0, []
+    for opt in options:
+        if opt in _MS:
+            flags |= _MS[opt]
+        elif opt not in _IGNORED:
+            data.append(opt)
+    return flags, ",".join(data)
+
+
+class GuestDescription:
+    """Builds /meta/process and the list of host paths the sandbox must expose."""
+
+    def __init__(self):
+        self.tokens: list[str] = []
+        self.host_mounts: list[HostMount] = []
+
+    def record(self, keyword: str, *fields) -> None:
+        for value in (keyword, *fields):
+            text = str(value)
+            if "\0" in text:
+                raise RunuError(f"{keyword}: NUL byte in {text!r}")
+            self.tokens.append(text)
+
+    def encode(self) -> bytes:
+        return b"".join(t.encode() + b"\0" for t in self.tokens)
+
+    def add_mount(self, mount: dict) -> None:
+        dest = mount["destination"]
+        if not dest.startswith("/"):
+            raise RunuError(f"mount destination {dest!r} must be absolute")
+        options = mount.get("options", [])
+        kind = mount.get("type", "")
+        flags, data = _flags_and_data(options)
+        if kind == "bind" or "bind" in options or "rbind" in options:
+            self._add_bind(mount, dest, flags & ~_MS["rbind"])
+            return
+        if kind not in _KERNEL_FS:
+            raise RunuError(f"mount {dest}: unsupported type {kind!r}")
+        if dest == "/dev" and kind == "tmpfs":
+            # The guest kernel's own device nodes, instead of a tmpfs runc would fill.
+            kind, data = "devtmpfs", ""
+        self.record("mount", "fs", kind, mount.get("source", kind), dest, flags, data)
+
+    def _add_bind(self, mount: dict, dest: str, flags: int) -> None:
+        source = Path(mount.get("source", ""))
+        if not source.is_absolute() or not source.exists():
+            raise RunuError(f"bind mount source {str(source)!r} does not exist")
+        index = len(self.host_mounts)
+        is_file = not source.is_dir()
+        sandbox_path = f"/volumes/{index}"
+        readonly = bool(flags & _MS["ro"])
+        self.host_mounts.append(HostMount(source, sandbox_path, readonly, is_file))
+        kind = "hostfile" if is_file else "hostdir"
+        self.record("mount", kind, "hostfs", sandbox_path, dest, flags, "")
+
+
+def _rlimit_number(name: str) -> int:
+    try:
+        return getattr(resource, name)
+    except AttributeError:
+        raise RunuError(f"unknown rlimit {name!r}") from None
+
+
+def describe(spec: dict, stdio_mode: str) -> GuestDescription:
+    """The guest description of a checked spec; `stdio_mode` is terminal, pipes or pipes-nostdin."""
+    proc = spec["process"]
+    desc = GuestDescription()
+    desc.record("stdio", "terminal" if proc.get("terminal") else stdio_mode)
+    for arg in proc["args"]:
+        desc.record("arg", arg)
+    for env in proc.get("env", []):
+        desc.record("env", env)
+    desc.record("cwd", proc.get("cwd", "/"))
+    user = proc.get("user", {})
+    desc.record("user", user.get("uid", 0), user.get("gid", 0))
+    for gid in user.get("additionalGids", []):
+        desc.record("group", gid)
+    if "umask" in user:
+        desc.record("umask", user["umask"])
+    if spec.get("hostname"):
+        desc.record("hostname", spec["hostname"])
+    for rl in proc.get("rlimits", []):
+        desc.record("rlimit", _rlimit_number(rl["type"]), rl["soft"], rl["hard"])
+    caps = proc.get("capabilities")
+    if caps is not None:
+        sets = ("bounding", "effective", "permitted", "inheritable", "ambient")
+        desc.record("caps", *(capabilities.mask(caps.get(s, [])) for s in sets))
+    if proc.get("noNewPrivileges"):
+        desc.record("nonewprivs")
+    for mount in spec.get("mounts", []):
+        desc.add_mount(mount)
+    if spec["root"].get("readonly"):
+        desc.record("readonly")
+    return desc

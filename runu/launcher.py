@@ -1,0 +1,99 @@
+"""Spawn the sandbox process (ext/runu-sandbox) that `create` leaves waiting for `start`.
+
+The launcher takes fixed descriptors (see ext/runu-sandbox.c): 3 status,
+4 commit, 5 launch fifo, 6 control line, 7 kernel log; 0-2 are the
+container's stdio.
+"""
+
+import fcntl
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from runu import paths
+from runu.errors import RunuError
+from runu.guest import HostMount
+from runu.sandbox.base import RootBind
+
+STATUS_FD, COMMIT_FD, LAUNCH_FD, CONTROL_FD, KERNEL_LOG_FD = 3, 4, 5, 6, 7
+
+# OCI namespace types the launcher can make or join; the guest kernel is its own
+# pid, user, cgroup and time namespace, so those need nothing on the host.
+_NAMESPACES = {"network": "net", "uts": "uts", "ipc": "ipc", "mount": "mnt"}
+
+
+@dataclass
+class Launched:
+    pid: int
+    commit_fd: int  # write one byte to keep the sandbox; close to make it give up
+
+
+def namespace_args(spec: dict) -> list[str]:
+    args = []
+    for ns in spec.get("linux", {}).get("namespaces", []):
+        kind = _NAMESPACES.get(ns.get("type"))
+        if kind is None:
+            continue
+        if ns.get("path"):
+            if not os.path.exists(ns["path"]):
+                raise RunuError(f"{ns['type']} namespace path {ns['path']} does not exist")
+            args += ["--join", kind, ns["path"]]
+        elif kind != "mnt":
+            args += ["--unshare", kind]
+    return args
+
+
+def _mountpoint(root: Path, target: str, is_file: bool) -> None:
+    path = root / target.lstrip("/")
+    if is_file:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    else:
+        path.mkdir(parents=True, exist_ok=True)
+
+
+def root_args(root: Path, rootfs: Path, readonly_rootfs: bool, binds: list[RootBind],
+              host_mounts: list[HostMount]) -> list[str]:
+    """Mountpoints in the sandbox root, and the launcher's arguments that fill them."""
+    args = ["--bind", str(root), ".", "ro", "--bind", str(rootfs), "rootfs", "ro" if readonly_rootfs else "rw"]
+    _mountpoint(root, "rootfs", is_file=False)
+    for bind in binds:
+        _mountpoint(root, bind.target, bind.is_file)
+        args += ["--bind", bind.source, bind.target, "ro" if bind.readonly else "rw"]
+    for m in host_mounts:
+        # A file is exposed as the only entry of its own directory (hostfs mounts directories).
+        target = m.sandbox_path + ("/file" if m.is_file else "")
+        _mountpoint(root, target, m.is_file)
+        args += ["--bind", str(m.source), target.lstrip("/"), "ro" if m.readonly else "rw"]
+    _mountpoint(root, "tmp", is_file=False)
+    args += ["--tmpfs", "tmp", "--root", str(root)]
+    return args
+
+
+def _high(fd: int) -> int:
+    """A duplicate above the fixed numbers, so the dup2 actions never clobber a source."""
+    return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100)
+
+
+def spawn(args: list[str], stdio: tuple[int, int, int], fds: dict[int, int], tty: bool) -> Launched:
+    """Start the launcher; return once it reports its sandbox root ready (or raise)."""
+    status_r, status_w = os.pipe2(os.O_CLOEXEC)
+    commit_r, commit_w = os.pipe2(os.O_CLOEXEC)
+    wanted = {0: stdio[0], 1: stdio[1], 2: stdio[2], STATUS_FD: status_w, COMMIT_FD: commit_r, **fds}
+    high = {target: _high(src) for target, src in wanted.items()}
+    actions = [(os.POSIX_SPAWN_DUP2, src, target) for target, src in high.items()]
+    argv = [str(paths.sandbox_launcher()), *(["--tty"] if tty else []), *args]
+    try:
+        pid = os.posix_spawn(argv[0], argv, {}, file_actions=actions)
+    except FileNotFoundError:
+        raise RunuError(f"sandbox launcher {argv[0]} is missing (run `invoke setup`)") from None
+    finally:
+        for fd in (*high.values(), status_w, commit_r):
+            os.close(fd)
+    with os.fdopen(status_r, "rb") as status:
+        report = status.read().decode(errors="replace").strip()
+    if report != "ok":
+        os.close(commit_w)
+        os.waitpid(pid, 0)
+        raise RunuError(report or "sandbox launcher died")
+    return Launched(pid, commit_w)

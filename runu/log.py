@@ -1,0 +1,38 @@
+"""Runtime log: what containerd reads from --log when a call fails."""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+
+class RuntimeLog:
+    """Writes records to --log (text or JSON lines); stays silent without one."""
+
+    def __init__(self, path: str | None, fmt: str = "text", debug: bool = False):
+        self.path = Path(path) if path else None
+        self.fmt = fmt
+        self.debug_enabled = debug
+
+    def _write(self, level: str, msg: str) -> None:
+        if self.path is None:
+            if level == "debug" and self.debug_enabled:
+                print(f"runu: {msg}", file=sys.stderr)
+            return
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        if self.fmt == "json":
+            line = json.dumps({"level": level, "msg": msg, "time": now})
+        else:
+            line = f'time="{now}" level={level} msg="{msg}"'
+        with self.path.open("a") as f:
+            f.write(line + "\n")
+
+    def error(self, msg: str) -> None:
+        self._write("error", msg)
+
+    def warning(self, msg: str) -> None:
+        self._write("warning", msg)
+
+    def debug(self, msg: str) -> None:
+        if self.debug_enabled:
+            self._write("debug", msg)

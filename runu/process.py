@@ -1,0 +1,42 @@
+"""Host processes as the runtime sees them: alive, dead, or a reused pid."""
+
+import os
+
+
+def start_time(pid: int) -> int | None:
+    """Clock ticks since boot when `pid` started; None if there is no such process."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    # The command name may hold spaces and parentheses: split after the last ')'.
+    fields = stat[stat.rindex(b")") + 2 :].split()
+    return int(fields[19])
+
+
+def is_alive(pid: int, started: int | None) -> bool:
+    """True while `pid` is the very process that started at `started` and is not a zombie."""
+    if pid <= 0:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    fields = stat[stat.rindex(b")") + 2 :].split()
+    if fields[0] in (b"Z", b"X"):
+        return False
+    return started is None or int(fields[19]) == started
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of `pid` (the sandbox kernel's helper processes)."""
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task") if os.path.isdir(f"/proc/{pid}/task") else ():
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found.extend(int(c) for c in f.read().split())
+        except FileNotFoundError:
+            continue
+    return found

@@ -1,0 +1,73 @@
+"""User-Mode Linux: the kernel is a host process; its console lines carry stdio.
+
+Console lines (the init inside relies on these numbers):
+  con0 kernel messages -> fd 7 (the container's kernel.log)
+  con1 stdout (or the terminal), con2 stderr, con3 control from the host (fd 6),
+  con4 stdin. Everything else is null, so nothing else reaches the caller.
+"""
+
+import os
+
+from runu.kernels import find_kernel
+from runu.paths import initramfs
+from runu.sandbox.base import NetworkPlan, RootBind, SandboxKernel
+from runu.spec import ANNOTATION_PROFILE, annotation
+
+DEFAULT_MEMORY_MB = 256
+MIN_MEMORY_MB = 32
+CONTROL_FD, KERNEL_LOG_FD = 6, 7
+
+
+def memory_mb(spec: dict) -> int:
+    limit = spec.get("linux", {}).get("resources", {}).get("memory", {}).get("limit")
+    if not limit or limit <= 0:
+        return DEFAULT_MEMORY_MB
+    return max(MIN_MEMORY_MB, limit // (1024 * 1024))
+
+
+def _console_lines(stdio: str) -> list[str]:
+    if stdio == "terminal":
+        return ["con1=fd:0,fd:1"]
+    lines = ["con1=null,fd:1", "con2=null,fd:2"]
+    if stdio == "pipes":
+        lines.append("con4=fd:0,null")
+    return lines
+
+
+class UmlSandbox(SandboxKernel):
+    name = "uml"
+
+    def prepare(self, spec: dict, runtime: dict) -> list[RootBind]:
+        kernel = find_kernel(annotation(spec, ANNOTATION_PROFILE, "default"))
+        runtime.update(kernel=kernel.profile, kernel_version=kernel.version, lpj=kernel.lpj)
+        binds = [
+            RootBind(str(kernel.path), "kernel"),
+            RootBind(str(initramfs()), "initrd"),
+            RootBind("/dev/null", "dev/null", readonly=False),
+            RootBind("/proc/cpuinfo", "proc/cpuinfo"),
+        ]
+        binds += [RootBind(lib, lib.lstrip("/")) for lib in kernel.runtime_libs]
+        if os.path.exists("/dev/net/tun"):
+            binds.append(RootBind("/dev/net/tun", "dev/net/tun", readonly=False))
+        return binds
+
+    def launch_argv(self, spec: dict, runtime: dict, network: NetworkPlan | None) -> list[str]:
+        argv = [
+            "/kernel",
+            f"mem={memory_mb(spec)}M",
+            "initrd=/initrd",
+            "con=null",
+            "ssl=null",
+            f"con0=null,fd:{KERNEL_LOG_FD}",
+            f"con3=fd:{CONTROL_FD},null",
+            *_console_lines(runtime["stdio"]),
+            "uml_dir=/tmp",
+            "quiet",
+            f"lpj={runtime['lpj']}",
+        ]
+        if int(runtime["kernel_version"].split(".")[0]) >= 7:
+            # Seccomp-based userspace: half the cost of ptrace per guest syscall.
+            argv.append("seccomp=on")
+        if network is not None:
+            argv.append(f"vec0:transport=tap,ifname={network.tap},depth=128,gro=1")
+        return argv

@@ -1,0 +1,87 @@
+"""The bundle's config.json: loading, the checks runu needs, and `runu spec`'s default."""
+
+import json
+from pathlib import Path
+
+from runu import OCI_VERSION
+from runu.errors import RunuError
+
+ANNOTATION_SANDBOX = "org.runu.sandbox"
+ANNOTATION_PROFILE = "org.runu.kernel.profile"
+
+
+def load_spec(bundle: Path) -> dict:
+    """Read and check B/config.json; every problem is one RunuError naming it."""
+    path = bundle / "config.json"
+    try:
+        spec = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise RunuError(f"{path}: no such file (is --bundle right?)") from None
+    except json.JSONDecodeError as e:
+        raise RunuError(f"{path}: invalid JSON: {e}") from None
+    if not isinstance(spec, dict):
+        raise RunuError(f"{path}: not a JSON object")
+    process = spec.get("process")
+    if not isinstance(process, dict) or not process.get("args"):
+        raise RunuError(f"{path}: process.args must name the program to run")
+    if not all(isinstance(a, str) for a in process["args"]):
+        raise RunuError(f"{path}: process.args must be strings")
+    root = spec.get("root")
+    if not isinstance(root, dict) or not root.get("path"):
+        raise RunuError(f"{path}: root.path is required")
+    rootfs = rootfs_path(bundle, spec)
+    if not rootfs.is_dir():
+        raise RunuError(f"rootfs {rootfs} does not exist")
+    for mount in spec.get("mounts", []):
+        if not isinstance(mount, dict) or not mount.get("destination"):
+            raise RunuError(f"{path}: every mount needs a destination")
+    return spec
+
+
+def rootfs_path(bundle: Path, spec: dict) -> Path:
+    root = Path(spec["root"]["path"])
+    return root if root.is_absolute() else (bundle / root)
+
+
+def annotation(spec: dict, key: str, default: str) -> str:
+    return spec.get("annotations", {}).get(key, default)
+
+
+_DEFAULT_CAPS = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
+
+
+def default_spec(args: list[str] | None = None, terminal: bool = True) -> dict:
+    """What `runu spec` writes: runc's default, so tools that edit it keep working."""
+    return {
+        "ociVersion": OCI_VERSION,
+        "process": {
+            "terminal": terminal,
+            "user": {"uid": 0, "gid": 0},
+            "args": args or ["sh"],
+            "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"],
+            "cwd": "/",
+            "capabilities": {k: list(_DEFAULT_CAPS) for k in ("bounding", "effective", "permitted")},
+            "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}],
+            "noNewPrivileges": True,
+        },
+        "root": {"path": "rootfs", "readonly": True},
+        "hostname": "runu",
+        "mounts": [
+            {"destination": "/proc", "type": "proc", "source": "proc"},
+            {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+             "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+            {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
+             "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]},
+            {"destination": "/dev/shm", "type": "tmpfs", "source": "shm",
+             "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]},
+            {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue",
+             "options": ["nosuid", "noexec", "nodev"]},
+            {"destination": "/sys", "type": "sysfs", "source": "sysfs",
+             "options": ["nosuid", "noexec", "nodev", "ro"]},
+        ],
+        "linux": {
+            "namespaces": [{"type": t} for t in ("pid", "network", "ipc", "uts", "mount")],
+            "maskedPaths": [],
+            "readonlyPaths": [],
+        },
+    }

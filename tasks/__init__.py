@@ -1,0 +1,10 @@
+"""invoke tasks: `invoke --list` shows them all."""
+
+from invoke import Collection
+
+from tasks import build, setup, test
+
+ns = Collection()
+ns.add_task(setup.setup)
+ns.add_task(test.test)
+ns.add_collection(Collection.from_module(build, name="kernel"))

@@ -1,0 +1,31 @@
+"""Debian packages the project needs, installed only when missing."""
+
+import subprocess
+
+from rich.console import Console
+
+console = Console(stderr=True)
+
+PACKAGES = [
+    # building kernels and the C parts
+    "gcc", "libc6-dev", "make", "bc", "flex", "bison", "libelf-dev", "xz-utils", "binutils",
+    # running sandboxes and their peers
+    "busybox-static", "iproute2", "runc", "crun",
+]
+
+
+def missing(packages: list[str]) -> list[str]:
+    out = subprocess.run(["dpkg-query", "-W", "-f", "${Package} ${db:Status-Abbrev}\n", *packages],
+                         capture_output=True, text=True).stdout
+    installed = {line.split()[0] for line in out.splitlines() if line.split()[1:2] == ["ii"]}
+    return [p for p in packages if p not in installed]
+
+
+def ensure_packages(packages: list[str] = PACKAGES) -> None:
+    need = missing(packages)
+    if not need:
+        return
+    console.print(f"installing Debian packages: {' '.join(need)}")
+    env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *need], check=True, env=env)

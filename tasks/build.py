@@ -1,0 +1,29 @@
+"""Build tasks: the C parts, the initramfs and the kernels of every profile."""
+
+from invoke import task
+from rich.console import Console
+
+from runu.paths import ARTIFACTS, initramfs, kernel_dir
+from unikraft_build import profiles
+from unikraft_build.kernel import build_kernel
+from unikraft_build.native import build_native
+
+console = Console(stderr=True)
+
+
+@task
+def native(c):
+    """Compile ext/ (sandbox launcher, in-guest init) and write the initramfs."""
+    rebuilt = build_native(ARTIFACTS)
+    console.print(f"native parts: {'rebuilt ' + ', '.join(rebuilt) if rebuilt else 'up to date'}")
+
+
+@task(pre=[native], help={"profile": "one profile (default: all)"})
+def build(c, profile=None):
+    """Build the tailored kernel of each profile (cached by source version and fragment)."""
+    for name in [profile] if profile else profiles.names():
+        k = build_kernel(name, kernel_dir(name), initramfs())
+        state = "cache hit" if k.cached else f"built in {k.build_seconds:.0f} s"
+        console.print(f"kernel [bold]{name}[/bold]: {k.version}, {k.size / 1e6:.1f} MB, "
+                      f"{k.enabled_options} options, config {k.config_hash}, lpj {k.lpj} ({state})\n"
+                      f"  {k.path}")

@@ -1,0 +1,1 @@
+"""RFC conformance of network stacks (ARP, IPv4, ICMPv4, UDP, TCP), driven by scapy."""

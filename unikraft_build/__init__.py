@@ -1,0 +1,1 @@
+"""The unified builder: kernel profiles -> tailored kernels, recipes -> images, footprint reports."""

@@ -1,0 +1,151 @@
+"""Build a profile's tailored User-Mode Linux kernel, out of tree, cached.
+
+The cache key is the source version plus the profile's fragment: an
+unchanged profile is a cache hit that costs a file read. The result is
+installed where runu looks kernels up (runu.paths.kernel_dir) with a
+kernel.json manifest: version, config hash, calibrated lpj, and the host
+libraries the dynamically linked kernel needs inside the sandbox root.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from unikraft_build import profiles
+from unikraft_build.cache import CACHE, digest
+from unikraft_build.source import kernel_source
+
+# Bump when the way a kernel is built changes, to invalidate old builds.
+BUILDER_REVISION = "1"
+ESTIMATED_OBJECTS = 800
+console = Console(stderr=True)
+
+
+@dataclass
+class KernelBuild:
+    profile: str
+    path: str
+    version: str
+    config_hash: str
+    lpj: int
+    runtime_libs: list[str]
+    size: int
+    build_seconds: float
+    enabled_options: int
+    cached: bool = False
+
+
+def _make(tree: Path, out: Path, *targets: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "-C", str(tree), f"O={out}", "ARCH=um", *targets],
+                          capture_output=True, text=True, check=True, **kw)
+
+
+def configure(tree: Path, out: Path, fragment: Path) -> None:
+    """tinyconfig, then the fragment, then olddefconfig; every fragment line must hold."""
+    _make(tree, out, "tinyconfig")
+    subprocess.run([str(tree / "scripts/kconfig/merge_config.sh"), "-m", "-O", str(out),
+                    str(out / ".config"), str(fragment)], capture_output=True, check=True, cwd=tree)
+    _make(tree, out, "olddefconfig")
+    config = (out / ".config").read_text()
+    for line in fragment.read_text().splitlines():
+        if re.match(r"^CONFIG_\w+=y$", line) and line not in config:
+            raise RuntimeError(f"{fragment.name}: {line} did not survive olddefconfig")
+
+
+def _compile(tree: Path, out: Path, profile: str, jobs: int) -> None:
+    """make linux with a progress bar fed by make's own CC/LD lines."""
+    seen = out / ".runu-objects"
+    total = int(seen.read_text()) if seen.exists() else ESTIMATED_OBJECTS
+    proc = subprocess.Popen(["make", "-C", str(tree), f"O={out}", "ARCH=um", f"-j{jobs}", "linux"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    done, tail = 0, []
+    with Progress(TextColumn(f"kernel {profile}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=False) as bar:
+        task = bar.add_task("build", total=total)
+        for line in proc.stdout:
+            tail = (tail + [line])[-30:]
+            if line.lstrip().startswith(("CC ", "AS ", "LD ", "AR ")):
+                done += 1
+                bar.update(task, completed=min(done, total))
+        bar.update(task, completed=total)
+    if proc.wait() != 0:
+        raise RuntimeError(f"kernel build failed:\n{''.join(tail)}")
+    seen.write_text(str(done))
+
+
+def runtime_libs(kernel: Path) -> list[str]:
+    """Host libraries the kernel loads: the sandbox root must expose exactly these."""
+    out = subprocess.run(["ldd", str(kernel)], capture_output=True, text=True, check=True).stdout
+    libs = []
+    for line in out.splitlines():
+        path = line.split("=>")[-1].split("(")[0].strip()
+        if path.startswith("/"):
+            libs.append(path)
+    return libs
+
+
+def calibrate_lpj(kernel: Path, initramfs: Path) -> int:
+    """Boot once without lpj= and keep the delay-loop result: later boots skip calibration."""
+    with subprocess.Popen(
+        ["setarch", "x86_64", "-R", str(kernel), "mem=64M", f"initrd={initramfs}", "con=null",
+         "ssl=null", "con0=null,fd:1", "uml_dir=/tmp", "loglevel=7"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True,
+    ) as proc:
+        log, _ = proc.communicate(timeout=60)
+    found = re.search(r"lpj=(\d+)", log)
+    return int(found.group(1)) if found else 4_000_000
+
+
+def build_kernel(profile: str, install_dir: Path, initramfs: Path, jobs: int = 2) -> KernelBuild:
+    """Build (or reuse) the kernel of `profile` and install it in `install_dir`."""
+    fragment = profiles.fragment(profile)
+    source = kernel_source(status=lambda msg: console.print(f"[dim]{msg}[/dim]"))
+    key = digest(BUILDER_REVISION, source.package_version, fragment.read_text())
+    manifest = install_dir / "kernel.json"
+    if manifest.exists():
+        info = json.loads(manifest.read_text())
+        if info["config_hash"] == key and Path(info["path"]).exists():
+            return KernelBuild(**{**info, "cached": True})
+
+    out = CACHE / "build" / f"{profile}-{key}"
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    configure(source.tree, out, fragment)
+    _compile(source.tree, out, profile, jobs)
+    seconds = time.monotonic() - started
+
+    install_dir.mkdir(parents=True, exist_ok=True)
+    installed = install_dir / "linux"
+    tmp = install_dir / "linux.tmp"
+    shutil.copy2(out / "linux", tmp)
+    subprocess.run(["strip", str(tmp)], check=True)
+    tmp.replace(installed)
+    shutil.copy2(out / ".config", install_dir / "config")
+    config = (out / ".config").read_text()
+    build = KernelBuild(
+        profile=profile,
+        path=str(installed),
+        version=(out / "include/config/kernel.release").read_text().strip(),
+        config_hash=key,
+        lpj=calibrate_lpj(installed, initramfs),
+        runtime_libs=runtime_libs(installed),
+        size=installed.stat().st_size,
+        build_seconds=round(seconds, 1),
+        enabled_options=len(re.findall(r"^CONFIG_\w+=[ym]$", config, re.M)),
+    )
+    tmp_manifest = install_dir / "kernel.json.tmp"
+    tmp_manifest.write_text(json.dumps(asdict(build), indent=2))
+    tmp_manifest.replace(manifest)
+    return build
+
+
+def unstripped(profile: str, config_hash: str) -> Path:
+    """The build tree's ELF with symbols, for footprint reports."""
+    return CACHE / "build" / f"{profile}-{config_hash}" / "linux"

@@ -1,0 +1,91 @@
+"""The kernel source, from Debian's linux-source packages.
+
+apt runs with a private source list and state directory under the cache, so
+the system's sources stay untouched. Newest first: 7.3 from trixie-backports
+(seccomp userspace, the vector network driver), then 6.12 as the fallback.
+"""
+
+import subprocess
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from unikraft_build.cache import CACHE
+
+KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
+CANDIDATES = (("trixie-backports", "7.3"), ("bookworm-backports", "6.12"))
+
+
+@dataclass(frozen=True)
+class KernelSource:
+    version: str  # the upstream series, e.g. 7.3
+    package_version: str  # Debian's version of linux-source-N
+    tree: Path
+
+
+def _apt(suite: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    base = CACHE / "apt" / suite
+    (base / "lists" / "partial").mkdir(parents=True, exist_ok=True)
+    sources = base / "sources.list"
+    sources.write_text(f"deb [signed-by={KEYRING}] http://deb.debian.org/debian {suite} main\n")
+    options = [
+        "-o", f"Dir::Etc::SourceList={sources}", "-o", "Dir::Etc::SourceParts=/dev/null",
+        "-o", f"Dir::State::Lists={base / 'lists'}", "-o", "Dir::Cache::pkgcache=",
+        "-o", "Dir::Cache::srcpkgcache=", "-o", "APT::Sandbox::User=root",
+    ]
+    tool = "apt-cache" if args[0] in ("policy", "show") else "apt-get"
+    return subprocess.run([tool, *options, *args], cwd=cwd, capture_output=True, text=True)
+
+
+def _candidate(suite: str, series: str) -> str | None:
+    update = _apt(suite, "update")
+    if update.returncode != 0:
+        return None
+    policy = _apt(suite, "policy", f"linux-source-{series}").stdout
+    for line in policy.splitlines():
+        if line.strip().startswith("Candidate:"):
+            version = line.split(":", 1)[1].strip()
+            return None if version == "(none)" else version
+    return None
+
+
+def _extract(deb: Path, dest: Path) -> Path:
+    """The package holds one tarball of the tree; unpack it beside the .deb."""
+    tmp = dest.with_suffix(".partial")
+    subprocess.run(["rm", "-rf", str(tmp)], check=True)
+    tmp.mkdir(parents=True)
+    subprocess.run(f"dpkg-deb --fsys-tarfile {deb} | tar -x -C {tmp} --wildcards './usr/src/*.tar.xz'",
+                   shell=True, check=True)
+    tarball = next(tmp.glob("usr/src/linux-source-*.tar.xz"))
+    with tarfile.open(tarball) as tar:
+        tar.extractall(tmp, filter="fully_trusted")
+    tree = next(p for p in tmp.iterdir() if p.name.startswith("linux-source-"))
+    tree.rename(dest)
+    subprocess.run(["rm", "-rf", str(tmp)], check=True)
+    return dest
+
+
+def kernel_source(status=print) -> KernelSource:
+    """The newest kernel tree Debian offers here, downloaded and unpacked once."""
+    for suite, series in CANDIDATES:
+        # A tree already unpacked wins: no network needed on later runs.
+        for marker in sorted((CACHE / "src").glob(f"linux-source-{series}_*.ready")):
+            version = marker.stem.split("_", 1)[1]
+            return KernelSource(series, version, CACHE / "src" / f"linux-source-{series}_{version}")
+        version = _candidate(suite, series)
+        if version is None:
+            continue
+        download = CACHE / "src"
+        download.mkdir(parents=True, exist_ok=True)
+        status(f"downloading linux-source-{series} {version} from {suite}")
+        got = _apt(suite, "download", f"linux-source-{series}={version}", cwd=download)
+        if got.returncode != 0:
+            continue
+        deb = next(download.glob(f"linux-source-{series}_*.deb"))
+        status(f"unpacking {deb.name}")
+        tree = _extract(deb, download / f"linux-source-{series}_{version}")
+        deb.unlink()
+        (download / f"linux-source-{series}_{version}.ready").touch()
+        return KernelSource(series, version, tree)
+    raise RuntimeError("no linux-source package is available (tried " +
+                       ", ".join(f"{s} {v}" for s, v in CANDIDATES) + ")")
