@@ -9,22 +9,38 @@ import time
 from . import netns
 
 _CLONE_NEWNET = 0x40000000
+_CLONE_NEWNS = 0x00020000
+_MS_REC, _MS_PRIVATE = 0x4000, 0x40000
 
 
-def spawn(argv: list[str], ns: str | None = None, **popen_kwargs) -> subprocess.Popen:
-    """Start ``argv`` with its network namespace set to ``ns`` (name or path) before exec."""
-    if ns is None:
-        return subprocess.Popen(argv, **popen_kwargs)
-    fd = os.open(netns.path(ns), os.O_RDONLY)
+def spawn(argv: list[str], ns: str | None = None, masked: tuple[str, ...] = (),
+          **popen_kwargs) -> subprocess.Popen:
+    """Start ``argv`` with its network namespace set to ``ns`` (name or path) before exec.
+
+    Each directory in ``masked`` is hidden under an empty tmpfs in a private mount namespace of
+    the child (to steer programs that probe the filesystem, e.g. an old runsc, see gvisor.py).
+    """
     libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open(netns.path(ns), os.O_RDONLY) if ns else -1
+
+    def check(result: int, what: str) -> None:
+        if result != 0:
+            raise OSError(ctypes.get_errno(), f"{what} failed")
 
     def enter():  # runs in the child between fork and exec
-        if libc.setns(fd, _CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), "setns failed")
+        if fd >= 0:
+            check(libc.setns(fd, _CLONE_NEWNET), "setns")
+        if masked:
+            check(libc.unshare(_CLONE_NEWNS), "unshare")
+            check(libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate")
+            for target in masked:
+                check(libc.mount(b"tmpfs", target.encode(), b"tmpfs", 0, b"size=4k"), "mount tmpfs")
     try:
-        return subprocess.Popen(argv, preexec_fn=enter, pass_fds=(fd,), **popen_kwargs)
+        return subprocess.Popen(argv, preexec_fn=enter, pass_fds=(fd,) if fd >= 0 else (),
+                                **popen_kwargs)
     finally:
-        os.close(fd)
+        if fd >= 0:
+            os.close(fd)
 
 
 def stop(proc: subprocess.Popen, grace: float = 2.0) -> int:
