@@ -20,9 +20,14 @@ Match = Callable[[Packet], bool]
 QUIET = 0.6  # seconds of silence that count as "no reply"; replies here arrive within ~10 ms
 
 
-def _open_socket(bed: Testbed) -> L2Socket:
-    with netns.entered(bed.tester_ns):
-        return L2Socket(iface=bed.tester_if, promisc=True)
+def open_socket(ns: str, ifname: str) -> L2Socket:
+    """A scapy packet socket on ``ifname`` inside namespace ``ns``.
+
+    Not promiscuous: a veth passes every frame up anyway, and scapy would look the index up in
+    the host's interface list, which knows nothing of our namespaces.
+    """
+    with netns.entered(ns):
+        return L2Socket(iface=ifname, promisc=False)
 
 
 class ArpResponder(threading.Thread):
@@ -31,7 +36,7 @@ class ArpResponder(threading.Thread):
     def __init__(self, bed: Testbed, addresses: set[str]):
         super().__init__(daemon=True, name="arp-responder")
         self.bed, self.addresses = bed, addresses
-        self._sock = _open_socket(bed)
+        self._sock = open_socket(bed.tester_ns, bed.tester_if)
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -55,7 +60,7 @@ class Probe:
 
     def __init__(self, bed: Testbed):
         self.bed = bed
-        self._sock = _open_socket(bed)
+        self._sock = open_socket(bed.tester_ns, bed.tester_if)
         self.arp = ArpResponder(bed, {bed.tester_ip})
         self.arp.start()
 

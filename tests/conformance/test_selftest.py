@@ -1,0 +1,57 @@
+"""The suite tested: a checksum-blind responder must fail exactly the checksum cases, and every
+stack driver must leave nothing behind."""
+import pytest
+
+from netstack import testbed
+
+from . import leaks
+from .faulty import FaultyStack
+from .probe import Probe
+from .registry import CASES, all_cases
+from .stacks import STACKS
+
+CAUGHT = ["ipv4.bad_checksum_dropped", "icmp.bad_checksum_dropped", "udp.bad_checksum_dropped"]
+WORKING = ["arp.request_reply", "icmp.echo_zeros", "icmp.echo_random", "udp.echo",
+           "udp.zero_checksum_accepted"]
+
+
+@pytest.fixture(scope="module")
+def faulty_probe():
+    all_cases()
+    bed = testbed.Testbed("faulty").create()
+    stack = FaultyStack()
+    try:
+        stack.start(bed)
+        probe = Probe(bed)
+        yield probe
+        probe.close()
+    finally:
+        stack.stop()
+        bed.destroy()
+
+
+@pytest.mark.parametrize("case_id", CAUGHT)
+def test_checksum_blind_responder_fails(faulty_probe, case_id):
+    with pytest.raises(AssertionError):
+        CASES[case_id].run(faulty_probe)
+
+
+@pytest.mark.parametrize("case_id", WORKING)
+def test_checksum_blind_responder_otherwise_answers(faulty_probe, case_id):
+    CASES[case_id].run(faulty_probe)
+
+
+@pytest.mark.parametrize("name", list(STACKS))
+def test_stack_teardown_leaves_nothing(name):
+    stack = STACKS[name]()
+    reason = stack.unavailable()
+    if reason:
+        pytest.skip(f"{name} not run: {reason}")
+    before = leaks.snapshot()
+    bed = testbed.Testbed(f"{name}-td").create()
+    try:
+        stack.start(bed)
+    finally:
+        stack.stop()
+        bed.destroy()
+    assert not leaks.snapshot().added_since(before)
