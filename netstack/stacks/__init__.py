@@ -8,6 +8,11 @@ ECHO_PORT = 7
 CLOSED_PORT = 9  # nothing listens here on any stack
 
 
+class StackUnavailable(RuntimeError):
+    """The stack's software refused to come up here for a reason outside the stack under test
+    (e.g. the runtime cannot host it yet): reported as "not run", not as a failure."""
+
+
 class Stack(abc.ABC):
     """One network stack; ``unavailable()`` says why it cannot run here (None: it can)."""
     name: str = ""

@@ -1,12 +1,18 @@
 """Every stack the suite knows, by name, in the order the matrix shows them."""
+import functools
+from typing import Callable
+
 from netstack.stacks import Stack
 from netstack.stacks.gvisor import GvisorStack
 from netstack.stacks.linux import LinuxStack
 from netstack.stacks.lkl import LklStack
 from netstack.stacks.lwip import LwipStack
 
-STACKS: dict[str, type[Stack]] = {
+from .uml import UmlStack, profiles
+
+STACKS: dict[str, Callable[[], Stack]] = {
     "linux": LinuxStack,
+    **{f"uml-{p}": functools.partial(UmlStack, p) for p in profiles()},
     "gvisor": GvisorStack,
     "lwip": LwipStack,
     "lkl": LklStack,

@@ -3,6 +3,7 @@ stack driver must leave nothing behind."""
 import pytest
 
 from netstack import testbed
+from netstack.stacks import StackUnavailable
 
 from . import leaks
 from .faulty import FaultyStack
@@ -51,6 +52,8 @@ def test_stack_teardown_leaves_nothing(name):
     bed = testbed.Testbed(f"{name}-td").create()
     try:
         stack.start(bed)
+    except StackUnavailable as err:
+        pytest.skip(f"{name} not run: {err}")
     finally:
         stack.stop()
         bed.destroy()

@@ -1,0 +1,82 @@
+"""netstack's plumbing, as runu's start uses it: read eth0, flush it, add a tap, and glue the two
+with a tc redirect or a bridge; frames must then cross in both directions."""
+import fcntl
+import os
+import select
+import struct
+
+import pytest
+from scapy.layers.l2 import Ether
+
+from netstack import address, bridge, ifconfig, link, netns, tap, tc, testbed
+
+from .probe import open_socket
+
+TUNSETIFF, IFF_TAP, IFF_NO_PI = 0x400454CA, 0x0002, 0x1000
+
+
+@pytest.fixture
+def bed():
+    made = testbed.Testbed("plumb").create()
+    yield made
+    made.destroy()
+
+
+def open_tap(ns: str, name: str) -> int:
+    with netns.entered(ns):
+        fd = os.open("/dev/net/tun", os.O_RDWR)
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TAP | IFF_NO_PI))
+    return fd
+
+
+def _receive(sock, ethertype: int, timeout: float = 2.0):
+    """The first frame of ``ethertype`` on ``sock`` (IPv6 and other chatter skipped), or None."""
+    while select.select([sock], [], [], timeout)[0]:
+        pkt = sock.recv()
+        if pkt is not None and pkt.type == ethertype:
+            return pkt
+    return None
+
+
+def test_read_config_and_flush(bed):
+    with netns.iproute(bed.stack_ns) as ipr:
+        config = ifconfig.read(ipr, bed.stack_if)
+        assert config.mac == bed.stack_mac and config.mtu == 1500
+        assert [(a.address, a.prefixlen) for a in config.ipv4()] == [(bed.stack_ip, 24)]
+        assert config.gateway() is None
+        ipr.route("add", dst="0.0.0.0/0", gateway=bed.tester_ip, oif=config.index)
+        assert ifconfig.read(ipr, bed.stack_if).gateway() == bed.tester_ip
+        address.flush(ipr, bed.stack_if)
+        assert ifconfig.read(ipr, bed.stack_if).addresses == ()
+
+
+@pytest.mark.parametrize("glue", ["tc", "bridge"])
+def test_frames_cross_between_veth_and_tap(bed, glue):
+    tap.create("tap0", bed.stack_ns)
+    with netns.iproute(bed.stack_ns) as ipr:
+        if glue == "tc":
+            tc.redirect(ipr, bed.stack_if, "tap0")
+            assert tc.redirected(ipr, bed.stack_if) and tc.redirected(ipr, "tap0")
+        else:
+            bridge.join(ipr, "br0", bed.stack_if, "tap0")
+            assert bridge.ports(ipr, "br0") == {bed.stack_if, "tap0"}
+    sock, fd = open_socket(bed.tester_ns, bed.tester_if), open_tap(bed.stack_ns, "tap0")
+    try:
+        inbound = Ether(src=bed.tester_mac, dst="02:00:00:00:00:aa", type=0x88B5) / (b"in" * 20)
+        sock.send(inbound)
+        assert select.select([fd], [], [], 2)[0], "nothing reached the tap"
+        assert os.read(fd, 2048)[:60] == bytes(inbound)[:60]
+        outbound = Ether(src="02:00:00:00:00:aa", dst=bed.tester_mac, type=0x88B5) / (b"out" * 20)
+        os.write(fd, bytes(outbound))
+        got = _receive(sock, 0x88B5)
+        assert got and bytes(got)[:60] == bytes(outbound)[:60], "nothing came back from the tap"
+    finally:
+        os.close(fd)
+        sock.close()
+    with netns.iproute(bed.stack_ns) as ipr:
+        if glue == "tc":
+            tc.unredirect(ipr, bed.stack_if, "tap0")
+            assert not tc.redirected(ipr, bed.stack_if)
+        else:
+            bridge.remove(ipr, "br0")
+            assert not link.exists(ipr, "br0")
