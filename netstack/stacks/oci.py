@@ -52,7 +52,7 @@ class OciRun:
             process.wait_for_line(self._proc, ready, timeout)
         except RuntimeError as err:
             if self._proc.poll() is not None:
-                raise StackUnavailable(f"{self.runtime[-1]} run failed: "
+                raise StackUnavailable(f"{Path(self.runtime[-1]).name} run failed: "
                                        f"{str(err).strip().splitlines()[-1]}") from err
             raise
 

@@ -93,7 +93,7 @@ def _heatmap(matrix: dict, path: Path) -> None:
     ax.tick_params(which="minor", length=0)
     ax.legend(handles=[Patch(color=c, label=l) for c, l in zip(colours, (PASS, FAIL, NOT_RUN))],
               loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3, fontsize=8, frameon=False)
-    ax.set_title("RFC conformance by stack (ARP, IPv4, ICMPv4, UDP, TCP)", fontsize=9, pad=28)
+    ax.set_title("RFC conformance\nby stack", fontsize=9, pad=28)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
