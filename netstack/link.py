@@ -1,4 +1,6 @@
 """Generic link operations by interface name, on an rtnetlink handle bound to one namespace."""
+import time
+
 from pyroute2 import IPRoute
 
 from . import netns
@@ -54,3 +56,14 @@ def remove(ipr: IPRoute, name: str) -> None:
     """Delete ``name`` if it exists (a veth end takes its peer with it)."""
     if exists(ipr, name):
         ipr.link("del", index=index(ipr, name))
+
+
+def wait_operational(ipr: IPRoute, name: str, timeout: float = 2.0) -> bool:
+    """Wait until ``name`` is operationally up (a tap is, once a reader attached and the kernel's
+    link watch caught up: frames sent to it before then are dropped); returns whether it is."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = ipr.get_links(index(ipr, name))[0].get("IFLA_OPERSTATE")
+        if state in ("UP", "UNKNOWN") or time.monotonic() > deadline:
+            return state in ("UP", "UNKNOWN")
+        time.sleep(0.01)

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .. import address, ifconfig, netns, process, sysctl, tap, tc
+from .. import address, ifconfig, link, netns, process, sysctl, tap, tc
 from ..testbed import Testbed
 from . import ECHO_PORT, Stack
 
@@ -49,6 +49,8 @@ class LwipStack(Stack):
              ipv4.address, str(ipv4.prefixlen), str(ECHO_PORT)],
             bed.stack_ns, stdout=subprocess.PIPE, text=True, cwd=str(EXT.parent))
         process.wait_for_line(self._proc, "ready", timeout=10)
+        with netns.iproute(bed.stack_ns) as ipr:
+            link.wait_operational(ipr, TAP)
 
     def stop(self) -> None:
         if self._proc:

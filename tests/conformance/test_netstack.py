@@ -71,6 +71,8 @@ def test_frames_cross_between_veth_and_tap(bed, glue):
             assert bridge.ports(ipr, "br0") == {bed.stack_if, "tap0"}
     sock, fd = open_socket(bed.tester_ns, bed.tester_if), open_tap(bed.stack_ns, "tap0")
     try:
+        with netns.iproute(bed.stack_ns) as ipr:
+            assert link.wait_operational(ipr, "tap0"), "the tap never came up"
         inbound = Ether(src=bed.tester_mac, dst="02:00:00:00:00:aa", type=0x88B5) / (b"in" * 20)
         sock.send(inbound)
         assert _read_tap(fd, 0x88B5)[:60] == bytes(inbound)[:60], "nothing reached the tap"
