@@ -6,8 +6,6 @@ from scapy.layers.inet import ICMP, IP, UDP, UDPerror, defragment
 from scapy.layers.l2 import Ether
 from scapy.packet import Packet, Raw
 
-from netstack.stacks import CLOSED_PORT, ECHO_PORT
-
 from ..probe import Match, Probe
 
 

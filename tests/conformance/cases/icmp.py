@@ -3,10 +3,12 @@ import os
 
 from scapy.layers.inet import ICMP, IP, IPOption, UDP, fragment
 
+from netstack.stacks import CLOSED_PORT
+
 from ..probe import Probe
 from ..registry import MUST, SHOULD, case
-from .common import (CLOSED_PORT, echo, fresh, ip, is_echo_reply, is_icmp_error, quotes_udp_port,
-                     reassembled, with_bad_checksum)
+from .common import (echo, fresh, ip, is_echo_reply, is_icmp_error, quotes_udp_port, reassembled,
+                     with_bad_checksum)
 from .arp import BROADCAST
 
 

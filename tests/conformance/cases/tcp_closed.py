@@ -2,10 +2,12 @@
 from scapy.layers.inet import TCP
 from scapy.layers.l2 import Ether
 
+from netstack.stacks import CLOSED_PORT
+
 from ..probe import Probe
 from ..registry import MUST, case
 from .arp import BROADCAST
-from .common import CLOSED_PORT, with_bad_checksum
+from .common import with_bad_checksum
 from .tcpkit import Conn
 
 

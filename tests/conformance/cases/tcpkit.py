@@ -5,8 +5,10 @@ import time
 from scapy.layers.inet import TCP
 from scapy.packet import Packet
 
+from netstack.stacks import ECHO_PORT
+
 from ..probe import Match, Probe
-from .common import ECHO_PORT, fresh, ip
+from .common import fresh, ip
 
 MSS_1460 = [("MSS", 1460)]
 

@@ -2,9 +2,11 @@
 from scapy.layers.inet import IP, UDP, in4_chksum
 from scapy.packet import Raw
 
+from netstack.stacks import ECHO_PORT
+
 from ..probe import Probe
 from ..registry import MUST, SHOULD, case
-from .common import ECHO_PORT, fresh, ip, is_udp_from, with_bad_checksum
+from .common import fresh, ip, is_udp_from, with_bad_checksum
 
 
 def datagram(probe: Probe, sport: int, payload: bytes = b"udp-conformance", **udp_fields):
