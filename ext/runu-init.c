@@ -11,7 +11,7 @@
  *
  * Console lines (set up by runu on the kernel command line):
  *   tty1 stdout (or the terminal)   tty2 stderr
- *   tty3 control line from the host tty4 stdin
+ *   tty3 control line (signals in; "ready" out)  tty4 framed stdin
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,6 +38,7 @@
 #include <linux/capability.h>
 
 #include "runu-net.h"
+#include "runu-stdin.h"
 #include "runu-tokens.h"
 
 #define NEWROOT "/newroot"
@@ -56,7 +57,6 @@ struct process {
 };
 
 static int exitcode_fd = -1;
-static int console_fd = -1;
 
 /* Errors go to the container's stderr: the user sees why the process did not run. */
 void die(int code, const char *fmt, ...)
@@ -243,11 +243,16 @@ static void open_stdio(const char *mode, int stdio[3])
 	if (!strcmp(mode, "terminal")) {
 		int fd = open_line(1, O_RDWR, 0);
 
+		int go = open_line(4, O_WRONLY, 0);
+
 		stdio[0] = stdio[1] = stdio[2] = fd;
-		console_fd = fd;
+		/* The terminal line listens now: the host relay may send typed input. */
+		if (go < 0 || write(go, "r", 1) != 1)
+			die(126, "terminal go-ahead: %s", strerror(errno));
+		close(go);
 	} else {
 		/* Without host stdin the process reads EOF, as under runc. */
-		stdio[0] = strcmp(mode, "pipes") ? -1 : open_line(4, O_RDONLY, 1);
+		stdio[0] = strcmp(mode, "pipes") ? -1 : stdin_decoder_start(open_line(4, O_RDWR, 1));
 		stdio[1] = open_line(1, O_WRONLY, 1);
 		stdio[2] = open_line(2, O_WRONLY, 1);
 		if (stdio[0] < 0)
@@ -389,7 +394,7 @@ static void power_off(int code, const int stdio[3])
 	kill(-1, SIGKILL);
 	while (waitpid(-1, NULL, 0) > 0)
 		;
-	for (int i = 0; i < 3; i++)
+	for (int i = 1; i < 3; i++)
 		if (stdio[i] >= 0 && isatty(stdio[i]))
 			tcdrain(stdio[i]);
 	sync();
@@ -413,7 +418,7 @@ int main(void)
 		die(126, "sandbox description must start with stdio");
 	open_stdio(tokens_need(&process_tokens), stdio);
 	process_tokens.pos = process_tokens.buf;
-	control_fd = open_line(3, O_RDONLY | O_NONBLOCK, 1);
+	control_fd = open_line(3, O_RDWR | O_NONBLOCK, 1);
 
 	if (mount("none", NEWROOT, "hostfs", 0, "/rootfs") < 0)
 		die(126, "mount the rootfs: %s", strerror(errno));
@@ -427,6 +432,9 @@ int main(void)
 	else
 		net_loopback_up();
 	enter_root(&proc);
+	/* The host sends signals only after this: earlier input would raise no SIGIO. */
+	if (control_fd < 0 || write(control_fd, "ready\n", 6) != 6)
+		die(126, "control line: %s", strerror(errno));
 
 	sigset_t all;
 	sigfillset(&all);

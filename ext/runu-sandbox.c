@@ -19,7 +19,7 @@
  *   6+ left open for the kernel (control line, kernel log)
  *
  * Usage:
- *   runu-sandbox [--tty] [--join TYPE PATH]... [--unshare TYPE]...
+ *   runu-sandbox [--tty|--relay-stdin] [--join TYPE PATH]... [--unshare TYPE]...
  *                [--bind SRC DST ro|rw]... [--tmpfs DST]... --root DIR
  * TYPE is one of net, uts, ipc, mnt. DST is relative to DIR. A new mount
  * namespace is always made, after joining, for the sandbox root.
@@ -37,6 +37,8 @@
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <unistd.h>
+
+#include "runu-stdin.h"
 
 #define STATUS_FD 3
 #define COMMIT_FD 4
@@ -166,7 +168,7 @@ static char *read_launch(size_t *len)
  * none), then the kernel's argv, then an empty token as the end mark. A
  * message without the end mark means `runu start` died while writing it.
  */
-static void launch(void)
+static void launch(int relay, int tty)
 {
 	size_t len, count = 0;
 	char *msg = read_launch(&len);
@@ -201,6 +203,8 @@ static void launch(void)
 	/* UML boots reliably with small mem= only at fixed addresses. */
 	personality(ADDR_NO_RANDOMIZE);
 	close(LAUNCH_FD);
+	if (relay || tty)
+		stdin_relay_start(!tty);
 	char *envp[] = { "TMPDIR=/tmp", "PATH=/", NULL };
 	execve(argv[1], argv + 1, envp);
 	dprintf(2, "runu-sandbox: exec %s: %s\n", argv[1], strerror(errno));
@@ -210,7 +214,7 @@ static void launch(void)
 int main(int argc, char **argv)
 {
 	const char *root = NULL;
-	int unshare_flags = 0, tty = 0;
+	int unshare_flags = 0, tty = 0, relay = 0;
 	char byte;
 
 	for (int i = 1; i < argc; i++) {
@@ -218,6 +222,8 @@ int main(int argc, char **argv)
 			root = argv[++i];
 		else if (!strcmp(argv[i], "--tty"))
 			tty = 1;
+		else if (!strcmp(argv[i], "--relay-stdin"))
+			relay = 1;
 		else if (!strcmp(argv[i], "--join") && i + 2 < argc) {
 			join_ns(argv[i + 1], argv[i + 2]);
 			i += 2;
@@ -249,6 +255,6 @@ int main(int argc, char **argv)
 	if (read(COMMIT_FD, &byte, 1) != 1)
 		_exit(1);
 	close(COMMIT_FD);
-	launch();
+	launch(relay, tty);
 	return 1;
 }

@@ -23,6 +23,7 @@ from runu.state import CREATED, CREATING, RUNNING, STOPPED, ContainerDir, State,
 from runu.stdio import stdio_mode
 
 KILL_WAIT_SECONDS = 10
+GUEST_READY_SECONDS = 30
 
 
 def require_status(state: State, action: str, *allowed: str) -> str:
@@ -90,11 +91,12 @@ class Runtime:
             launcher.LAUNCH_FD: os.open(cdir.path / "launch.fifo", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC),
             launcher.CONTROL_FD: os.open(cdir.path / "control.fifo", os.O_RDWR | os.O_CLOEXEC),
             launcher.KERNEL_LOG_FD: os.open(cdir.path / "kernel.log", os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600),
+            launcher.GUEST_EVENTS_FD: os.open(cdir.path / "guest.events", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600),
         }
         slave = open_console(console_socket) if terminal else None
         stdio = (slave, slave, slave) if slave is not None else (0, 1, 2)
         try:
-            launched = launcher.spawn(args, stdio, fds, tty=terminal)
+            launched = launcher.spawn(args, stdio, fds, tty=terminal, relay_stdin=runtime["stdio"] == "pipes")
         finally:
             for fd in (*fds.values(), *([slave] if slave is not None else [])):
                 os.close(fd)
@@ -158,6 +160,7 @@ class Runtime:
                 # Before start there is no guest; SIGKILL ends the sandbox at once.
                 os.kill(state.pid, signum)
                 return
+            _wait_guest_ready(cdir, state)
             line = f"{'a' if all_processes else ''}{signum}\n".encode()
             fd = os.open(cdir.path / "control.fifo", os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
             try:
@@ -201,6 +204,19 @@ def _pick_cpu(container_id: str) -> str:
     return str(cpus[sum(container_id.encode()) % len(cpus)])
 
 
+def _wait_guest_ready(cdir: ContainerDir, state: State) -> None:
+    """Signals go to the guest only once its init listens (it says "ready"):
+    UML reads a host fd only after a SIGIO, and a write made earlier raises none."""
+    events = cdir.path / "guest.events"
+    deadline = time.monotonic() + GUEST_READY_SECONDS
+    while b"ready" not in events.read_bytes():
+        if not is_alive(state.pid, state.pid_start):
+            raise RunuError(f"container {state.id} is not running")
+        if time.monotonic() > deadline:
+            raise RunuError(f"container {state.id}: the guest did not become ready")
+        time.sleep(0.002)
+
+
 def _kill_and_wait(pid: int, started: int | None) -> None:
     if not is_alive(pid, started):
         return
@@ -224,11 +240,6 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def wait_exit(pid: int) -> int:
-    """Wait for our own child sandbox and give its exit status as a shell would."""
-    while True:
-        try:
-            _, status = os.waitpid(pid, 0)
-            return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
-        except InterruptedError:
-            continue
+def exit_code(status: int) -> int:
+    """A wait status as a shell reports it: the exit code, or 128 + the signal."""
+    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)

@@ -24,6 +24,8 @@ from unikraft_build.source import kernel_source
 
 # Bump when the way a kernel is built changes, to invalidate old builds.
 BUILDER_REVISION = "1"
+# Bump when what the manifest records changes: reinstalls without recompiling.
+MANIFEST_REVISION = 2
 ESTIMATED_OBJECTS = 800
 console = Console(stderr=True)
 
@@ -39,6 +41,7 @@ class KernelBuild:
     size: int
     build_seconds: float
     enabled_options: int
+    manifest_revision: int = MANIFEST_REVISION
     cached: bool = False
 
 
@@ -81,13 +84,20 @@ def _compile(tree: Path, out: Path, profile: str, jobs: int) -> None:
 
 
 def runtime_libs(kernel: Path) -> list[str]:
-    """Host libraries the kernel loads: the sandbox root must expose exactly these."""
+    """Host libraries the kernel loads: the sandbox root must expose exactly these.
+
+    Besides what ldd lists, glibc loads libgcc_s when a thread is cancelled,
+    which UML does to its helper threads at power-off."""
     out = subprocess.run(["ldd", str(kernel)], capture_output=True, text=True, check=True).stdout
     libs = []
     for line in out.splitlines():
         path = line.split("=>")[-1].split("(")[0].strip()
         if path.startswith("/"):
             libs.append(path)
+            if Path(path).name.startswith("libc.so"):
+                libgcc = Path(path).parent / "libgcc_s.so.1"
+                if libgcc.exists():
+                    libs.append(str(libgcc))
     return libs
 
 
@@ -111,15 +121,19 @@ def build_kernel(profile: str, install_dir: Path, initramfs: Path, jobs: int = 2
     manifest = install_dir / "kernel.json"
     if manifest.exists():
         info = json.loads(manifest.read_text())
-        if info["config_hash"] == key and Path(info["path"]).exists():
+        if (info["config_hash"] == key and info.get("manifest_revision") == MANIFEST_REVISION
+                and Path(info["path"]).exists()):
             return KernelBuild(**{**info, "cached": True})
 
     out = CACHE / "build" / f"{profile}-{key}"
     out.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    configure(source.tree, out, fragment)
-    _compile(source.tree, out, profile, jobs)
-    seconds = time.monotonic() - started
+    done = out / ".runu-build-seconds"
+    if not done.exists():
+        started = time.monotonic()
+        configure(source.tree, out, fragment)
+        _compile(source.tree, out, profile, jobs)
+        done.write_text(f"{time.monotonic() - started:.1f}")
+    seconds = float(done.read_text())
 
     install_dir.mkdir(parents=True, exist_ok=True)
     installed = install_dir / "linux"

@@ -1,13 +1,14 @@
 """`runu run`: create, start, and (unless --detach) wait, forward signals, delete."""
 
+import os
 import signal
 from pathlib import Path
 
 from runu.commands import runtime
-from runu.container import wait_exit
+from runu.container import exit_code
 from runu.errors import RunuError
 
-_FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+_FORWARDED = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2}
 
 
 def run(args, log):
@@ -20,15 +21,22 @@ def run(args, log):
         raise
     if args.detach:
         return 0
-
-    def forward(signum, _frame):
-        try:
-            rt.kill(args.id, signum)
-        except RunuError:
-            pass  # already stopped
-
-    for signum in _FORWARDED:
-        signal.signal(signum, forward)
-    code = wait_exit(state.pid)
+    # Signals wait in the kernel until the loop below takes them: no handler
+    # runs in the middle of a locked state update.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _FORWARDED | {signal.SIGCHLD})
+    code = _wait_forwarding(rt, args.id, state.pid)
     rt.delete(args.id, force=True)
     return code
+
+
+def _wait_forwarding(rt, container_id: str, pid: int) -> int:
+    while True:
+        pid_done, status = os.waitpid(pid, os.WNOHANG)
+        if pid_done == pid:
+            return exit_code(status)
+        info = signal.sigwaitinfo(_FORWARDED | {signal.SIGCHLD})
+        if info.si_signo != signal.SIGCHLD:
+            try:
+                rt.kill(container_id, info.si_signo)
+            except RunuError:
+                pass  # stopped meanwhile: the next waitpid sees it

@@ -2,8 +2,11 @@
 
 Console lines (the init inside relies on these numbers):
   con0 kernel messages -> fd 7 (the container's kernel.log)
-  con1 stdout (or the terminal), con2 stderr, con3 control from the host (fd 6),
-  con4 stdin. Everything else is null, so nothing else reaches the caller.
+  con1 stdout (or the terminal), con2 stderr,
+  con3 control: signals in from fd 6, the guest's "ready" out to fd 9,
+  con4 framed stdin from the launcher's relay, its go-ahead back out on fd 8
+       (with a terminal, only the go-ahead: input comes on con1 through the relay).
+Everything else is null, so nothing else reaches the caller.
 """
 
 import os
@@ -15,7 +18,7 @@ from runu.spec import ANNOTATION_PROFILE, annotation
 
 DEFAULT_MEMORY_MB = 256
 MIN_MEMORY_MB = 32
-CONTROL_FD, KERNEL_LOG_FD = 6, 7
+CONTROL_FD, KERNEL_LOG_FD, STDIN_ACK_FD, GUEST_EVENTS_FD = 6, 7, 8, 9
 
 
 def memory_mb(spec: dict) -> int:
@@ -27,10 +30,10 @@ def memory_mb(spec: dict) -> int:
 
 def _console_lines(stdio: str) -> list[str]:
     if stdio == "terminal":
-        return ["con1=fd:0,fd:1"]
+        return ["con1=fd:0,fd:1", f"con4=null,fd:{STDIN_ACK_FD}"]
     lines = ["con1=null,fd:1", "con2=null,fd:2"]
     if stdio == "pipes":
-        lines.append("con4=fd:0,null")
+        lines.append(f"con4=fd:0,fd:{STDIN_ACK_FD}")
     return lines
 
 
@@ -59,7 +62,7 @@ class UmlSandbox(SandboxKernel):
             "con=null",
             "ssl=null",
             f"con0=null,fd:{KERNEL_LOG_FD}",
-            f"con3=fd:{CONTROL_FD},null",
+            f"con3=fd:{CONTROL_FD},fd:{GUEST_EVENTS_FD}",
             *_console_lines(runtime["stdio"]),
             "uml_dir=/tmp",
             "quiet",

@@ -1,0 +1,107 @@
+"""Shared fixtures: a private --root per test, busybox bundles, and a leak check."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from unikraft_build.rootfs import busybox_rootfs
+
+RUNU = str(Path(sys.executable).parent / "runu")
+
+
+@pytest.fixture(scope="session")
+def busybox_tree(tmp_path_factory) -> Path:
+    return busybox_rootfs(tmp_path_factory.mktemp("busybox") / "rootfs")
+
+
+class Runu:
+    """Runs the real `runu` command line against one --root."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def __call__(self, *args, check=True, timeout=60, **kw) -> subprocess.CompletedProcess:
+        # Files, not pipes: a detached container keeps its stdio open after runu exits.
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            kw.setdefault("stdout", out)
+            kw.setdefault("stderr", err)
+            result = subprocess.run([RUNU, "--root", str(self.root), *args], timeout=timeout, **kw)
+            for f, name in ((out, "stdout"), (err, "stderr")):
+                f.seek(0)
+                setattr(result, name, f.read())
+        if check and result.returncode != 0:
+            raise AssertionError(f"runu {' '.join(args)} exited {result.returncode}: {result.stderr!r}")
+        return result
+
+    def state(self, cid: str) -> dict:
+        return json.loads(self("state", cid).stdout)
+
+
+@pytest.fixture
+def runu(tmp_path) -> Runu:
+    root = tmp_path / "state"
+    r = Runu(root)
+    yield r
+    for cid in (p.name for p in root.iterdir()) if root.exists() else ():
+        r("delete", "--force", cid, check=False)
+
+
+@pytest.fixture
+def make_bundle(tmp_path, busybox_tree):
+    """make_bundle(args, **spec_changes) -> bundle dir with a private copy of busybox."""
+    counter = iter(range(1000))
+
+    def make(args, terminal=False, edit=None) -> Path:
+        bundle = tmp_path / f"bundle{next(counter)}"
+        shutil.copytree(busybox_tree, bundle / "rootfs", symlinks=True)
+        subprocess.run([RUNU, "spec", "--bundle", str(bundle)], check=True)
+        spec = json.loads((bundle / "config.json").read_text())
+        spec["process"]["args"] = args
+        spec["process"]["terminal"] = terminal
+        spec["root"]["readonly"] = False
+        if edit:
+            edit(spec)
+        (bundle / "config.json").write_text(json.dumps(spec))
+        return bundle
+
+    return make
+
+
+def sandbox_processes() -> set[int]:
+    """Host processes that are runu sandboxes (launchers or the kernels they became)."""
+    found = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            exe = os.readlink(f"/proc/{pid}/exe")
+        except OSError:
+            continue
+        if exe.endswith(("/runu-sandbox", "/kernel")) or "/kernels/" in exe:
+            found.add(int(pid))
+    return found
+
+
+def host_links() -> set[str]:
+    return set(os.listdir("/sys/class/net"))
+
+
+@pytest.fixture(autouse=True)
+def no_leaks(request, tmp_path):
+    """Every test must leave no sandbox process, mount, link or state behind."""
+    if "noleakcheck" in request.keywords:
+        yield
+        return
+    procs, links = sandbox_processes(), host_links()
+    mounts = Path("/proc/self/mountinfo").read_text().count("\n")
+    yield
+    leaked_procs = sandbox_processes() - procs
+    assert not leaked_procs, f"sandbox processes left: {sorted(leaked_procs)}"
+    assert host_links() == links, f"links left: {host_links() - links}"
+    assert Path("/proc/self/mountinfo").read_text().count("\n") == mounts, "mounts left on the host"
+    state = tmp_path / "state"
+    assert not state.exists() or not any(state.iterdir()), f"state left: {list(state.iterdir())}"

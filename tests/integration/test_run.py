@@ -1,0 +1,77 @@
+"""`runu run`: the process runs inside the tailored kernel; its exit status is runu's."""
+
+import json
+import os
+
+from runu.paths import kernel_dir
+
+
+def kernel_version(profile="default"):
+    return json.loads((kernel_dir(profile) / "kernel.json").read_text())["version"]
+
+
+def test_uname_shows_the_sandbox_kernel(runu, make_bundle):
+    bundle = make_bundle(["uname", "-r"])
+    result = runu("run", "--bundle", str(bundle), "c1")
+    assert result.stdout.decode().strip() == kernel_version()
+    assert result.stdout.decode().strip() != os.uname().release
+
+
+def test_exit_code_is_the_process_exit_code(runu, make_bundle):
+    bundle = make_bundle(["sh", "-c", "exit 7"])
+    assert runu("run", "--bundle", str(bundle), "c1", check=False).returncode == 7
+
+
+def test_death_by_signal_is_128_plus_signal(runu, make_bundle):
+    bundle = make_bundle(["sh", "-c", "kill -TERM $$"])
+    assert runu("run", "--bundle", str(bundle), "c1", check=False).returncode == 143
+
+
+def test_stdout_and_stderr_stay_apart(runu, make_bundle):
+    bundle = make_bundle(["sh", "-c", "echo out; echo err >&2; echo out2"])
+    result = runu("run", "--bundle", str(bundle), "c1")
+    assert result.stdout == b"out\nout2\n"
+    assert result.stderr == b"err\n"
+
+
+def test_stdin_reaches_the_process(runu, make_bundle):
+    bundle = make_bundle(["sh", "-c", "read line; echo got:$line"])
+    result = runu("run", "--bundle", str(bundle), "c1", input=b"hello\n")
+    assert result.stdout == b"got:hello\n"
+
+
+def test_without_stdin_the_process_reads_eof(runu, make_bundle):
+    bundle = make_bundle(["cat"])
+    result = runu("run", "--bundle", str(bundle), "c1", stdin=open(os.devnull))
+    assert result.returncode == 0 and result.stdout == b""
+
+
+def test_missing_program_exits_127_with_a_message(runu, make_bundle):
+    bundle = make_bundle(["/no/such/program"])
+    result = runu("run", "--bundle", str(bundle), "c1", check=False)
+    assert result.returncode == 127
+    assert b"/no/such/program" in result.stderr
+
+
+def test_process_settings_apply(runu, make_bundle):
+    def edit(spec):
+        spec["hostname"] = "sandbox-host"
+        spec["process"]["cwd"] = "/tmp"
+        spec["process"]["env"] = ["PATH=/bin", "GREETING=hi there"]
+        spec["process"]["user"] = {"uid": 65534, "gid": 65534, "additionalGids": [4, 5], "umask": 0o027}
+        spec["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": 321, "hard": 654}]
+
+    script = 'echo "$(hostname) $(pwd) $GREETING $(id -u):$(id -g) $(id -G) $(umask) $(ulimit -n)"'
+    bundle = make_bundle(["sh", "-c", script], edit=edit)
+    out = runu("run", "--bundle", str(bundle), "c1").stdout.decode().split()
+    assert out == ["sandbox-host", "/tmp", "hi", "there", "65534:65534", "65534", "4", "5", "0027", "321"]
+
+
+def test_memory_limit_sizes_the_guest(runu, make_bundle):
+    def edit(spec):
+        spec.setdefault("linux", {})["resources"] = {"memory": {"limit": 96 * 1024 * 1024}}
+
+    bundle = make_bundle(["sh", "-c", "grep MemTotal /proc/meminfo"], edit=edit)
+    kib = int(runu("run", "--bundle", str(bundle), "c1").stdout.split()[1])
+    # The kernel keeps some memory for itself; the rest is what the guest sees.
+    assert 70 * 1024 < kib <= 96 * 1024

@@ -1,0 +1,41 @@
+"""The command line: runc's flags parse; bad input is one line and exit 1."""
+
+import json
+
+import pytest
+
+from runu.cli import build_parser, main
+
+
+def test_containerd_style_invocation_parses():
+    args = build_parser().parse_args(
+        ["--root", "/r", "--log", "/l", "--log-format", "json", "--systemd-cgroup", "create",
+         "--bundle", "/b", "--pid-file", "/p", "--console-socket", "/s", "--no-pivot", "id1"])
+    assert (args.command, args.root, args.bundle, args.pid_file, args.id) == ("create", "/r", "/b", "/p", "id1")
+
+
+def test_unknown_command_is_one_line(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["frobnicate"])
+    assert exit_info.value.code == 1
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_errors_go_to_the_json_log(tmp_path, capsys):
+    log = tmp_path / "log.json"
+    assert main(["--root", str(tmp_path), "--log", str(log), "--log-format", "json", "state", "nope"]) == 1
+    record = json.loads(log.read_text().splitlines()[-1])
+    assert record["level"] == "error" and "nope" in record["msg"]
+    assert capsys.readouterr().err.strip() == "runu: container nope does not exist"
+
+
+def test_features_document(capsys):
+    assert main(["features"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["ociVersionMax"] == "1.1.0" and "prestart" in doc["hooks"]
+
+
+def test_spec_writes_a_runc_style_default(tmp_path):
+    assert main(["spec", "--bundle", str(tmp_path)]) == 0
+    spec = json.loads((tmp_path / "config.json").read_text())
+    assert spec["process"]["args"] == ["sh"] and spec["root"]["path"] == "rootfs"

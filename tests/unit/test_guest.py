@@ -1,0 +1,65 @@
+"""The guest description: what the in-guest init will be told to do."""
+
+import pytest
+
+from runu.errors import RunuError
+from runu.guest import describe
+from runu.spec import default_spec
+
+
+def tokens(desc):
+    return desc.encode().split(b"\0")[:-1]
+
+
+def records(desc, keyword):
+    toks = [t.decode() for t in tokens(desc)]
+    return [toks[i + 1:i + 7] for i, t in enumerate(toks) if t == keyword]
+
+
+def test_stdio_mode_comes_first_and_terminal_wins():
+    spec = default_spec(["sh"], terminal=True)
+    assert tokens(describe(spec, "pipes"))[:2] == [b"stdio", b"terminal"]
+    spec["process"]["terminal"] = False
+    assert tokens(describe(spec, "pipes-nostdin"))[:2] == [b"stdio", b"pipes-nostdin"]
+
+
+def test_dev_tmpfs_becomes_the_guest_devtmpfs():
+    mounts = records(describe(default_spec(), "pipes"), "mount")
+    dev = next(m for m in mounts if m[3] == "/dev")
+    assert dev[:2] == ["fs", "devtmpfs"]
+
+
+def test_bind_mounts_become_hostfs_paths_in_the_sandbox(tmp_path):
+    spec = default_spec()
+    (tmp_path / "f").write_text("x")
+    spec["mounts"] += [
+        {"destination": "/data", "type": "bind", "source": str(tmp_path), "options": ["rbind", "ro"]},
+        {"destination": "/etc/hosts", "type": "bind", "source": str(tmp_path / "f"), "options": ["bind"]},
+    ]
+    desc = describe(spec, "pipes")
+    assert [(m.source, m.sandbox_path, m.readonly, m.is_file) for m in desc.host_mounts] == [
+        (tmp_path, "/volumes/0", True, False), (tmp_path / "f", "/volumes/1", False, True)]
+    kinds = {m[3]: (m[0], m[2], int(m[4]) & 1) for m in records(desc, "mount")}
+    assert kinds["/data"] == ("hostdir", "/volumes/0", 1)
+    assert kinds["/etc/hosts"] == ("hostfile", "/volumes/1", 0)
+
+
+def test_capabilities_become_bit_masks():
+    spec = default_spec()
+    spec["process"]["capabilities"] = {"bounding": ["CAP_KILL", "CAP_NET_RAW"], "effective": ["CAP_KILL"]}
+    caps = next(r for r in records(describe(spec, "pipes"), "caps"))
+    assert [int(c) for c in caps[:5]] == [(1 << 5) | (1 << 13), 1 << 5, 0, 0, 0]
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda s: s["process"]["capabilities"].update(bounding=["CAP_NOPE"]), "CAP_NOPE"),
+    (lambda s: s["process"].update(rlimits=[{"type": "RLIMIT_NOPE", "soft": 1, "hard": 1}]), "RLIMIT_NOPE"),
+    (lambda s: s["mounts"].append({"destination": "rel", "type": "tmpfs"}), "absolute"),
+    (lambda s: s["mounts"].append({"destination": "/x", "type": "nfs"}), "nfs"),
+    (lambda s: s["process"].update(args=["a\0b"]), "NUL"),
+])
+def test_bad_specs_are_refused(change, message):
+    spec = default_spec()
+    change(spec)
+    with pytest.raises(RunuError, match=message):
+        describe(spec, "pipes")
