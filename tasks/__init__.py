@@ -2,9 +2,11 @@
 
 from invoke import Collection
 
-from tasks import build, setup, test
+from tasks import build, conformance, demo, setup, test
 
 ns = Collection()
 ns.add_task(setup.setup)
 ns.add_task(test.test)
+ns.add_task(demo.demo)
+ns.add_task(conformance.conformance)
 ns.add_collection(Collection.from_module(build, name="kernel"))

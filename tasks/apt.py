@@ -10,7 +10,9 @@ PACKAGES = [
     # building kernels and the C parts
     "gcc", "libc6-dev", "make", "bc", "flex", "bison", "libelf-dev", "xz-utils", "binutils",
     # running sandboxes and their peers
-    "busybox-static", "iproute2", "runc", "crun",
+    "busybox-static", "iproute2", "runc", "crun", "runsc",
+    # the conformance suite's lwIP stack (cffi harness)
+    "liblwip-dev",
 ]
 
 
