@@ -37,6 +37,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
+#include "runu-firewall.h"
 #include "runu-net.h"
 #include "runu-stdin.h"
 #include "runu-tokens.h"
@@ -196,6 +197,12 @@ static void read_process(struct tokens *t, struct process *p)
 			rl.rlim_max = parse_u64(tokens_need(t));
 			if (setrlimit(res, &rl) < 0)
 				die(126, "setrlimit %d: %s", res, strerror(errno));
+		} else if (!strcmp(kw, "fw")) {
+			const char *dir = tokens_need(t), *proto = tokens_need(t);
+			const char *port = tokens_need(t), *addr = tokens_need(t);
+			const char *prefix = tokens_need(t);
+
+			firewall_add(dir, proto, port, addr, prefix, tokens_need(t));
 		} else if (!strcmp(kw, "mount")) {
 			const char *kind = tokens_need(t), *type = tokens_need(t);
 			const char *source = tokens_need(t), *dest = tokens_need(t);
@@ -431,6 +438,7 @@ int main(void)
 		net_configure(&network_tokens);
 	else
 		net_loopback_up();
+	firewall_apply();
 	enter_root(&proc);
 	/* The host sends signals only after this: earlier input would raise no SIGIO. */
 	if (control_fd < 0 || write(control_fd, "ready\n", 6) != 6)

@@ -16,10 +16,11 @@
  *   3  status pipe (write): "ok\n" or one line of error, then closed
  *   4  commit pipe (read): one byte means "stay"; EOF means "give up"
  *   5  launch fifo (read, non-blocking): argv from `runu start`
- *   6+ left open for the kernel (control line, kernel log)
+ *   6, 7  left open for the kernel (control line, kernel log)
+ *   9, 10 the ready file and the events log, for the monitor (runu-monitor.h)
  *
  * Usage:
- *   runu-sandbox [--tty|--relay-stdin] [--join TYPE PATH]... [--unshare TYPE]...
+ *   runu-sandbox --id ID [--tty|--relay-stdin] [--join TYPE PATH]... [--unshare TYPE]...
  *                [--bind SRC DST ro|rw]... [--tmpfs DST]... --root DIR
  * TYPE is one of net, uts, ipc, mnt. DST is relative to DIR. A new mount
  * namespace is always made, after joining, for the sandbox root.
@@ -38,6 +39,7 @@
 #include <sys/personality.h>
 #include <unistd.h>
 
+#include "runu-monitor.h"
 #include "runu-stdin.h"
 
 #define STATUS_FD 3
@@ -119,8 +121,11 @@ static void build_root(int argc, char **argv, const char *root)
 			i += 3;
 		} else if (!strcmp(argv[i], "--tmpfs") && i + 1 < argc) {
 			tmpfs(root, argv[++i]);
-		} else if (!strcmp(argv[i], "--join") || !strcmp(argv[i], "--root")) {
-			i += !strcmp(argv[i], "--join") ? 2 : 1;
+		} else if (!strcmp(argv[i], "--join")) {
+			i += 2;
+		} else if (!strcmp(argv[i], "--root") || !strcmp(argv[i], "--id") ||
+			   !strcmp(argv[i], "--unshare")) {
+			i += 1;
 		}
 	}
 }
@@ -168,7 +173,7 @@ static char *read_launch(size_t *len)
  * none), then the kernel's argv, then an empty token as the end mark. A
  * message without the end mark means `runu start` died while writing it.
  */
-static void launch(int relay, int tty)
+static void launch(int relay, int tty, const char *id)
 {
 	size_t len, count = 0;
 	char *msg = read_launch(&len);
@@ -203,6 +208,7 @@ static void launch(int relay, int tty)
 	/* UML boots reliably with small mem= only at fixed addresses. */
 	personality(ADDR_NO_RANDOMIZE);
 	close(LAUNCH_FD);
+	monitor_start(id);
 	if (relay || tty)
 		stdin_relay_start(!tty);
 	char *envp[] = { "TMPDIR=/tmp", "PATH=/", NULL };
@@ -213,13 +219,15 @@ static void launch(int relay, int tty)
 
 int main(int argc, char **argv)
 {
-	const char *root = NULL;
+	const char *root = NULL, *id = "?";
 	int unshare_flags = 0, tty = 0, relay = 0;
 	char byte;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--root") && i + 1 < argc)
 			root = argv[++i];
+		else if (!strcmp(argv[i], "--id") && i + 1 < argc)
+			id = argv[++i];
 		else if (!strcmp(argv[i], "--tty"))
 			tty = 1;
 		else if (!strcmp(argv[i], "--relay-stdin"))
@@ -255,6 +263,6 @@ int main(int argc, char **argv)
 	if (read(COMMIT_FD, &byte, 1) != 1)
 		_exit(1);
 	close(COMMIT_FD);
-	launch(relay, tty);
+	launch(relay, tty, id);
 	return 1;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "runu-monitor.h"
 #include "runu-stdin.h"
 
 static int write_all(int fd, const unsigned char *buf, size_t len)
@@ -88,6 +89,8 @@ void stdin_relay_start(int framed)
 	if (pid == 0) {
 		close(p[0]);
 		close(ack[1]);
+		/* Hold nothing of the kernel's: the monitor waits for its pipe to close. */
+		close(GUEST_EVENTS_FD);
 		relay(p[1], ack[0], framed);
 	}
 	close(p[1]);

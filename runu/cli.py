@@ -41,6 +41,7 @@ COMMANDS = {
         (("-f", "--format"), {"choices": ("table", "json"), "default": "table"}), _ID,
         (("ps_args",), {"nargs": "*"}))),
     "features": ("print what this runtime supports (runtime-spec features JSON)", ()),
+    "events": ("follow a container's lifecycle events (JSON lines) until it is deleted", (_ID,)),
 }
 
 

@@ -10,7 +10,7 @@ import signal
 import time
 from pathlib import Path
 
-from runu import launcher, state as st
+from runu import events, launcher, state as st
 from runu.console import open_console
 from runu.errors import RunuError
 from runu.guest import describe
@@ -68,7 +68,8 @@ class Runtime:
                 raise
             os.write(commit_fd, b"c")
             os.close(commit_fd)
-            return state
+        events.record(self.store.root, container_id, "created")
+        return state
 
     def _spawn_sandbox(self, cdir: ContainerDir, state: State, spec: dict, sandbox, terminal: bool,
                        console_socket: str | None) -> int:
@@ -91,12 +92,13 @@ class Runtime:
             launcher.LAUNCH_FD: os.open(cdir.path / "launch.fifo", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC),
             launcher.CONTROL_FD: os.open(cdir.path / "control.fifo", os.O_RDWR | os.O_CLOEXEC),
             launcher.KERNEL_LOG_FD: os.open(cdir.path / "kernel.log", os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600),
-            launcher.GUEST_EVENTS_FD: os.open(cdir.path / "guest.events", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600),
+            launcher.READY_FD: os.open(cdir.path / "ready", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600),
+            launcher.EVENTS_FD: events.open_for_sandbox(self.store.root),
         }
         slave = open_console(console_socket) if terminal else None
         stdio = (slave, slave, slave) if slave is not None else (0, 1, 2)
         try:
-            launched = launcher.spawn(args, stdio, fds, tty=terminal, relay_stdin=runtime["stdio"] == "pipes")
+            launched = launcher.spawn(state.id, args, stdio, fds, tty=terminal, relay_stdin=runtime["stdio"] == "pipes")
         finally:
             for fd in (*fds.values(), *([slave] if slave is not None else [])):
                 os.close(fd)
@@ -126,6 +128,7 @@ class Runtime:
             self._launch(cdir, state, argv)
             state.status = RUNNING
             cdir.save(state)
+        events.record(self.store.root, container_id, "started")
         try:
             run_hooks(spec, "poststart", state.hook_state())
         except RunuError as e:
@@ -182,6 +185,7 @@ class Runtime:
                 except RunuError as e:
                     self.log.warning(str(e))
             cdir.remove()
+        events.record(self.store.root, container_id, "deleted")
 
     def state(self, container_id: str) -> State:
         with self.store.open(container_id) as cdir:
@@ -207,9 +211,9 @@ def _pick_cpu(container_id: str) -> str:
 def _wait_guest_ready(cdir: ContainerDir, state: State) -> None:
     """Signals go to the guest only once its init listens (it says "ready"):
     UML reads a host fd only after a SIGIO, and a write made earlier raises none."""
-    events = cdir.path / "guest.events"
+    ready = cdir.path / "ready"
     deadline = time.monotonic() + GUEST_READY_SECONDS
-    while b"ready" not in events.read_bytes():
+    while b"ready" not in ready.read_bytes():
         if not is_alive(state.pid, state.pid_start):
             raise RunuError(f"container {state.id} is not running")
         if time.monotonic() > deadline:

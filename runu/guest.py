@@ -10,7 +10,7 @@ import resource
 from dataclasses import dataclass
 from pathlib import Path
 
-from runu import capabilities
+from runu import capabilities, firewall
 from runu.errors import RunuError
 
 # mount(2) flags for the OCI mount options that are flags rather than data.
@@ -129,4 +129,19 @@ def describe(spec: dict, stdio_mode: str) -> GuestDescription:
         desc.add_mount(mount)
     if spec["root"].get("readonly"):
         desc.record("readonly")
+    rules = firewall.rules_text(spec)
+    if rules is not None:
+        for rule in firewall.parse_rules(rules):
+            desc.record("fw", *rule)
     return desc
+
+
+def network_description(plan) -> bytes:
+    """/meta/network: the guest's vector device becomes the container's interface."""
+    desc = GuestDescription()
+    desc.record("link", "vec0", plan.name, plan.mac, plan.mtu)
+    for family, addr, prefix in plan.addresses:
+        desc.record("addr", family, addr, prefix)
+    for family, gateway in plan.gateways:
+        desc.record("route", family, gateway)
+    return desc.encode()

@@ -6,6 +6,9 @@ from rich.console import Console
 
 console = Console(stderr=True)
 
+# Docker from Debian (20.10): dockerd, its containerd, the CLI the tmux -it test types into
+DOCKER_PACKAGES = ["docker.io", "containerd", "tmux"]
+
 PACKAGES = [
     # building kernels and the C parts
     "gcc", "libc6-dev", "make", "bc", "flex", "bison", "libelf-dev", "xz-utils", "binutils",
@@ -13,6 +16,7 @@ PACKAGES = [
     "busybox-static", "iproute2", "runc", "crun", "runsc",
     # the conformance suite's lwIP stack (cffi harness)
     "liblwip-dev",
+    *DOCKER_PACKAGES,
 ]
 
 

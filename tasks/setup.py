@@ -4,10 +4,12 @@ from invoke import task
 
 from tasks import build
 from tasks.apt import ensure_packages
+from tasks.docker import ensure_docker
 
 
 @task
 def setup(c):
-    """Install Debian packages, build the C parts and every kernel profile."""
+    """Install Debian packages, build the C parts and every kernel profile, register runu with Docker."""
     ensure_packages()
     build.build(c)
+    ensure_docker()

@@ -72,5 +72,5 @@ class UmlSandbox(SandboxKernel):
             # Seccomp-based userspace: half the cost of ptrace per guest syscall.
             argv.append("seccomp=on")
         if network is not None:
-            argv.append(f"vec0:transport=tap,ifname={network.tap},depth=128,gro=1")
+            argv.append(f"vec0:transport=tap,ifname={network.tap},depth=64,gro=1")
         return argv

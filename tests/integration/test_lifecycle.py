@@ -2,7 +2,10 @@
 
 import json
 import os
+import subprocess
 import time
+
+from tests.conftest import RUNU
 
 
 def hook(tmp_path, name, log):
@@ -113,3 +116,17 @@ def test_list_and_ps(runu, make_bundle):
     assert runu.state("c1")["pid"] in pids
     assert all(os.path.exists(f"/proc/{p}") for p in pids)
     runu("delete", "--force", "c1")
+
+
+def test_events_follow_the_lifecycle(runu, make_bundle):
+    bundle = make_bundle(["sleep", "1000"])
+    follower = subprocess.Popen([RUNU, "--root", str(runu.root), "events", "c1"],
+                                stdout=subprocess.PIPE, text=True)
+    runu("run", "--detach", "--bundle", str(bundle), "c1")
+    runu("kill", "c1", "KILL")
+    wait_status(runu, "c1", "stopped")
+    runu("delete", "c1")
+    lines = [json.loads(line) for line in follower.communicate(timeout=10)[0].splitlines()]
+    assert [e["event"] for e in lines] == ["created", "started", "ready", "stopped", "deleted"]
+    assert {e["id"] for e in lines} == {"c1"}
+    assert all(e["time"].endswith("Z") and e["time"][10] == "T" for e in lines)

@@ -12,7 +12,7 @@ from tests.conftest import RUNU, sandbox_processes
 
 
 @pytest.mark.parametrize("delay_ms", [0, 5, 20, 40, 80, 150])
-def test_sigkill_of_create_at_any_moment(runu, make_bundle, delay_ms):
+def test_sigkill_of_create_at_any_moment(runu, make_bundle, delay_ms, tmp_path):
     bundle = make_bundle(["sleep", "1000"])
     proc = subprocess.Popen([RUNU, "--root", str(runu.root), "create", "--bundle", str(bundle), "c1"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -22,7 +22,7 @@ def test_sigkill_of_create_at_any_moment(runu, make_bundle, delay_ms):
     # Whatever stage it reached, force-delete restores a clean slate.
     runu("delete", "--force", "c1", check=False)
     deadline = time.monotonic() + 5
-    while sandbox_processes() and time.monotonic() < deadline:
+    while sandbox_processes(under=tmp_path) and time.monotonic() < deadline:
         time.sleep(0.02)  # a launcher whose create died exits by itself
 
 

@@ -1,0 +1,132 @@
+"""The guest takes over eth0 as Docker leaves it in the netns: MAC, address, routes.
+
+A fixture builds what Docker's prestart hook would: a netns whose eth0 is a
+veth end with an address and a default route; the other end sits in a peer
+netns that plays the host.
+"""
+
+import json
+import socket
+import time
+import uuid
+
+import pytest
+from pyroute2 import IPRoute
+
+from netstack import address, link, netns, veth
+
+MAC, IP, GATEWAY, PREFIX = "02:42:0a:c8:00:02", "10.200.0.2", "10.200.0.1", 24
+
+
+@pytest.fixture
+def docker_like_netns():
+    tag = uuid.uuid4().hex[:6]
+    names = (f"runu-ctr-{tag}", f"runu-peer-{tag}")
+    ctr, peer = (netns.create(name) for name in names)
+    try:
+        with netns.iproute(peer) as ipr:
+            veth.create(ipr, "gw0", f"v{tag}", peer_ns=ctr)
+            address.add(ipr, "gw0", GATEWAY, PREFIX)
+            link.set_up(ipr, "gw0")
+        with netns.iproute(ctr) as ipr:
+            link.move(ipr, f"v{tag}", ctr, new_name="eth0")
+            link.set_mac(ipr, "eth0", MAC)
+            address.add(ipr, "eth0", IP, PREFIX)
+            link.set_up(ipr, "eth0")
+            link.set_up(ipr, "lo")
+            ipr.route("add", dst="0.0.0.0/0", gateway=GATEWAY)
+        yield ctr, peer
+    finally:
+        for name in names:
+            netns.remove(name)
+
+
+def with_netns(path):
+    def edit(spec):
+        spec["linux"]["namespaces"] = [n for n in spec["linux"]["namespaces"] if n["type"] != "network"]
+        spec["linux"]["namespaces"].append({"type": "network", "path": path})
+    return edit
+
+
+def test_guest_owns_docker_address_mac_and_route(runu, make_bundle, docker_like_netns):
+    ctr, _ = docker_like_netns
+    bundle = make_bundle(["sh", "-c", "cat /sys/class/net/eth0/address; ip -4 addr show eth0; ip route"],
+                         edit=with_netns(ctr))
+    out = runu("run", "--bundle", str(bundle), "c1").stdout.decode()
+    assert out.splitlines()[0] == MAC
+    assert f"inet {IP}/{PREFIX}" in out
+    assert f"default via {GATEWAY} dev eth0" in out
+
+
+def test_tcp_from_the_network_reaches_a_server_in_the_guest(runu, make_bundle, docker_like_netns):
+    ctr, peer = docker_like_netns
+    bundle = make_bundle(["httpd", "-f", "-p", "8080", "-h", "/etc"], edit=with_netns(ctr))
+    runu("run", "--detach", "--bundle", str(bundle), "c1")
+    with netns.iproute(ctr) as ipr:
+        # eth0 is only a wire now: its address went to the guest, frames go to the tap.
+        assert not ipr.get_addr(index=link.index(ipr, "eth0"), family=socket.AF_INET)
+        assert link.exists(ipr, "tap0")
+    reply = b""
+    deadline = time.monotonic() + 10
+    while b"root:x:0:0" not in reply:
+        assert time.monotonic() < deadline, reply
+        with netns.entered(peer), socket.socket() as s:
+            s.settimeout(2)
+            try:
+                s.connect((IP, 8080))
+                s.sendall(b"GET /passwd HTTP/1.0\r\n\r\n")
+                reply = b"".join(iter(lambda: s.recv(4096), b""))
+            except OSError:
+                time.sleep(0.05)
+    runu("delete", "--force", "c1")
+
+
+def test_no_network_means_loopback_only(runu, make_bundle):
+    bundle = make_bundle(["sh", "-c", "ls /sys/class/net; ping -c1 -W1 127.0.0.1 >/dev/null && echo lo-ok"],
+                         edit=lambda s: s["process"]["capabilities"]["bounding"].append("CAP_NET_RAW")
+                         or s["process"]["capabilities"]["effective"].append("CAP_NET_RAW")
+                         or s["process"]["capabilities"]["permitted"].append("CAP_NET_RAW"))
+    out = runu("run", "--bundle", str(bundle), "c1").stdout.decode().split()
+    assert out == ["lo", "lo-ok"]
+
+
+def http_get(ns, port, timeout=1.0) -> bytes:
+    with netns.entered(ns), socket.socket() as s:
+        s.settimeout(timeout)
+        s.connect((IP, port))
+        s.sendall(b"GET /passwd HTTP/1.0\r\n\r\n")
+        return b"".join(iter(lambda: s.recv(4096), b""))
+
+
+def test_firewall_drops_one_port_and_keeps_the_other(runu, make_bundle, docker_like_netns):
+    """CYCLONE's two-port test: a rule dropping tcp 8081 inbound, 8080 still answers."""
+    ctr, peer = docker_like_netns
+    rules = [{"direction": "in", "protocol": "tcp", "dst_port": "8081", "ip_range": "0.0.0.0/0",
+              "action": "drop"}]
+
+    def edit(spec):
+        with_netns(ctr)(spec)
+        spec["annotations"] = {"org.runu.firewall": json.dumps(rules)}
+
+    bundle = make_bundle(["sh", "-c", "httpd -p 8081 -h /etc; exec httpd -f -p 8080 -h /etc"], edit=edit)
+    runu("run", "--detach", "--bundle", str(bundle), "c1")
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            assert b"root:x:0:0" in http_get(peer, 8080)
+            break
+        except OSError:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    with pytest.raises(socket.timeout):
+        http_get(peer, 8081)
+    runu("delete", "--force", "c1")
+
+
+def test_invalid_firewall_rules_fail_create(runu, make_bundle):
+    bundle = make_bundle(["true"], edit=lambda s: s.update(annotations={
+        "org.runu.firewall": json.dumps([{"direction": "sideways", "protocol": "tcp", "action": "drop"}])}))
+    result = runu("create", "--bundle", str(bundle), "c1", check=False)
+    assert result.returncode == 1
+    assert result.stderr.decode().strip() == "runu: firewall rule 1: direction must be one of in, out"
+    assert runu("list", "-q").stdout == b""
