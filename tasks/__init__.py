@@ -2,7 +2,7 @@
 
 from invoke import Collection
 
-from tasks import build, conformance, demo, docker, setup, test
+from tasks import build, conformance, demo, dockerd, setup, test
 
 ns = Collection()
 ns.add_task(setup.setup)
@@ -10,4 +10,4 @@ ns.add_task(test.test)
 ns.add_task(demo.demo)
 ns.add_task(conformance.conformance)
 ns.add_collection(Collection.from_module(build, name="kernel"))
-ns.add_collection(Collection.from_module(docker))
+ns.add_collection(Collection.from_module(dockerd, name="docker"))

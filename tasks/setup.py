@@ -4,7 +4,7 @@ from invoke import task
 
 from tasks import build
 from tasks.apt import ensure_packages
-from tasks.docker import ensure_docker
+from tasks.dockerd import ensure_docker
 
 
 @task
