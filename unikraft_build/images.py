@@ -3,6 +3,7 @@ tarball, imported once and found again by a label holding the tarball's digest."
 
 import hashlib
 import io
+import shutil
 import tarfile
 import tempfile
 from pathlib import Path
@@ -53,7 +54,11 @@ def import_tree(client, tree: Path, tag: str, cmd: str = '["sh"]') -> str:
     return tag
 
 
-def busybox_image(client, tag: str = BUSYBOX_IMAGE) -> str:
-    """A busybox-static image (every applet, root and nobody users), built and imported locally."""
+def busybox_image(client, tag: str = BUSYBOX_IMAGE, extra: dict[str, Path] | None = None) -> str:
+    """A busybox-static image (every applet, root and nobody users), built and imported locally;
+    `extra` maps paths in the image to host files added on top (test helpers, say)."""
     with tempfile.TemporaryDirectory() as tmp:
-        return import_tree(client, busybox_rootfs(Path(tmp) / "rootfs"), tag)
+        tree = busybox_rootfs(Path(tmp) / "rootfs")
+        for target, source in (extra or {}).items():
+            shutil.copy2(source, tree / target.lstrip("/"))
+        return import_tree(client, tree, tag)
