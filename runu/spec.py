@@ -8,6 +8,9 @@ from runu.errors import RunuError
 
 ANNOTATION_SANDBOX = "org.runu.sandbox"
 ANNOTATION_PROFILE = "org.runu.kernel.profile"
+# Docker 20.10 hands the runtime neither image labels nor annotations, so an image carries
+# these settings in its ENV too; an annotation, when present, wins.
+ENV_FALLBACK = {ANNOTATION_PROFILE: "RUNU_KERNEL_PROFILE"}
 
 
 def load_spec(bundle: Path) -> dict:
@@ -44,7 +47,13 @@ def rootfs_path(bundle: Path, spec: dict) -> Path:
 
 
 def annotation(spec: dict, key: str, default: str) -> str:
-    return spec.get("annotations", {}).get(key, default)
+    """The annotation `key`, else its process env fallback (ENV_FALLBACK), else `default`."""
+    value = spec.get("annotations", {}).get(key)
+    if value is not None:
+        return value
+    prefix = ENV_FALLBACK.get(key, "\0") + "="
+    found = (e[len(prefix):] for e in spec.get("process", {}).get("env", []) if e.startswith(prefix))
+    return next(found, default)
 
 
 _DEFAULT_CAPS = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
