@@ -15,7 +15,8 @@ fi
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -e "$stamp" ]; then
     .venv/bin/pip install -q --upgrade pip
-    .venv/bin/pip install -q -e '.[dev]'
+    # compat mode: a plain path entry instead of an import hook every runu call would load
+    .venv/bin/pip install -q -e '.[dev]' --config-settings editable_mode=compat
     touch "$stamp"
 fi
 exec .venv/bin/invoke setup "$@"

@@ -10,17 +10,14 @@ import signal
 import time
 from pathlib import Path
 
-from runu import events, launcher, state as st
-from runu.console import open_console
+from runu import events, state as st
 from runu.errors import RunuError
-from runu.guest import describe
 from runu.hooks import run_hooks
 from runu.log import RuntimeLog
 from runu.process import is_alive, start_time
 from runu.sandbox import get_sandbox
 from runu.spec import ANNOTATION_SANDBOX, annotation, load_spec, rootfs_path
 from runu.state import CREATED, CREATING, RUNNING, STOPPED, ContainerDir, State, StateStore
-from runu.stdio import stdio_mode
 
 KILL_WAIT_SECONDS = 10
 GUEST_READY_SECONDS = 30
@@ -74,6 +71,12 @@ class Runtime:
     def _spawn_sandbox(self, cdir: ContainerDir, state: State, spec: dict, sandbox, terminal: bool,
                        console_socket: str | None) -> int:
         """Start the sandbox process; return the fd that commits it (see launcher.Launched)."""
+        # Imported here: state, kill and delete (most runu calls) never need them.
+        from runu import launcher
+        from runu.console import open_console
+        from runu.guest import describe
+        from runu.stdio import stdio_mode
+
         cdir.save(state)
         runtime = state.runtime
         runtime["sandbox"] = sandbox.name

@@ -7,7 +7,6 @@ here; the init only carries it out.
 """
 
 import resource
-from dataclasses import dataclass
 from pathlib import Path
 
 from runu import capabilities, firewall
@@ -25,14 +24,11 @@ _IGNORED = {"rw", "private", "rprivate", "shared", "rshared", "slave", "rslave",
 _KERNEL_FS = {"proc", "sysfs", "tmpfs", "devpts", "mqueue", "devtmpfs", "cgroup", "cgroup2"}
 
 
-@dataclass
 class HostMount:
     """A host path the sandbox root must expose at `sandbox_path` for a bind mount."""
 
-    source: Path
-    sandbox_path: str
-    readonly: bool
-    is_file: bool
+    def __init__(self, source: Path, sandbox_path: str, readonly: bool, is_file: bool):
+        self.source, self.sandbox_path, self.readonly, self.is_file = source, sandbox_path, readonly, is_file
 
 
 def _flags_and_data(options: list[str]) -> tuple[int, str]:

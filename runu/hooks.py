@@ -1,7 +1,6 @@
 """OCI hooks: run in order with the state on stdin, honouring each hook's timeout."""
 
 import json
-import subprocess
 
 from runu.errors import RunuError
 
@@ -11,7 +10,12 @@ PHASES = ("prestart", "createRuntime", "createContainer", "startContainer", "pos
 
 def run_hooks(spec: dict, phase: str, state: dict) -> None:
     """Run every hook of `phase`; the first one that fails or times out raises."""
-    for hook in spec.get("hooks", {}).get(phase, []):
+    hooks = spec.get("hooks", {}).get(phase, [])
+    if not hooks:
+        return
+    import subprocess  # only when there is a hook: most containers have none
+
+    for hook in hooks:
         path = hook.get("path")
         if not path:
             raise RunuError(f"{phase} hook without a path")

@@ -2,7 +2,6 @@
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from runu.errors import RunuError
@@ -11,14 +10,13 @@ from runu.paths import kernel_dir
 PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
-@dataclass(frozen=True)
 class Kernel:
-    profile: str
-    path: Path
-    version: str
-    config_hash: str
-    lpj: int
-    runtime_libs: tuple[str, ...]
+    """A built kernel as its manifest describes it."""
+
+    def __init__(self, profile: str, path: Path, version: str, config_hash: str, lpj: int,
+                 runtime_libs: tuple[str, ...]):
+        self.profile, self.path, self.version = profile, path, version
+        self.config_hash, self.lpj, self.runtime_libs = config_hash, lpj, runtime_libs
 
 
 def find_kernel(profile: str) -> Kernel:

@@ -7,7 +7,6 @@ The launcher takes fixed descriptors (see ext/runu-sandbox.c): 3 status,
 
 import fcntl
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from runu import paths
@@ -22,10 +21,10 @@ STATUS_FD, COMMIT_FD, LAUNCH_FD, CONTROL_FD, KERNEL_LOG_FD, READY_FD, EVENTS_FD 
 _NAMESPACES = {"network": "net", "uts": "uts", "ipc": "ipc", "mount": "mnt"}
 
 
-@dataclass
 class Launched:
-    pid: int
-    commit_fd: int  # write one byte to keep the sandbox; close to make it give up
+    def __init__(self, pid: int, commit_fd: int):
+        self.pid = pid
+        self.commit_fd = commit_fd  # write one byte to keep the sandbox; close to make it give up
 
 
 def namespace_args(spec: dict) -> list[str]:

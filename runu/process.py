@@ -3,29 +3,27 @@
 import os
 
 
-def start_time(pid: int) -> int | None:
-    """Clock ticks since boot when `pid` started; None if there is no such process."""
+def _stat_fields(pid: int) -> list[bytes] | None:
+    """/proc/PID/stat from the state field on; None if there is no such process."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             stat = f.read()
     except (FileNotFoundError, ProcessLookupError):
         return None
     # The command name may hold spaces and parentheses: split after the last ')'.
-    fields = stat[stat.rindex(b")") + 2 :].split()
-    return int(fields[19])
+    return stat[stat.rindex(b")") + 2 :].split()
+
+
+def start_time(pid: int) -> int | None:
+    """Clock ticks since boot when `pid` started; None if there is no such process."""
+    fields = _stat_fields(pid)
+    return int(fields[19]) if fields else None
 
 
 def is_alive(pid: int, started: int | None) -> bool:
     """True while `pid` is the very process that started at `started` and is not a zombie."""
-    if pid <= 0:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    fields = stat[stat.rindex(b")") + 2 :].split()
-    if fields[0] in (b"Z", b"X"):
+    fields = _stat_fields(pid) if pid > 0 else None
+    if not fields or fields[0] in (b"Z", b"X"):
         return False
     return started is None or int(fields[19]) == started
 

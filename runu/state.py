@@ -8,9 +8,7 @@ import fcntl
 import json
 import os
 import re
-import shutil
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from runu import OCI_VERSION, process
@@ -26,20 +24,21 @@ def check_id(container_id: str) -> None:
         raise RunuError(f"invalid container id {container_id!r}")
 
 
-@dataclass
 class State:
-    """What runu remembers of one container; the OCI part is what `state` prints."""
+    """What runu remembers of one container; the OCI part is what `state` prints.
 
-    id: str
-    bundle: str
-    status: str = CREATING
-    pid: int = 0
-    pid_start: int | None = None
-    annotations: dict = field(default_factory=dict)
-    created: str = ""
-    rootfs: str = ""
-    # Runtime details: the sandbox kind, its kernel profile, stdio mode, ...
-    runtime: dict = field(default_factory=dict)
+    A plain class, not a dataclass: every runu call loads one, and importing
+    dataclasses (and with it inspect) would cost more than the call itself."""
+
+    def __init__(self, id: str, bundle: str, status: str = CREATING, pid: int = 0,
+                 pid_start: int | None = None, annotations: dict | None = None, created: str = "",
+                 rootfs: str = "", runtime: dict | None = None):
+        self.id, self.bundle, self.status = id, bundle, status
+        self.pid, self.pid_start = pid, pid_start
+        self.annotations = annotations or {}
+        self.created, self.rootfs = created, rootfs
+        # Runtime details: the sandbox kind, its kernel profile, stdio mode, ...
+        self.runtime = runtime or {}
 
     def current_status(self) -> str:
         """The recorded status, corrected by whether the process still lives."""
@@ -101,6 +100,8 @@ class ContainerDir:
         os.replace(tmp, self.state_file)
 
     def remove(self) -> None:
+        import shutil
+
         shutil.rmtree(self.path, ignore_errors=True)
         self.close()
 

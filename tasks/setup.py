@@ -1,5 +1,8 @@
 """`invoke setup`: everything a fresh Debian machine needs, idempotent and cached."""
 
+import compileall
+from pathlib import Path
+
 from invoke import task
 
 from tasks import build
@@ -11,5 +14,9 @@ from tasks.dockerd import ensure_docker
 def setup(c):
     """Install Debian packages, build the C parts and every kernel profile, register runu with Docker."""
     ensure_packages()
+    # runu runs several times per container start: never make it compile itself
+    # (PYTHONDONTWRITEBYTECODE, common in CI, would make every call do so).
+    for package in ("runu", "netstack", "unikraft_build"):
+        compileall.compile_dir(Path(__file__).parent.parent / package, quiet=1)
     build.build(c)
     ensure_docker()

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from runu.container import Runtime
 
+def runtime(args, log):
+    from runu.container import Runtime
 
-def runtime(args, log) -> Runtime:
     return Runtime(Path(args.root), log)

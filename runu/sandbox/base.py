@@ -1,28 +1,24 @@
-"""The interface every sandbox kernel implements."""
+"""The interface every sandbox kernel implements.
 
-from dataclasses import dataclass, field
+Plain classes rather than dataclasses: this is on every container start, and
+importing dataclasses costs more than all of runu's own modules."""
 
 
-@dataclass
 class RootBind:
     """A host path the sandbox root exposes at `target` (relative to that root)."""
 
-    source: str
-    target: str
-    readonly: bool = True
-    is_file: bool = True
+    def __init__(self, source: str, target: str, readonly: bool = True, is_file: bool = True):
+        self.source, self.target, self.readonly, self.is_file = source, target, readonly, is_file
 
 
-@dataclass
 class NetworkPlan:
     """The container's network as the guest must take it over (from eth0 in its netns)."""
 
-    tap: str
-    name: str
-    mac: str
-    mtu: int
-    addresses: list[tuple[int, str, int]] = field(default_factory=list)  # (family 4|6, address, prefix)
-    gateways: list[tuple[int, str]] = field(default_factory=list)
+    def __init__(self, tap: str, name: str, mac: str, mtu: int,
+                 addresses: list[tuple[int, str, int]], gateways: list[tuple[int, str]]):
+        self.tap, self.name, self.mac, self.mtu = tap, name, mac, mtu
+        self.addresses = addresses  # (family 4|6, address, prefix)
+        self.gateways = gateways  # (family 4|6, gateway)
 
 
 class SandboxKernel:
