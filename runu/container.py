@@ -43,6 +43,7 @@ class Runtime:
                console_socket: str | None = None) -> State:
         bundle = bundle.resolve()
         spec = load_spec(bundle)
+        integrity.verify(bundle, spec)
         sandbox = get_sandbox(annotation(spec, ANNOTATION_SANDBOX, "uml"))
         terminal = bool(spec["process"].get("terminal"))
         if terminal and not console_socket:

@@ -1,0 +1,62 @@
+"""A canonical walk of a directory tree: one line per entry, depth first, names sorted byte-wise,
+with the entry's type, permission bits and symlink target or content hash. Owners and times are
+left out: copies and Docker layers do not keep them alike. The sha256 of the lines is the
+tree's digest: a bundle records it and runu checks it before launch (RESERVOIR's verification)."""
+
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+CHUNK = 1 << 20
+# How a bundle records its rootfs: the manifest file beside rootfs/ and two annotations.
+MANIFEST = "rootfs.manifest"
+DIGEST_KEY = "org.runu.rootfs.digest"
+VERIFY_KEY = "org.runu.verify"
+_DECODER = json.JSONDecoder()
+
+
+def _file_hash(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _describe(path: str, st: os.stat_result) -> str:
+    mode = f"{stat.S_IMODE(st.st_mode):04o}"
+    if stat.S_ISLNK(st.st_mode):
+        return f"l {mode} {json.dumps(os.readlink(path))}"
+    if stat.S_ISDIR(st.st_mode):
+        return f"d {mode}"
+    if stat.S_ISREG(st.st_mode):
+        return f"f {mode} {_file_hash(path)}"
+    return f"o {mode} {stat.S_IFMT(st.st_mode):o} {st.st_rdev}"
+
+
+def walk(root: Path, rel: str = "") -> Iterator[tuple[str, str]]:
+    """(path inside the tree, its manifest line), in canonical order."""
+    with os.scandir(os.path.join(root, rel) if rel else root) as it:
+        entries = sorted(it, key=lambda e: os.fsencode(e.name))
+    for entry in entries:
+        path = f"{rel}/{entry.name}" if rel else entry.name
+        st = entry.stat(follow_symlinks=False)
+        yield "/" + path, f"{json.dumps('/' + path)} {_describe(entry.path, st)}"
+        if stat.S_ISDIR(st.st_mode):
+            yield from walk(root, path)
+
+
+def manifest(root: Path) -> str:
+    return "".join(line + "\n" for _, line in walk(root))
+
+
+def digest(manifest_text: str) -> str:
+    return "sha256:" + hashlib.sha256(manifest_text.encode()).hexdigest()
+
+
+def entry_path(line: str) -> str:
+    """The path a manifest line describes (it starts as a JSON string)."""
+    return _DECODER.raw_decode(line)[0]
