@@ -57,7 +57,23 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(1)
 
 
-def build_parser() -> argparse.ArgumentParser:
+_GLOBAL_WITH_VALUE = {"--root", "--log", "--log-format", "--rootless"}
+
+
+def _verb(argv: list[str]) -> str | None:
+    """The first word after the global options: only its parser gets built."""
+    args = iter(argv)
+    for arg in args:
+        if arg in _GLOBAL_WITH_VALUE:
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
+    """The parser for `verb` alone (every verb for help): building all of them
+    costs more than a whole `runu state`."""
     parser = _Parser(prog="runu", description="OCI runtime: one user-space Linux kernel per container")
     parser.add_argument("-v", "--version", action="version",
                         version=f"runu version {__version__}\nspec: {OCI_VERSION}")
@@ -69,16 +85,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rootless", default="auto", help="accepted for runc compatibility")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (help_text, arguments) in COMMANDS.items():
-        verb = sub.add_parser(name, help=help_text)
+        if verb in COMMANDS and name != verb:
+            continue
+        command = sub.add_parser(name, help=help_text)
         for flags, options in arguments:
-            verb.add_argument(*flags, **options)
+            command.add_argument(*flags, **options)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(_verb(argv))
+    args = parser.parse_args(argv)
     if not args.command:
-        build_parser().print_help(sys.stderr)
+        parser.print_help(sys.stderr)
         return 1
     from runu.log import RuntimeLog
 
