@@ -100,19 +100,28 @@ class Docker:
         self.networks.append(n)
         return n
 
-    def remove_all(self) -> None:
-        from docker.errors import NotFound
+    def labelled(self) -> list:
+        """This test's containers, including any the docker CLI made with our label."""
+        return self.client.containers.list(all=True, filters={"label": f"{LABEL}={self.label[LABEL]}"})
 
+    def remove_all(self) -> None:
+        from docker.errors import APIError, NotFound
+
+        known = {c.id for c in self.containers}
+        self.containers += [c for c in self.labelled() if c.id not in known]
         for obj, kw in [*((c, {"force": True, "v": True}) for c in self.containers),
                         *((v, {"force": True}) for v in self.volumes), *((n, {}) for n in self.networks)]:
             try:
                 obj.remove(**kw)
             except NotFound:
                 pass
+            except APIError as e:
+                if e.status_code != 409:  # 409: --rm is removing it already; leaks() waits
+                    raise
 
     def leaks(self) -> list[str]:
-        found = [f"container {c.short_id}" for c in
-                 self.client.containers.list(all=True, filters={"label": f"{LABEL}={self.label[LABEL]}"})]
+        wait_until(lambda: not self.labelled())
+        found = [f"container {c.short_id}" for c in self.labelled()]
         for c in self.containers:
             wait_until(lambda: not leftovers(c.id))  # the shim deletes right after the API returns
             found += leftovers(c.id)
