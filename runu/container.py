@@ -43,6 +43,8 @@ class Runtime:
                console_socket: str | None = None) -> State:
         bundle = bundle.resolve()
         spec = load_spec(bundle)
+        from runu import integrity  # hashing machinery only for the create path
+
         integrity.verify(bundle, spec)
         sandbox = get_sandbox(annotation(spec, ANNOTATION_SANDBOX, "uml"))
         terminal = bool(spec["process"].get("terminal"))
