@@ -1,5 +1,6 @@
 """Docker images made locally from a rootfs tree (no registry is reachable): a deterministic
-tarball, imported once and found again by a label holding the tarball's digest."""
+tarball, imported once and found again by a label holding the digest of the tarball and the
+image settings it was imported with."""
 
 import hashlib
 import io
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from unikraft_build.rootfs import busybox_rootfs
 
-DIGEST_LABEL = "org.runu.rootfs.sha256"
+DIGEST_LABEL = "org.runu.import.sha256"
 BUSYBOX_IMAGE = "runu/busybox:latest"
 _ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -40,17 +41,26 @@ def _existing_digest(client, tag: str) -> str | None:
         return None
 
 
-def import_tree(client, tree: Path, tag: str, cmd: str = '["sh"]') -> str:
-    """Import `tree` as image `tag` unless an image with the same content is there; returns tag."""
-    data = rootfs_tarball(tree)
-    digest = hashlib.sha256(data).hexdigest()
+def import_tarball(client, data: bytes, tag: str, changes: list[str]) -> bool:
+    """Import the rootfs tarball `data` as `tag` with Dockerfile-style `changes`, unless an image
+    made from the same bytes and changes is there; True if it imported."""
+    h = hashlib.sha256(data)
+    for change in changes:
+        h.update(b"\0" + change.encode())
+    digest = h.hexdigest()
     if _existing_digest(client, tag) == digest:
-        return tag
+        return False
     repository, _, version = tag.rpartition(":")
-    client.api.import_image_from_data(data, repository=repository, tag=version, changes=[
-        f"CMD {cmd}", f"ENV {_ENV}", "WORKDIR /", f"LABEL {DIGEST_LABEL}={digest}"])
+    client.api.import_image_from_data(data, repository=repository, tag=version,
+                                      changes=[*changes, f"LABEL {DIGEST_LABEL}={digest}"])
     if _existing_digest(client, tag) != digest:
         raise RuntimeError(f"docker import of {tag} did not produce the image")
+    return True
+
+
+def import_tree(client, tree: Path, tag: str, cmd: str = '["sh"]') -> str:
+    """Import `tree` as image `tag` unless an image with the same content is there; returns tag."""
+    import_tarball(client, rootfs_tarball(tree), tag, [f"CMD {cmd}", f"ENV {_ENV}", "WORKDIR /"])
     return tag
 
 

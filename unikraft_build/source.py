@@ -10,9 +10,9 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from unikraft_build.apt import apt as _apt
 from unikraft_build.cache import CACHE
 
-KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 CANDIDATES = (("trixie-backports", "7.3"), ("bookworm-backports", "6.12"))
 
 
@@ -21,20 +21,6 @@ class KernelSource:
     version: str  # the upstream series, e.g. 7.3
     package_version: str  # Debian's version of linux-source-N
     tree: Path
-
-
-def _apt(suite: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    base = CACHE / "apt" / suite
-    (base / "lists" / "partial").mkdir(parents=True, exist_ok=True)
-    sources = base / "sources.list"
-    sources.write_text(f"deb [signed-by={KEYRING}] http://deb.debian.org/debian {suite} main\n")
-    options = [
-        "-o", f"Dir::Etc::SourceList={sources}", "-o", "Dir::Etc::SourceParts=/dev/null",
-        "-o", f"Dir::State::Lists={base / 'lists'}", "-o", "Dir::Cache::pkgcache=",
-        "-o", "Dir::Cache::srcpkgcache=", "-o", "APT::Sandbox::User=root",
-    ]
-    tool = "apt-cache" if args[0] in ("policy", "show") else "apt-get"
-    return subprocess.run([tool, *options, *args], cwd=cwd, capture_output=True, text=True)
 
 
 def _candidate(suite: str, series: str) -> str | None:

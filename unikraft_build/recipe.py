@@ -1,0 +1,75 @@
+"""Image recipes: images/<name>/recipe.toml plus files/ (copied over the rootfs as they are).
+
+A recipe says what the rootfs holds (a base and Debian packages, users, build commands) and how
+the image runs (env, cmd, ports, labels, kernel profile); nothing else is read, so an unknown
+key is an error rather than a silently ignored wish.
+"""
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from unikraft_build import profiles
+
+IMAGES = Path(__file__).resolve().parent.parent / "images"
+BASES = ("busybox",)  # static busybox, every applet: the shell recipes and build commands use
+
+
+class RecipeError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    path: Path
+    description: str
+    profile: str
+    base: str = "busybox"
+    suite: str = "bookworm"
+    packages: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+    run: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    cmd: tuple[str, ...] = ("sh",)
+    ports: tuple[int, ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def files(self) -> Path:
+        return self.path / "files"
+
+
+def names() -> list[str]:
+    return sorted(p.parent.name for p in IMAGES.glob("*/recipe.toml"))
+
+
+def _check(name: str, data: dict) -> None:
+    known = set(Recipe.__dataclass_fields__) - {"name", "path"}
+    if unknown := sorted(set(data) - known):
+        raise RecipeError(f"recipe {name}: unknown keys {', '.join(unknown)}")
+    for key in ("description", "profile"):
+        if key not in data:
+            raise RecipeError(f"recipe {name}: {key} is required")
+    if data.get("base", "busybox") not in BASES:
+        raise RecipeError(f"recipe {name}: base must be one of {', '.join(BASES)}")
+    for key in ("env", "labels"):
+        if not all(isinstance(v, str) for v in data.get(key, {}).values()):
+            raise RecipeError(f"recipe {name}: every {key} value must be a string")
+
+
+def load(name: str, profile: str | None = None) -> Recipe:
+    """The recipe `name`; `profile` overrides its kernel profile. Unknown profiles are errors."""
+    path = IMAGES / name / "recipe.toml"
+    if not path.is_file():
+        raise RecipeError(f"no recipe {name!r} (known: {', '.join(names())})")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise RecipeError(f"{path}: {e}") from None
+    _check(name, data)
+    if profile:
+        data["profile"] = profile
+    profiles.fragment(data["profile"])  # UnknownProfile names the known ones
+    lists = {k: tuple(data[k]) for k in ("packages", "users", "run", "cmd", "ports") if k in data}
+    return Recipe(name=name, path=path.parent, **{**data, **lists})
