@@ -2,7 +2,7 @@
 
 from invoke import Collection
 
-from tasks import build, conformance, demo, dockerd, setup, test
+from tasks import build, conformance, demo, dockerd, images, setup, test
 
 ns = Collection()
 ns.add_task(setup.setup)
@@ -11,3 +11,4 @@ ns.add_task(demo.demo)
 ns.add_task(conformance.conformance)
 ns.add_collection(Collection.from_module(build, name="kernel"))
 ns.add_collection(Collection.from_module(dockerd, name="docker"))
+ns.add_collection(Collection.from_module(images, name="images"))
