@@ -54,7 +54,7 @@ def connect() -> mqtt.Client:
             print(f"thingvisor {TV_ID}: waiting for silo {SILO[0]}:{SILO[1]} ({e})", flush=True)
             time.sleep(0.5)
     client.loop_start()
-    print(f"thingvisor {TV_ID}: connected to silo {SILO[0]}:{SILO[1]}", flush=True)
+    print(f"thingvisor {TV_ID}: connected to silo {SILO[0]}:{SILO[1]} (kernel {os.uname().release})", flush=True)
     return client
 
 
