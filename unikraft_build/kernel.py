@@ -77,6 +77,9 @@ def _compile(tree: Path, out: Path, profile: str, jobs: int) -> None:
             if line.lstrip().startswith(("CC ", "AS ", "LD ", "AR ")):
                 done += 1
                 bar.update(task, completed=min(done, total))
+                if not console.is_terminal and done % max(total // 10, 1) == 0:
+                    # A log has no live bar: a line every tenth instead.
+                    console.print(f"kernel {profile}: {min(done, total)}/{total} objects")
         bar.update(task, completed=total)
     if proc.wait() != 0:
         raise RuntimeError(f"kernel build failed:\n{''.join(tail)}")
