@@ -20,6 +20,8 @@ def pytest_terminal_summary(terminalreporter, config):
         return
     groups: dict[str, dict[str, float]] = {}
     for bench in session.benchmarks:
+        if not bench.stats.data:  # the benchmark failed before its first round
+            continue
         groups.setdefault(bench.group or "", {})[_runtime(bench)] = bench.stats.median
     terminalreporter.section("medians as ratios to runc")
     for group, medians in sorted(groups.items()):

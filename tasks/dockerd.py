@@ -125,8 +125,11 @@ def _edit_daemon_json(edit) -> bool:
     return True
 
 
-def _add_runtime(config: dict) -> None:
-    config.setdefault("runtimes", {})[RUNTIME] = {"path": str(RUNU)}
+def _adding(runtimes: dict[str, str]):
+    def edit(config: dict) -> None:
+        for name, path in runtimes.items():
+            config.setdefault("runtimes", {})[name] = {"path": path}
+    return edit
 
 
 def _remove_runtime(config: dict) -> None:
@@ -136,8 +139,8 @@ def _remove_runtime(config: dict) -> None:
         config.pop("runtimes", None)
 
 
-def _runtimes() -> dict:
-    return client().info().get("Runtimes", {})
+def _runtimes() -> dict[str, str]:
+    return {name: rt.get("path") for name, rt in client().info().get("Runtimes", {}).items()}
 
 
 def reload_daemon() -> None:
@@ -148,17 +151,23 @@ def reload_daemon() -> None:
     os.kill(pid, signal.SIGHUP)
 
 
-def ensure_docker() -> None:
-    """dockerd answering with runu registered: what setup, tests and benchmarks rely on."""
+def ensure_docker(extra_runtimes: dict[str, str] | None = None) -> None:
+    """dockerd answering with runu (and `extra_runtimes`, name -> path) registered: what setup,
+    tests and benchmarks rely on."""
     ensure_packages(DOCKER_PACKAGES)
-    changed = _edit_daemon_json(_add_runtime)
+    wanted = {RUNTIME: str(RUNU), **(extra_runtimes or {})}
+    changed = _edit_daemon_json(_adding(wanted))
     if start_daemon():
         changed = False  # a fresh daemon read the file already
-    registered = _runtimes().get(RUNTIME, {}).get("path")
-    if changed or registered != str(RUNU):
+
+    def registered() -> bool:
+        listed = _runtimes()
+        return all(listed.get(name) == path for name, path in wanted.items())
+
+    if changed or not registered():
         reload_daemon()
-        _wait(lambda: _runtimes().get(RUNTIME, {}).get("path") == str(RUNU), "dockerd to list runu")
-        console.print(f"runtime {RUNTIME} registered with dockerd: {RUNU}")
+        _wait(registered, f"dockerd to list {', '.join(wanted)}")
+        console.print(f"registered with dockerd: {', '.join(f'{n} ({p})' for n, p in wanted.items())}")
 
 
 @task
