@@ -13,12 +13,11 @@ from rich.console import Console
 
 from unikraft_build import debian, treedigest
 from unikraft_build.cache import CACHE, digest
-from unikraft_build.recipe import Recipe
+from unikraft_build.recipe import FIRST_UID, Recipe
 from unikraft_build.rootfs import busybox_rootfs
 
 # Bump when the way trees are assembled changes, to invalidate cached trees.
 BUILDER_REVISION = "2"
-FIRST_UID = 100
 console = Console(stderr=True)
 
 

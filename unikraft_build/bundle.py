@@ -19,7 +19,9 @@ def runtime_spec(base: dict, image_config: dict, hostname: str, annotations: dic
     """`base` (what `runu spec` writes) running the image's command with the image's env."""
     c = image_config["config"]
     spec = json.loads(json.dumps(base))
-    spec["process"].update(args=c["Cmd"], env=c["Env"], cwd=c.get("WorkingDir") or "/", terminal=False)
+    uid, _, gid = c["User"].partition(":")
+    spec["process"].update(args=c["Cmd"], env=c["Env"], cwd=c.get("WorkingDir") or "/", terminal=False,
+                           user={"uid": int(uid), "gid": int(gid or uid)})
     spec["hostname"] = hostname
     spec["annotations"] = {**spec.get("annotations", {}), **annotations}
     return spec

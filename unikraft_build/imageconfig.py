@@ -33,7 +33,8 @@ def labels(recipe: Recipe, key: str) -> dict[str, str]:
 
 def oci_config(recipe: Recipe, key: str, diff_id: str) -> dict:
     """application/vnd.oci.image.config.v1+json for a one-layer image."""
-    config = {"Env": env(recipe), "Cmd": list(recipe.cmd), "WorkingDir": "/", "Labels": labels(recipe, key)}
+    config = {"User": f"{recipe.uid}:{recipe.uid}", "Env": env(recipe), "Cmd": list(recipe.cmd),
+              "WorkingDir": "/", "Labels": labels(recipe, key)}
     if recipe.ports:
         config["ExposedPorts"] = {f"{port}/tcp": {} for port in recipe.ports}
     return {
@@ -51,6 +52,7 @@ def docker_changes(config: dict) -> list[str]:
     c = config["config"]
     return [
         f"CMD {json.dumps(c['Cmd'])}",
+        f"USER {c['User']}",
         f"WORKDIR {c['WorkingDir']}",
         *(f"ENV {k}={json.dumps(v)}" for k, _, v in (e.partition("=") for e in c["Env"])),
         *(f"EXPOSE {port}" for port in c.get("ExposedPorts", {})),

@@ -13,6 +13,7 @@ from unikraft_build import profiles
 
 IMAGES = Path(__file__).resolve().parent.parent / "images"
 BASES = ("busybox",)  # static busybox, every applet: the shell recipes and build commands use
+FIRST_UID = 100  # recipe users get 100, 101, ... in the order listed
 
 
 class RecipeError(ValueError):
@@ -29,6 +30,7 @@ class Recipe:
     suite: str = "bookworm"
     packages: tuple[str, ...] = ()
     users: tuple[str, ...] = ()
+    user: str = "root"  # who the process runs as: root or one of `users`
     run: tuple[str, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
     cmd: tuple[str, ...] = ("sh",)
@@ -38,6 +40,10 @@ class Recipe:
     @property
     def files(self) -> Path:
         return self.path / "files"
+
+    @property
+    def uid(self) -> int:
+        return 0 if self.user == "root" else FIRST_UID + self.users.index(self.user)
 
 
 def names() -> list[str]:
@@ -53,6 +59,8 @@ def _check(name: str, data: dict) -> None:
             raise RecipeError(f"recipe {name}: {key} is required")
     if data.get("base", "busybox") not in BASES:
         raise RecipeError(f"recipe {name}: base must be one of {', '.join(BASES)}")
+    if data.get("user", "root") not in ("root", *data.get("users", ())):
+        raise RecipeError(f"recipe {name}: user must be root or one of users")
     for key in ("env", "labels"):
         if not all(isinstance(v, str) for v in data.get(key, {}).values()):
             raise RecipeError(f"recipe {name}: every {key} value must be a string")

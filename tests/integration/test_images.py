@@ -99,3 +99,19 @@ def test_tampered_bundle_is_refused(runu, bundle_copy):
     assert b"/etc/passwd differs" in result.stderr and result.stderr.count(b"\n") == 1
     assert time.monotonic() - started < 5
     assert not (runu.root / "tampered").exists()
+
+
+def test_silo_bundle_logs_a_vthing_under_runu(runu, bundle_copy):
+    """The silo's broker and controller on the tiny kernel, fed from inside the same guest."""
+    feed = ("/usr/local/bin/vsilo & for i in $(seq 30); do "
+            "mosquitto_pub -h 127.0.0.1 -t vThing/probe/data -m 1 2>/dev/null; sleep 0.1; done; kill $!; wait")
+    out = runu("run", "--bundle", str(bundle_copy("vsilo-mqtt", args=["sh", "-c", feed])), "silo").stdout.decode()
+    assert "broker ready" in out and "vThing probe attached (1 in silo)" in out, out
+
+
+def test_thingvisor_bundle_makes_ngsi_ld_under_runu(runu, bundle_copy):
+    code = ("import json, sys; sys.path.insert(0, '/usr/local/bin'); import thingvisor; "
+            "print(json.dumps(thingvisor.entity('thermometer', 3)))")
+    out = runu("run", "--bundle", str(bundle_copy("thingvisor-sensor", args=["python3", "-c", code])), "tv").stdout
+    entity = json.loads(out)
+    assert entity["type"] == "Thermometer" and entity["temperature"]["value"] == 22.4
