@@ -57,7 +57,8 @@ def build(name: str, target: str, profile: str | None = None, out: Path | None =
     target_key = digest(key, json.dumps(config, sort_keys=True))
     if target == "docker":
         where = tag(recipe, load(name).profile)
-        cached = not import_tarball(client, tar, where, imageconfig.docker_changes(config))
+        with console.status(f"docker import {where} ({len(tar) / 1e6:.0f} MB) unless it is there"):
+            cached = not import_tarball(client, tar, where, imageconfig.docker_changes(config))
     else:
         where, cached = str(out), _up_to_date(out, target_key)
         if not cached and target == "oci":
