@@ -70,6 +70,10 @@ class GuestDescription:
             return
         if kind not in _KERNEL_FS:
             raise RunuError(f"mount {dest}: unsupported type {kind!r}")
+        if kind in ("cgroup", "cgroup2"):
+            # The sandbox kernels have no cgroups (the kernel is the resource
+            # boundary), and sysfs offers no /sys/fs/cgroup to mount them on.
+            return
         if dest == "/dev" and kind == "tmpfs":
             # The guest kernel's own device nodes, instead of a tmpfs runc would fill.
             kind, data = "devtmpfs", ""

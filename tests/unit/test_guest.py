@@ -63,3 +63,10 @@ def test_bad_specs_are_refused(change, message):
     change(spec)
     with pytest.raises(RunuError, match=message):
         describe(spec, "pipes")
+
+
+def test_cgroup_mounts_are_left_out():
+    spec = default_spec()
+    spec["mounts"].append({"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+                           "options": ["ro", "nosuid"]})
+    assert all(m[3] != "/sys/fs/cgroup" for m in records(describe(spec, "pipes"), "mount"))
