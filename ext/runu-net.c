@@ -3,6 +3,7 @@
  * eth0: its name, MAC, MTU, addresses and routes. Plain ioctls keep the init
  * small and static; the description is NUL-separated tokens:
  *   link DEVICE NAME MAC MTU     addr 4|6 ADDRESS PREFIX     route 4|6 GATEWAY
+ *   dns DEVICE ADDRESS PREFIX RELAY   (the side link to the host's DNS relay)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -20,6 +21,7 @@
 #include <linux/if_arp.h>
 
 
+#include "runu-dnsrelay.h"
 #include "runu-net.h"
 
 struct in6_ifreq_compat {
@@ -186,6 +188,19 @@ void net_configure(struct tokens *t)
 				add_route6(gateway);
 			else
 				add_route4(gateway);
+		} else if (!strcmp(kw, "dns")) {
+			const char *device = tokens_need(t), *addr = tokens_need(t);
+			int prefix = atoi(tokens_need(t));
+			const char *relay = tokens_need(t);
+			char main_if[IFNAMSIZ];
+
+			/* The side link is not the container's interface: keep eth0 current. */
+			snprintf(main_if, sizeof(main_if), "%s", ifname);
+			snprintf(ifname, sizeof(ifname), "%s", device);
+			link_up(device);
+			add_addr4(addr, prefix);
+			snprintf(ifname, sizeof(ifname), "%s", main_if);
+			dns_relay_start("127.0.0.11", relay);
 		} else
 			die(126, "unknown network field %s", kw);
 	}

@@ -39,6 +39,7 @@
 #include <sys/personality.h>
 #include <unistd.h>
 
+#include "runu-dnsrelay.h"
 #include "runu-monitor.h"
 #include "runu-stdin.h"
 
@@ -170,6 +171,7 @@ static char *read_launch(size_t *len)
 
 /*
  * The launch message is NUL-terminated tokens: the CPU to pin to ("-" for
+ * none), the address for the DNS relay in the container's netns ("-" for
  * none), then the kernel's argv, then an empty token as the end mark. A
  * message without the end mark means `runu start` died while writing it.
  */
@@ -196,7 +198,7 @@ static void launch(int relay, int tty, const char *id)
 		}
 		argv[count++] = tok;
 	}
-	if (!complete || count < 2)
+	if (!complete || count < 3)
 		_exit(1);
 	if (strcmp(argv[0], "-")) {
 		cpu_set_t set;
@@ -209,11 +211,13 @@ static void launch(int relay, int tty, const char *id)
 	personality(ADDR_NO_RANDOMIZE);
 	close(LAUNCH_FD);
 	monitor_start(id);
+	if (strcmp(argv[1], "-"))
+		dns_relay_start(argv[1], "127.0.0.11");
 	if (relay || tty)
 		stdin_relay_start(!tty);
 	char *envp[] = { "TMPDIR=/tmp", "PATH=/", NULL };
-	execve(argv[1], argv + 1, envp);
-	dprintf(2, "runu-sandbox: exec %s: %s\n", argv[1], strerror(errno));
+	execve(argv[2], argv + 2, envp);
+	dprintf(2, "runu-sandbox: exec %s: %s\n", argv[2], strerror(errno));
 	_exit(127);
 }
 

@@ -131,7 +131,7 @@ class Runtime:
             run_hooks(spec, "startContainer", state.hook_state())
             network = self._network(cdir, state)
             argv = sandbox.launch_argv(spec, state.runtime, network)
-            self._launch(cdir, state, argv)
+            self._launch(cdir, state, argv, network.dns_relay if network else "-")
             state.status = RUNNING
             cdir.save(state)
         events.record(self.store.root, container_id, "started")
@@ -147,9 +147,10 @@ class Runtime:
 
         return network.take_over(state.pid, cdir.path / "sandbox" / "meta" / "network")
 
-    def _launch(self, cdir: ContainerDir, state: State, argv: list[str]) -> None:
+    def _launch(self, cdir: ContainerDir, state: State, argv: list[str], dns_relay: str) -> None:
+        """Hand the sandbox process its launch message (format: ext/runu-sandbox.c)."""
         cpu = _pick_cpu(state.id)
-        message = b"".join(t.encode() + b"\0" for t in (cpu, *argv)) + b"\0"
+        message = b"".join(t.encode() + b"\0" for t in (cpu, dns_relay, *argv)) + b"\0"
         try:
             fd = os.open(cdir.path / "launch.fifo", os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except OSError:

@@ -144,4 +144,5 @@ def network_description(plan) -> bytes:
         desc.record("addr", family, addr, prefix)
     for family, gateway in plan.gateways:
         desc.record("route", family, gateway)
+    desc.record("dns", "vec1", plan.dns_guest, 30, plan.dns_relay)
     return desc.encode()

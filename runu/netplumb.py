@@ -19,6 +19,9 @@ from runu.sandbox.base import NetworkPlan
 
 TAP = "tap0"
 INTERFACE = "eth0"
+# Docker's resolver answers at 127.0.0.11 in the netns, out of the guest's reach: a
+# link-local side link carries DNS to a relay there (ext/runu-dnsrelay.h).
+DNS_TAP, DNS_RELAY, DNS_GUEST, DNS_PREFIX = "tap1", "169.254.53.1", "169.254.53.2", 30
 
 
 def hand_to_guest(pid: int, description: Path) -> NetworkPlan | None:
@@ -32,12 +35,15 @@ def hand_to_guest(pid: int, description: Path) -> NetworkPlan | None:
         _quiet_ipv6(INTERFACE)
         tap.create(TAP)
         tc.redirect(ipr, INTERFACE, TAP)
+        tap.create(DNS_TAP)
+        address.add(ipr, DNS_TAP, DNS_RELAY, DNS_PREFIX)
     plan = NetworkPlan(
         tap=TAP, name=INTERFACE, mac=config.mac, mtu=config.mtu,
         addresses=[(4 if a.family == socket.AF_INET else 6, a.address, a.prefixlen)
                    for a in (*config.ipv4(), *config.ipv6())],
         gateways=[(v, gw) for v, family in ((4, socket.AF_INET), (6, socket.AF_INET6))
                   if (gw := config.gateway(family))],
+        dns_tap=DNS_TAP, dns_relay=DNS_RELAY, dns_guest=DNS_GUEST,
     )
     description.write_bytes(network_description(plan))
     return plan

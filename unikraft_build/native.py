@@ -13,8 +13,9 @@ EXT = Path(__file__).resolve().parent.parent / "ext"
 CFLAGS = ["-Os", "-Wall", "-Wextra", "-Werror", "-D_FORTIFY_SOURCE=2"]
 
 PROGRAMS = {
-    "runu-sandbox": (["runu-sandbox.c", "runu-stdin.c", "runu-monitor.c"], []),
-    "runu-init": (["runu-init.c", "runu-net.c", "runu-tokens.c", "runu-stdin.c", "runu-firewall.c"],
+    "runu-sandbox": (["runu-sandbox.c", "runu-stdin.c", "runu-monitor.c", "runu-dnsrelay.c"], []),
+    "runu-init": (["runu-init.c", "runu-net.c", "runu-tokens.c", "runu-stdin.c", "runu-firewall.c",
+                   "runu-dnsrelay.c"],
                   ["-static"]),
 }
 

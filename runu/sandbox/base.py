@@ -15,10 +15,13 @@ class NetworkPlan:
     """The container's network as the guest must take it over (from eth0 in its netns)."""
 
     def __init__(self, tap: str, name: str, mac: str, mtu: int,
-                 addresses: list[tuple[int, str, int]], gateways: list[tuple[int, str]]):
+                 addresses: list[tuple[int, str, int]], gateways: list[tuple[int, str]],
+                 dns_tap: str, dns_relay: str, dns_guest: str):
         self.tap, self.name, self.mac, self.mtu = tap, name, mac, mtu
         self.addresses = addresses  # (family 4|6, address, prefix)
         self.gateways = gateways  # (family 4|6, gateway)
+        # The side link to the DNS relay in the container's netns (see ext/runu-dnsrelay.h).
+        self.dns_tap, self.dns_relay, self.dns_guest = dns_tap, dns_relay, dns_guest
 
 
 class SandboxKernel:

@@ -73,4 +73,5 @@ class UmlSandbox(SandboxKernel):
             argv.append("seccomp=on")
         if network is not None:
             argv.append(f"vec0:transport=tap,ifname={network.tap},depth=64,gro=1")
+            argv.append(f"vec1:transport=tap,ifname={network.dns_tap}")
         return argv
