@@ -41,8 +41,8 @@ def _summary_table(matrix: dict):
     return table
 
 
-@task(iterable=["stack"], help={"stack": "run only this stack (repeatable): linux, uml, gvisor, "
-                                          "lwip, lkl", "report": "where to write the report"})
+@task(iterable=["stack"], help={"stack": "run only this stack (repeatable): linux, uml-<profile> "
+                                          "(uml-default, uml-tiny), gvisor, lwip, lkl", "report": "where to write the report"})
 def conformance(c, stack=None, report=REPORT_DIR):
     """Run every conformance case on every stack (root needed) and write the report."""
     import json

@@ -5,9 +5,9 @@ import sys
 
 from .. import netns
 from ..testbed import Testbed
-from . import ECHO_PORT, Stack
+from . import ECHO_PORT, Stack, StackUnavailable
 from .linux import ECHO_SCRIPT
-from .oci import OciRun, host_root_spec
+from .oci import OciRun, RuntimeExited, host_root_spec
 
 
 class GvisorStack(Stack):
@@ -29,8 +29,10 @@ class GvisorStack(Stack):
         # the root one, and every namespace shows it on current kernels: hide /proc/sys/net from
         # runsc (the sandbox reads nothing there)
         spec = host_root_spec(argv, netns.path(bed.stack_ns), hostname="gvisor")
-        self._container.run(spec, "ready", timeout=30,
-                            masked=("/proc/sys/net",))
+        try:
+            self._container.run(spec, "ready", timeout=30, masked=("/proc/sys/net",))
+        except RuntimeExited as err:  # runsc itself refused: not a verdict on netstack
+            raise StackUnavailable(str(err)) from err
 
     def stop(self) -> None:
         if self._container:

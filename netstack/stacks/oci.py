@@ -9,7 +9,12 @@ import uuid
 from pathlib import Path
 
 from .. import process
-from . import StackUnavailable
+
+DIR_PREFIX = "runu-cf-oci-"  # every container's bundle and state live in such a temp directory
+
+
+class RuntimeExited(RuntimeError):
+    """The runtime's ``run`` ended before the container said it was ready."""
 
 
 def host_root_spec(argv: list[str], netns_path: str, hostname: str) -> dict:
@@ -33,7 +38,7 @@ class OciRun:
     def __init__(self, runtime: list[str], global_flags: tuple[str, ...] = ()):
         self.runtime, self.global_flags = runtime, global_flags
         self.id = f"runu-cf-{uuid.uuid4().hex[:8]}"
-        self.dir = Path(tempfile.mkdtemp(prefix="runu-cf-oci-"))
+        self.dir = Path(tempfile.mkdtemp(prefix=DIR_PREFIX))
         self.bundle = self.dir / "bundle"
         self.bundle.mkdir()
         self._proc: subprocess.Popen | None = None
@@ -43,7 +48,7 @@ class OciRun:
 
     def run(self, spec: dict, ready: str, timeout: float, masked: tuple[str, ...] = ()) -> None:
         """Write ``spec`` as the bundle's config.json, start the container and wait until it
-        prints ``ready``. If the runtime exits first, raise StackUnavailable with its last words."""
+        prints ``ready``. If the runtime exits first, raise RuntimeExited with its last words."""
         (self.bundle / "config.json").write_text(json.dumps(spec))
         self._proc = process.spawn(self._cmd("run", "--bundle", str(self.bundle), self.id),
                                    masked=masked, stdout=subprocess.PIPE,
@@ -52,7 +57,7 @@ class OciRun:
             process.wait_for_line(self._proc, ready, timeout)
         except RuntimeError as err:
             if self._proc.poll() is not None:
-                raise StackUnavailable(f"{Path(self.runtime[-1]).name} run failed: "
+                raise RuntimeExited(f"{Path(self.runtime[-1]).name} run failed: "
                                        f"{str(err).strip().splitlines()[-1]}") from err
             raise
 

@@ -12,7 +12,7 @@ from .known import known_failure
 from .probe import Probe
 from .registry import all_cases
 from .results import ResultCollector
-from .stacks import STACKS
+from .stacks import STACKS, wiring
 
 
 def pytest_addoption(parser):
@@ -57,7 +57,8 @@ def pytest_sessionfinish(session):
     collector = session.config.pluginmanager.get_plugin("conformance-results")
     if target and collector and collector.results:
         from .report import write_reports  # matplotlib only when a report is asked for
-        write_reports(collector.results, all_cases(), selected_stacks(session.config), target)
+        write_reports(collector.results, all_cases(), selected_stacks(session.config), list(STACKS),
+                      wiring(), target)
 
 
 @pytest.fixture(scope="session", autouse=True)

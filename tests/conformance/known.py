@@ -8,8 +8,9 @@ _LINUX = {
         "Linux leaves RFC 5227 address defence to user space (e.g. an ACD daemon); the kernel "
         "answers probes but never announces to defend",
     "ipv4.source_directed_broadcast_dropped":
-        "with rp_filter off (the default in a new namespace) Linux checks a source only against "
-        "local addresses, so the subnet broadcast passes as a source (RFC 1122 3.2.1.3 says discard)",
+        "with rp_filter off (the kernel's default) Linux checks a source only against local "
+        "addresses, so the subnet broadcast passes as a source (RFC 1122 3.2.1.3 says discard); "
+        "rp_filter=1 makes it conform",
 }
 
 _GVISOR_CHECKSUMS = (

@@ -1,8 +1,11 @@
-"""What a run may leave behind: our namespaces, links in the root namespace, child processes."""
+"""What a run may leave behind: our namespaces, links in the root namespace, child processes, and
+sandbox processes (runsc's, runu's) still working in one of our containers' directories."""
 import dataclasses
 import os
+import tempfile
 
 from netstack import link, netns
+from netstack.stacks.oci import DIR_PREFIX
 from netstack.testbed import PREFIX
 
 
@@ -11,12 +14,14 @@ class Snapshot:
     namespaces: frozenset[str]
     links: frozenset[str]
     children: frozenset[int]
+    sandboxes: frozenset[int]
 
     def added_since(self, before: "Snapshot") -> list[str]:
         """Human-readable list of what exists now and did not before."""
         return ([f"netns {n}" for n in sorted(self.namespaces - before.namespaces)]
                 + [f"link {n}" for n in sorted(self.links - before.links)]
-                + [f"process {p}" for p in sorted(self.children - before.children)])
+                + [f"process {p}" for p in sorted(self.children - before.children)]
+                + [f"sandbox process {p}" for p in sorted(self.sandboxes - before.sandboxes)])
 
 
 def _children() -> frozenset[int]:
@@ -33,8 +38,22 @@ def _children() -> frozenset[int]:
     return frozenset(kids)
 
 
+def _sandboxes() -> frozenset[int]:
+    """Processes whose working directory lies in a container directory of ours (oci.OciRun)."""
+    prefix, found = os.path.join(tempfile.gettempdir(), DIR_PREFIX), set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry}/cwd").startswith(prefix):
+                    found.add(int(entry))
+            except OSError:
+                continue
+    return frozenset(found)
+
+
 def snapshot() -> Snapshot:
     """What exists now."""
     with netns.iproute() as ipr:
         links = frozenset(link.names(ipr))
-    return Snapshot(frozenset(n for n in netns.names() if n.startswith(PREFIX)), links, _children())
+    return Snapshot(frozenset(n for n in netns.names() if n.startswith(PREFIX)), links, _children(),
+                    _sandboxes())

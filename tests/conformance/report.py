@@ -1,21 +1,24 @@
-"""The conformance matrix as JSON, Markdown and a PNG heatmap.
+"""The conformance matrix as JSON, Markdown (with a generated reading) and a PNG heatmap.
 
 Reports merge: stacks run this time replace their column, other stacks keep the one recorded
-before, so ``--stack NAME`` refreshes one column of the committed report.
+before, so ``--stack NAME`` refreshes one column of the committed report. Columns follow
+``order`` (every stack the suite knows); the first is the reference the others are read against.
 """
 import datetime
 import json
 from pathlib import Path
 
+from . import heatmap
 from .registry import MUST, Case
 from .results import FAIL, NOT_RUN, PASS, Result
 
 MARK = {PASS: "pass", FAIL: "**FAIL**", NOT_RUN: "not run"}
 
 
-def _merge(results: list[Result], cases: list[Case], stacks: list[str], old: dict) -> dict:
+def _merge(results: list[Result], cases: list[Case], stacks: list[str], order: list[str],
+           old: dict) -> dict:
     by_key = {(r.stack, r.case): r for r in results}
-    columns = list(dict.fromkeys([*old.get("stacks", {}), *stacks]))
+    columns = [s for s in order if s in stacks or s in old.get("stacks", {})]
     matrix = {"generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "stacks": {}, "cases": []}
     old_cases = {c["id"]: c for c in old.get("cases", [])}
@@ -41,7 +44,43 @@ def _merge(results: list[Result], cases: list[Case], stacks: list[str], old: dic
     return matrix
 
 
-def _markdown(matrix: dict) -> str:
+def _outcomes(matrix: dict, stack: str) -> dict[str, str]:
+    return {row["id"]: row["results"].get(stack, {"outcome": NOT_RUN})["outcome"]
+            for row in matrix["cases"]}
+
+
+def _reading(matrix: dict, wiring: dict[str, str]) -> list[str]:
+    """One paragraph per stack: how it is wired, its score, and where it parts from the reference."""
+    reference, *_ = matrix["stacks"]
+    ref = _outcomes(matrix, reference)
+    level = {row["id"]: row["level"] for row in matrix["cases"]}
+    lines = ["## Reading", "",
+             f"Every stack is read against `{reference}`; the reasons for each failure, from the "
+             "RFC, are under Failures below.", ""]
+    for stack, summary in matrix["stacks"].items():
+        if summary["not_run_reason"]:
+            reason = summary["not_run_reason"].removeprefix(f"{stack} not run: ")
+            lines.append(f"- **{stack}**: not run: {reason}.")
+            continue
+        head = f"- **{stack}** ({wiring.get(stack, 'no description')}): "
+        head += f"{summary[PASS]}/{len(ref)} pass, {summary['must_fail']} MUST failed"
+        mine = _outcomes(matrix, stack)
+        if stack == reference:
+            failed = [f"`{c}` ({level[c]})" for c, o in mine.items() if o == FAIL]
+            lines.append(head + (f"; fails {', '.join(failed)}." if failed else "."))
+            continue
+        worse = [f"`{c}` ({level[c]})" for c, o in mine.items() if o == FAIL and ref[c] == PASS]
+        better = [f"`{c}`" for c, o in mine.items() if o == PASS and ref[c] == FAIL]
+        unrun = [c for c, o in mine.items() if o == NOT_RUN]
+        parts = [f"fails where {reference} passes: {', '.join(worse)}" if worse else "",
+                 f"passes where {reference} fails: {', '.join(better)}" if better else "",
+                 f"{len(unrun)} cases not run" if unrun else ""]
+        parts = [p for p in parts if p] or [f"the same outcome as {reference} on every case"]
+        lines.append(head + "; " + "; ".join(parts) + ".")
+    return lines + [""]
+
+
+def _markdown(matrix: dict, wiring: dict[str, str]) -> str:
     stacks = list(matrix["stacks"])
     lines = ["# Network-stack conformance", "",
              f"Generated {matrix['generated']} by `invoke conformance`"
@@ -50,7 +89,7 @@ def _markdown(matrix: dict) -> str:
     for stack, s in matrix["stacks"].items():
         note = f" ({s['not_run_reason']})" if s["not_run_reason"] else ""
         lines.append(f"| {stack} | {s[PASS]} | {s[FAIL]} | {s['must_fail']} | {s[NOT_RUN]}{note} |")
-    lines += ["", "## Matrix", "", "| case | RFC | clause | level | " + " | ".join(stacks) + " |",
+    lines += ["", *_reading(matrix, wiring), "## Matrix", "", "| case | RFC | clause | level | " + " | ".join(stacks) + " |",
               "|---|---|---|---|" + "---|" * len(stacks)]
     for row in matrix["cases"]:
         cells = [MARK[row["results"].get(s, {"outcome": NOT_RUN})["outcome"]] for s in stacks]
@@ -66,47 +105,16 @@ def _markdown(matrix: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _heatmap(matrix: dict, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-    from matplotlib.patches import Patch
-
-    stacks, rows = list(matrix["stacks"]), matrix["cases"]
-    code = {PASS: 0, FAIL: 1, NOT_RUN: 2}
-    grid = [[code[row["results"].get(s, {"outcome": NOT_RUN})["outcome"]] for s in stacks]
-            for row in rows]
-    colours = ["#3a9d5d", "#d1495b", "#c8c8c8"]
-    fig, ax = plt.subplots(figsize=(2.2 + 1.1 * len(stacks), 0.16 * len(rows) + 1.6))
-    ax.imshow(grid, cmap=ListedColormap(colours), vmin=0, vmax=2, aspect="auto",
-              interpolation="nearest")
-    ax.set_xticks(range(len(stacks)), [f"{s}\n{matrix['stacks'][s][PASS]}/{len(rows)}"
-                                       for s in stacks])
-    ax.xaxis.tick_top()
-    ax.set_yticks(range(len(rows)), [r["id"] for r in rows], fontsize=6)
-    for i in range(1, len(rows)):
-        if rows[i]["protocol"] != rows[i - 1]["protocol"]:
-            ax.axhline(i - 0.5, color="black", linewidth=1.2)
-    ax.set_xticks([x - 0.5 for x in range(1, len(stacks))], minor=True)
-    ax.grid(which="minor", axis="x", color="white", linewidth=2)
-    ax.tick_params(which="minor", length=0)
-    ax.legend(handles=[Patch(color=c, label=l) for c, l in zip(colours, (PASS, FAIL, NOT_RUN))],
-              loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3, fontsize=8, frameon=False)
-    ax.set_title("RFC conformance\nby stack", fontsize=9, pad=28)
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-
-
-def write_reports(results: list[Result], cases: list[Case], stacks: list[str], target) -> dict:
-    """Merge ``results`` into ``target``/conformance.json and rewrite the .md and .png beside it."""
+def write_reports(results: list[Result], cases: list[Case], stacks: list[str], order: list[str],
+                  wiring: dict[str, str], target) -> dict:
+    """Merge ``results`` into ``target``/conformance.json and rewrite the .md and .png beside it;
+    ``wiring`` says in a phrase how each stack is brought up."""
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
     json_path = target / "conformance.json"
     old = json.loads(json_path.read_text()) if json_path.exists() else {}
-    matrix = _merge(results, cases, stacks, old)
+    matrix = _merge(results, cases, stacks, order, old)
     json_path.write_text(json.dumps(matrix, indent=1) + "\n")
-    (target / "conformance.md").write_text(_markdown(matrix))
-    _heatmap(matrix, target / "conformance.png")
+    (target / "conformance.md").write_text(_markdown(matrix, wiring))
+    heatmap.draw(matrix, target / "conformance.png")
     return matrix

@@ -1,5 +1,6 @@
 """Every stack the suite knows, by name, in the order the matrix shows them."""
 import functools
+import inspect
 from typing import Callable
 
 from netstack.stacks import Stack
@@ -17,3 +18,9 @@ STACKS: dict[str, Callable[[], Stack]] = {
     "lwip": LwipStack,
     "lkl": LklStack,
 }
+
+
+def wiring() -> dict[str, str]:
+    """How each stack is brought up, in a phrase: the first paragraph of its driver's docstring."""
+    return {name: " ".join(inspect.getdoc(type(make())).split("\n\n")[0].split()).rstrip(".")
+            for name, make in STACKS.items()}

@@ -1,11 +1,13 @@
 """The suite tested: a checksum-blind responder must fail exactly the checksum cases, and every
 stack driver must leave nothing behind."""
 import pytest
+from scapy.layers.inet import ICMP, IP, TCP, UDP
 
 from netstack import testbed
 from netstack.stacks import StackUnavailable
 
 from . import leaks
+from .cases.common import checksum_errors, with_bad_checksum
 from .faulty import FaultyStack
 from .probe import Probe
 from .registry import CASES, all_cases
@@ -40,6 +42,14 @@ def test_checksum_blind_responder_fails(faulty_probe, case_id):
 @pytest.mark.parametrize("case_id", WORKING)
 def test_checksum_blind_responder_otherwise_answers(faulty_probe, case_id):
     CASES[case_id].run(faulty_probe)
+
+
+@pytest.mark.parametrize("layer", [IP, ICMP, UDP, TCP])
+def test_checksum_errors_finds_a_wrong_sum(layer):
+    top = {ICMP: ICMP(), UDP: UDP(sport=1, dport=7), TCP: TCP(sport=1, dport=7), IP: ICMP()}[layer]
+    right = IP(bytes(IP(src="192.0.2.2", dst="192.0.2.1") / top / b"data"))
+    assert checksum_errors(right) == []
+    assert checksum_errors(with_bad_checksum(right, layer)) != []
 
 
 @pytest.mark.parametrize("name", list(STACKS))

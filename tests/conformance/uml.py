@@ -1,11 +1,13 @@
 """runu's UML sandbox kernel as a stack, one per kernel profile. It sits above runu (netstack must
 not import runu): ``runu run`` starts in the testbed's stack namespace, where eth0 is set up the
-way Docker leaves it, and runu hands eth0's MAC and address to the guest kernel. The echo service
-runs in the guest from a read-only view of the host's root."""
+way Docker leaves it, and runu hands eth0's MAC and address to the guest kernel through a tap and
+a tc redirect. The echo service runs in the guest from a read-only view of the host's root.
+
+Only a missing kernel makes the stack "not run": anything runu gets wrong is a failure."""
 import sys
 from pathlib import Path
 
-from netstack import netns
+from netstack import ifconfig, link, netns, tc
 from netstack.stacks import ECHO_PORT, Stack
 from netstack.stacks.linux import ECHO_SCRIPT
 from netstack.stacks.oci import OciRun, host_root_spec
@@ -22,15 +24,14 @@ def profiles() -> list[str]:
 
 
 class UmlStack(Stack):
-    """The echo service in a UML guest under ``runu run``, with kernel profile ``profile``."""
+    """A UML kernel of one runu profile under ``runu run``: eth0's MAC and address move to the
+    guest's vector device, which reaches eth0 through tap0 and a tc redirect both ways."""
 
     def __init__(self, profile: str):
         self.profile, self.name = profile, f"uml-{profile}"
         self._container: OciRun | None = None
 
     def unavailable(self) -> str | None:
-        if not RUNU.exists():
-            return f"runu is not installed at {RUNU}"
         from runu.errors import RunuError
         from runu.kernels import find_kernel
         try:
@@ -44,9 +45,25 @@ class UmlStack(Stack):
         spec = host_root_spec([sys.executable, str(ECHO_SCRIPT), str(ECHO_PORT)],
                               netns.path(bed.stack_ns), hostname=self.name)
         spec["annotations"] = {PROFILE_ANNOTATION: self.profile}
+        # the echo server prints "ready" once it listens, and the guest's init runs it only
+        # after configuring the network
         self._container.run(spec, "ready", timeout=60)
+        _check_handed_over(bed)
 
     def stop(self) -> None:
         if self._container:
             self._container.remove()
             self._container = None
+
+
+def _check_handed_over(bed: Testbed) -> None:
+    """Fail unless eth0 now only carries the guest's frames, so that nothing the tester sees can
+    come from the host's kernel in the stack namespace."""
+    from runu.netplumb import TAP
+    with netns.iproute(bed.stack_ns) as ipr:
+        left = ifconfig.read(ipr, bed.stack_if).ipv4()
+        if left or not tc.redirected(ipr, bed.stack_if):
+            raise RuntimeError(f"runu did not hand {bed.stack_if} over: addresses {left}, "
+                               f"redirected {tc.redirected(ipr, bed.stack_if)}")
+        if not link.wait_operational(ipr, TAP):
+            raise RuntimeError(f"{TAP} has no reader: the guest never opened its vector device")

@@ -2,9 +2,10 @@
 import itertools
 import random
 
-from scapy.layers.inet import ICMP, IP, UDP, UDPerror, defragment
+from scapy.layers.inet import ICMP, IP, TCP, UDP, UDPerror, defragment, in4_chksum
 from scapy.layers.l2 import Ether
 from scapy.packet import Packet, Raw
+from scapy.utils import checksum
 
 from ..probe import Match, Probe
 
@@ -72,6 +73,23 @@ def with_bad_checksum(pkt: Packet, layer) -> Packet:
     built = pkt.__class__(bytes(pkt))
     built[layer].chksum ^= 0x5A5A
     return built
+
+
+def checksum_errors(pkt: Packet) -> list[str]:
+    """The checksums of a received IPv4 packet that do not verify: the header's (RFC 791) and, in
+    an unfragmented packet, the ICMP, UDP (zero means none) or TCP one; a right sum folds to 0."""
+    wire = bytes(pkt[IP])[:pkt[IP].len]
+    header, body = wire[:pkt[IP].ihl * 4], wire[pkt[IP].ihl * 4:]
+    wrong = ["IPv4 header"] if checksum(header) else []
+    if pkt[IP].flags.MF or pkt[IP].frag:
+        return wrong
+    if ICMP in pkt and checksum(body):
+        wrong.append("ICMP")
+    if UDP in pkt and pkt[UDP].chksum and in4_chksum(17, pkt[IP], body):
+        wrong.append("UDP")
+    if TCP in pkt and in4_chksum(6, pkt[IP], body):
+        wrong.append("TCP")
+    return wrong
 
 
 def raw_frame(probe: Probe, data: bytes) -> Packet:

@@ -3,7 +3,7 @@ from scapy.layers.inet import TCP
 
 from ..probe import Probe
 from ..registry import MUST, SHOULD, case
-from .common import with_bad_checksum
+from .common import checksum_errors, with_bad_checksum
 from .tcpkit import MSS_1460, Conn, option
 
 DATA = b"tcp-conformance-data"
@@ -15,6 +15,20 @@ def check_handshake(probe: Probe) -> None:
     synack = conn.open()[TCP]
     assert synack.ack == (conn.iss + 1) % (1 << 32), f"SYN-ACK acks {synack.ack}"
     conn.abort()
+
+
+@case("tcp", "RFC 9293", "3.1 (Checksum)", MUST,
+      "the SYN-ACK and the data segments the stack sends carry right IP and TCP checksums")
+def check_checksums_sent(probe: Probe) -> None:
+    conn = Conn(probe)
+    sent = [conn.open()]
+    conn.send(DATA)
+    sent += [segment.underlayer for segment in conn.read(len(DATA))]
+    conn.abort()
+    assert len(sent) > 1, "no data segment came back"
+    for seg in sent:
+        wrong = checksum_errors(seg)
+        assert not wrong, f"{seg[TCP].flags} segment with a bad {' and '.join(wrong)} checksum"
 
 
 @case("tcp", "RFC 9293", "3.8.6 / 3.10.7.4", MUST,
