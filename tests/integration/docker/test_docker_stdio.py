@@ -95,8 +95,9 @@ def test_docker_run_it_gives_a_usable_shell(docker, tmux):
 def test_docker_run_it_tty_has_the_terminal_size(docker, tmux):
     term = tmux(docker_run_it(docker))
     term.wait_for("/ #")
-    term.type("stty size", "Enter")
-    term.wait_for("30 100")
+    term.type("stty size; echo sized", "Enter")
+    term.wait_for("sized")
+    assert "30 100" in term.screen().splitlines()
 
 
 def test_exec_fails_with_a_clear_error(docker):
