@@ -150,6 +150,19 @@ static void do_mount(const char *kind, const char *type, const char *source,
 		die(126, "mount %s on %s: %s", type, dest, strerror(errno));
 }
 
+/* linux.sysctl: written to the guest's own /proc/sys (KEY in slash form). */
+static void set_sysctl(const char *key, const char *value)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", key);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, value, strlen(value)) < 0)
+		die(126, "sysctl %s: %s", key, strerror(errno));
+	close(fd);
+}
+
 static unsigned long long parse_u64(const char *s)
 {
 	return strtoull(s, NULL, 0);
@@ -197,6 +210,10 @@ static void read_process(struct tokens *t, struct process *p)
 			rl.rlim_max = parse_u64(tokens_need(t));
 			if (setrlimit(res, &rl) < 0)
 				die(126, "setrlimit %d: %s", res, strerror(errno));
+		} else if (!strcmp(kw, "sysctl")) {
+			const char *key = tokens_need(t);
+
+			set_sysctl(key, tokens_need(t));
 		} else if (!strcmp(kw, "fw")) {
 			const char *dir = tokens_need(t), *proto = tokens_need(t);
 			const char *port = tokens_need(t), *addr = tokens_need(t);

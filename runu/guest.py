@@ -6,6 +6,7 @@ policy (what a mount becomes inside the guest, which flags apply) is decided
 here; the init only carries it out.
 """
 
+import re
 import resource
 from pathlib import Path
 
@@ -117,6 +118,11 @@ def describe(spec: dict, stdio_mode: str) -> GuestDescription:
         desc.record("umask", user["umask"])
     if spec.get("hostname"):
         desc.record("hostname", spec["hostname"])
+    for key, value in spec.get("linux", {}).get("sysctl", {}).items():
+        # linux.sysctl belongs to the container's kernel: here, the guest's own.
+        if not re.fullmatch(r"[a-z0-9_]+(\.[A-Za-z0-9_-]+)+", key):
+            raise RunuError(f"invalid sysctl name {key!r}")
+        desc.record("sysctl", key.replace(".", "/"), value)
     for rl in proc.get("rlimits", []):
         desc.record("rlimit", _rlimit_number(rl["type"]), rl["soft"], rl["hard"])
     caps = proc.get("capabilities")

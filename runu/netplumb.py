@@ -32,7 +32,8 @@ def hand_to_guest(pid: int, description: Path) -> NetworkPlan | None:
             return None
         config = ifconfig.read(ipr, INTERFACE)
         address.flush(ipr, INTERFACE)
-        _quiet_ipv6(INTERFACE)
+        for ifname in (INTERFACE, "default"):  # "default": the taps made next
+            _quiet_ipv6(ifname)
         tap.create(TAP)
         tc.redirect(ipr, INTERFACE, TAP)
         tap.create(DNS_TAP)
@@ -50,7 +51,8 @@ def hand_to_guest(pid: int, description: Path) -> NetworkPlan | None:
 
 
 def _quiet_ipv6(ifname: str) -> None:
-    """eth0 now only carries the guest's frames: its own IPv6 must not answer for it."""
+    """eth0 and the taps only carry the guest's frames: the netns's own IPv6 must
+    neither answer for the guest nor send it link-local chatter (MLD, DAD, RS)."""
     knob = f"/proc/sys/net/ipv6/conf/{ifname}/disable_ipv6"
     if os.path.exists(knob):
         with open(knob, "w") as f:

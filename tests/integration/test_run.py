@@ -75,3 +75,18 @@ def test_memory_limit_sizes_the_guest(runu, make_bundle):
     kib = int(runu("run", "--bundle", str(bundle), "c1").stdout.split()[1])
     # The kernel keeps some memory for itself; the rest is what the guest sees.
     assert 70 * 1024 < kib <= 96 * 1024
+
+
+def test_sysctls_apply_to_the_guest_kernel(runu, make_bundle):
+    def edit(spec):
+        spec["linux"]["sysctl"] = {"net.ipv4.ip_unprivileged_port_start": "0", "kernel.domainname": "edge"}
+
+    bundle = make_bundle(["cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start", "/proc/sys/kernel/domainname"],
+                         edit=edit)
+    assert runu("run", "--bundle", str(bundle), "c1").stdout == b"0\nedge\n"
+
+
+def test_unknown_sysctl_fails_with_its_name(runu, make_bundle):
+    bundle = make_bundle(["true"], edit=lambda s: s["linux"].update(sysctl={"net.nope.nothing": "1"}))
+    result = runu("run", "--bundle", str(bundle), "c1", check=False)
+    assert result.returncode == 126 and b"net/nope/nothing" in result.stderr
