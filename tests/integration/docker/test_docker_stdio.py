@@ -3,7 +3,7 @@ docker CLI under tmux, and docker exec, which runu refuses with a clear error.""
 
 import socket
 import subprocess
-import uuid
+from pathlib import Path
 
 import pytest
 
@@ -26,14 +26,15 @@ def test_stdin_reaches_the_process_and_eof_ends_it(docker):
 
 
 class Tmux:
-    """A private tmux server (its own socket) running one command in a fixed-size pane."""
+    """A private tmux server (its socket in the test's tmp dir) running one command in a
+    fixed-size pane."""
 
-    def __init__(self, command: list[str]):
-        self.socket = f"runu-test-{uuid.uuid4().hex[:8]}"
+    def __init__(self, socket_path: Path, command: list[str]):
+        self.socket = str(socket_path)
         self("new-session", "-d", "-x", "100", "-y", "30", "--", *command)
 
     def __call__(self, *args) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=True).stdout
+        return subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True, text=True, check=True).stdout
 
     def screen(self) -> str:
         return self("capture-pane", "-p")
@@ -52,7 +53,7 @@ class Tmux:
         assert line in [x.rstrip() for x in self.screen().splitlines()], self.screen()
 
     def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
 
 
 def docker_run_it(docker) -> list[str]:
@@ -63,11 +64,11 @@ def docker_run_it(docker) -> list[str]:
 
 
 @pytest.fixture
-def tmux():
+def tmux(tmp_path):
     sessions = []
 
     def start(command):
-        sessions.append(Tmux(command))
+        sessions.append(Tmux(tmp_path / f"tmux{len(sessions)}", command))
         return sessions[-1]
 
     yield start
