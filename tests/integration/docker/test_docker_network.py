@@ -9,41 +9,10 @@ import uuid
 import pytest
 
 from tests.integration.docker.conftest import wait_until
+from tests.integration.docker.netutil import HTTP_PORT, container_ip, free_port, http_get, httpd
 from unikraft_build.images import busybox_image
 
 pytestmark = pytest.mark.needs_guest_network
-
-HTTP_PORT = 80
-
-
-def httpd(page: str, then: str = "wait") -> list[str]:
-    """busybox httpd serving `page` at /, in the background of a shell that then does `then`."""
-    return ["sh", "-c", f"mkdir -p /www && echo '{page}' > /www/index.html && "
-                        f"{{ httpd -f -p {HTTP_PORT} -h /www & }} && {then}"]
-
-
-def http_get(host: str, port: int, timeout: float = 2) -> str | None:
-    """The body of GET / (None on any failure): plain sockets, so no proxy settings apply."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout) as s:
-            s.sendall(b"GET / HTTP/1.0\r\n\r\n")
-            reply = b"".join(iter(lambda: s.recv(4096), b""))
-    except OSError:
-        return None
-    head, _, body = reply.partition(b"\r\n\r\n")
-    return body.decode() if head.startswith(b"HTTP/1.") else None
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def container_ip(container, network: str = "bridge") -> str:
-    container.reload()
-    return container.attrs["NetworkSettings"]["Networks"][network]["IPAddress"]
-
 
 @pytest.fixture(scope="module")
 def udp_image(docker_client, tmp_path_factory) -> str:
