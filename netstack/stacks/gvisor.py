@@ -1,13 +1,12 @@
 """gVisor's netstack: runsc runs the echo service in a sandbox whose network is the testbed's
 stack namespace (``--network sandbox``: runsc takes eth0's address over into its own stack)."""
 import shutil
-import sys
 
 from .. import netns
 from ..testbed import Testbed
 from . import ECHO_PORT, Stack, StackUnavailable
 from .linux import ECHO_SCRIPT
-from .oci import OciRun, RuntimeExited, host_root_spec
+from .oci import OciRun, RuntimeExited, echo_argv, host_root_spec
 
 
 class GvisorStack(Stack):
@@ -24,7 +23,7 @@ class GvisorStack(Stack):
 
     def start(self, bed: Testbed) -> None:
         self._container = OciRun(["runsc"], ("--network", "sandbox", "--ignore-cgroups"))
-        argv = [sys.executable, str(ECHO_SCRIPT), str(ECHO_PORT)]
+        argv = echo_argv(ECHO_SCRIPT, ECHO_PORT)
         # Debian's runsc (2022) takes any namespace showing /proc/sys/net/core/rmem_default for
         # the root one, and every namespace shows it on current kernels: hide /proc/sys/net from
         # runsc (the sandbox reads nothing there)

@@ -2,8 +2,10 @@
 a private directory, ``RUNTIME --root R run --bundle B ID`` in the foreground, and on stop
 ``kill``, ``delete --force`` and the directory removed."""
 import json
+import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -15,6 +17,12 @@ DIR_PREFIX = "runu-cf-oci-"  # every container's bundle and state live in such a
 
 class RuntimeExited(RuntimeError):
     """The runtime's ``run`` ended before the container said it was ready."""
+
+
+def echo_argv(script: Path, port: int) -> list[str]:
+    """The echo server as a sandbox runs it: the base interpreter (not a venv's link, which
+    may point into a directory the sandbox's /tmp hides) and the script's text, not its path."""
+    return [os.path.realpath(sys.executable), "-c", script.read_text(), str(port)]
 
 
 def host_root_spec(argv: list[str], netns_path: str, hostname: str) -> dict:

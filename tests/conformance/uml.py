@@ -10,7 +10,7 @@ from pathlib import Path
 from netstack import ifconfig, link, netns, tc
 from netstack.stacks import ECHO_PORT, Stack
 from netstack.stacks.linux import ECHO_SCRIPT
-from netstack.stacks.oci import OciRun, host_root_spec
+from netstack.stacks.oci import OciRun, echo_argv, host_root_spec
 from netstack.testbed import Testbed
 
 RUNU = Path(sys.executable).with_name("runu")
@@ -42,7 +42,7 @@ class UmlStack(Stack):
 
     def start(self, bed: Testbed) -> None:
         self._container = OciRun([str(RUNU)])
-        spec = host_root_spec([sys.executable, str(ECHO_SCRIPT), str(ECHO_PORT)],
+        spec = host_root_spec(echo_argv(ECHO_SCRIPT, ECHO_PORT),
                               netns.path(bed.stack_ns), hostname=self.name)
         spec["annotations"] = {PROFILE_ANNOTATION: self.profile}
         # the echo server prints "ready" once it listens, and the guest's init runs it only
