@@ -49,15 +49,20 @@ COMMANDS = {
 }
 
 
+class _UsageError(Exception):
+    pass
+
+
 class _Parser(argparse.ArgumentParser):
-    """Errors in one line and exit 1, as runc does."""
+    """Usage errors become one line (and a --log record), exit 1, as runc does."""
 
     def error(self, message):
-        print(f"runu: {message}", file=sys.stderr)
-        sys.exit(1)
+        raise _UsageError(message)
 
 
 _GLOBAL_WITH_VALUE = {"--root", "--log", "--log-format", "--rootless"}
+# runc verbs a sandbox kernel cannot offer: refused through the log, where containerd looks.
+UNSUPPORTED = ("pause", "resume", "update", "checkpoint", "restore")
 
 
 def _verb(argv: list[str]) -> str | None:
@@ -93,25 +98,38 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _global_option(argv: list[str], name: str) -> str | None:
+    for i, arg in enumerate(argv[:-1]):
+        if arg == name:
+            return argv[i + 1]
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser(_verb(argv))
-    args = parser.parse_args(argv)
-    if not args.command:
-        parser.print_help(sys.stderr)
-        return 1
     from runu.log import RuntimeLog
 
-    log = RuntimeLog(args.log, args.log_format, args.debug)
+    verb = _verb(argv)
     try:
+        if verb in UNSUPPORTED:
+            raise RunuError(f"{verb} is not supported by runu's sandbox kernels")
+        parser = build_parser(verb)
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help(sys.stderr)
+            return 1
+        log = RuntimeLog(args.log, args.log_format, args.debug)
         command = importlib.import_module(f"runu.commands.{args.command}")
         return command.run(args, log) or 0
-    except RunuError as e:
-        log.error(str(e))
-        print(f"runu: {e}", file=sys.stderr)
-        return 1
+    except (RunuError, _UsageError, OSError) as e:
+        message = str(e)
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # a bug: still one line, and in the log containerd reads
+        message = f"internal error: {type(e).__name__}: {e}"
+    RuntimeLog(_global_option(argv, "--log"), _global_option(argv, "--log-format") or "text").error(message)
+    print(f"runu: {message}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -165,7 +165,10 @@ class Runtime:
     def kill(self, container_id: str, signum: int, all_processes: bool = False) -> None:
         with self.store.open(container_id) as cdir:
             state = cdir.load()
-            status = require_status(state, "kill", CREATED, RUNNING)
+            status = state.current_status()
+            if status not in (CREATED, RUNNING):
+                # containerd recognises runc's words for a kill that lost the race with exit.
+                raise RunuError("container not running")
             if status == CREATED or signum == signal.SIGKILL:
                 # Before start there is no guest; SIGKILL ends the sandbox at once.
                 os.kill(state.pid, signum)
@@ -179,6 +182,8 @@ class Runtime:
                 os.close(fd)
 
     def delete(self, container_id: str, force: bool = False) -> None:
+        if force and not (self.store.root / container_id).exists():
+            return  # runc's --force: deleting what is already gone succeeds
         with self.store.open(container_id) as cdir:
             state = cdir.load()
             status = state.current_status()
