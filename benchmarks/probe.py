@@ -1,0 +1,32 @@
+"""Readiness of the python-listen workload: a TCP connect that is answered with `ready`.
+
+A connect alone is not enough through a published port: docker-proxy accepts before the
+container listens, then drops the connection. The workload greets each client, so the greeting
+is the proof that the program itself accepted.
+"""
+
+import socket
+import time
+
+GREETING = b"ready"
+
+
+def answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1) as s:
+            return s.recv(16).startswith(GREETING)
+    except OSError:
+        return False
+
+
+def wait_ready(host: str, port: int, timeout: float, alive=lambda: True) -> float:
+    """Poll until (host, port) greets; the monotonic time it did. TimeoutError after `timeout`
+    s, RuntimeError as soon as alive() turns false."""
+    deadline = time.monotonic() + timeout
+    while not answers(host, port):
+        if not alive():
+            raise RuntimeError("the workload exited before it was ready")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not ready after {timeout:.0f} s")
+        time.sleep(0.002)
+    return time.monotonic()
