@@ -56,9 +56,15 @@ class Runtime:
             commit_fd = None
             try:
                 commit_fd = self._spawn_sandbox(cdir, state, spec, sandbox, terminal, console_socket)
+                # Docker's network hook runs now; pyroute2 loads meanwhile (it takes
+                # longer to import than the rest of runu to run).
+                preload = _preload("runu.netplumb") if _has_hooks(spec) else None
                 hook_state = state.hook_state(CREATING)
                 for phase in ("prestart", "createRuntime", "createContainer"):
                     run_hooks(spec, phase, hook_state)
+                if preload:
+                    preload.join()
+                self._take_over_network(cdir, state)
                 if pid_file:
                     _write_atomic(Path(pid_file), f"{state.pid}")
                 state.status = CREATED
@@ -129,9 +135,9 @@ class Runtime:
             spec = load_spec(Path(state.bundle))
             sandbox = get_sandbox(state.runtime["sandbox"])
             run_hooks(spec, "startContainer", state.hook_state())
-            network = self._network(cdir, state)
-            argv = sandbox.launch_argv(spec, state.runtime, network)
-            self._launch(cdir, state, argv, network.dns_relay if network else "-")
+            argv = sandbox.launch_argv(spec, state.runtime)
+            network = state.runtime.get("network")
+            self._launch(cdir, state, argv, network["dns_relay"] if network else "-")
             state.status = RUNNING
             cdir.save(state)
         events.record(self.store.root, container_id, "started")
@@ -141,11 +147,14 @@ class Runtime:
             self.log.warning(str(e))
         return state
 
-    def _network(self, cdir: ContainerDir, state: State):
-        """Hand eth0 of the container's netns to the guest, if Docker put one there."""
+    def _take_over_network(self, cdir: ContainerDir, state: State) -> None:
+        """Hand eth0 of the container's netns to the guest, if Docker's hook put one there
+        (at create: the hook has run, and start stays short)."""
         from runu import network
 
-        return network.take_over(state.pid, cdir.path / "sandbox" / "meta" / "network")
+        plan = network.take_over(state.pid, cdir.path / "sandbox" / "meta" / "network")
+        if plan is not None:
+            state.runtime["network"] = {"tap": plan.tap, "dns_tap": plan.dns_tap, "dns_relay": plan.dns_relay}
 
     def _launch(self, cdir: ContainerDir, state: State, argv: list[str], dns_relay: str) -> None:
         """Hand the sandbox process its launch message (format: ext/runu-sandbox.c)."""
@@ -211,6 +220,20 @@ class Runtime:
             except RunuError:
                 continue  # deleted meanwhile
         return states
+
+
+def _has_hooks(spec: dict) -> bool:
+    return any(spec.get("hooks", {}).get(p) for p in ("prestart", "createRuntime", "createContainer"))
+
+
+def _preload(module: str):
+    """Import `module` in a thread while the caller waits on something else."""
+    import importlib
+    import threading
+
+    thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True)
+    thread.start()
+    return thread
 
 
 def _pick_cpu(container_id: str) -> str:

@@ -35,6 +35,7 @@ class SandboxKernel:
         May record facts for later phases in `runtime` (saved in the state)."""
         raise NotImplementedError
 
-    def launch_argv(self, spec: dict, runtime: dict, network: NetworkPlan | None) -> list[str]:
-        """The kernel's argv, with paths as seen inside the sandbox root."""
+    def launch_argv(self, spec: dict, runtime: dict) -> list[str]:
+        """The kernel's argv, with paths as seen inside the sandbox root; runtime["network"]
+        (tap, dns_tap, dns_relay) is there when the guest takes over a network."""
         raise NotImplementedError

@@ -13,7 +13,7 @@ import os
 
 from runu.kernels import find_kernel
 from runu.paths import initramfs
-from runu.sandbox.base import NetworkPlan, RootBind, SandboxKernel
+from runu.sandbox.base import RootBind, SandboxKernel
 from runu.spec import ANNOTATION_PROFILE, annotation
 
 DEFAULT_MEMORY_MB = 256
@@ -54,7 +54,7 @@ class UmlSandbox(SandboxKernel):
             binds.append(RootBind("/dev/net/tun", "dev/net/tun", readonly=False))
         return binds
 
-    def launch_argv(self, spec: dict, runtime: dict, network: NetworkPlan | None) -> list[str]:
+    def launch_argv(self, spec: dict, runtime: dict) -> list[str]:
         argv = [
             "/kernel",
             f"mem={memory_mb(spec)}M",
@@ -71,7 +71,8 @@ class UmlSandbox(SandboxKernel):
         if int(runtime["kernel_version"].split(".")[0]) >= 7:
             # Seccomp-based userspace: half the cost of ptrace per guest syscall.
             argv.append("seccomp=on")
+        network = runtime.get("network")
         if network is not None:
-            argv.append(f"vec0:transport=tap,ifname={network.tap},depth=64,gro=1")
-            argv.append(f"vec1:transport=tap,ifname={network.dns_tap}")
+            argv.append(f"vec0:transport=tap,ifname={network['tap']},depth=64,gro=1")
+            argv.append(f"vec1:transport=tap,ifname={network['dns_tap']}")
         return argv
