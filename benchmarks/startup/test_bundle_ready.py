@@ -1,0 +1,50 @@
+"""Startup to ready at the runtime level: `runc run` / `runu run` of the python-listen bundle
+(`invoke images.build python-listen --target bundle`) in a fresh netns, until the workload
+greets on eth0; interleaved, ROUNDS each, no Docker involved.
+"""
+
+import functools
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from benchmarks import results
+from benchmarks.conftest import RUNU
+from benchmarks.startup import bundle
+from benchmarks.startup.sampler import interleave
+
+ROUNDS = int(os.environ.get("RUNU_BENCH_ROUNDS", "30"))
+# name -> (binary, kernel profile of the bundle); runc and crun get a private rootfs copy
+CONTENDERS = {"runc": ("runc", "default"), "crun": ("crun", "default"),
+              "runu-default": (RUNU, "default"), "runu-tiny": (RUNU, "tiny")}
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory):
+    from tasks.images import build_image
+
+    contenders = {}
+    for name, (binary, profile) in CONTENDERS.items():
+        if not shutil.which(binary):
+            pytest.fail(f"{binary} is not installed: the comparison needs it")
+        built = Path(build_image("python-listen", "bundle", profile).where)
+        work = tmp_path_factory.mktemp(name)
+        prepared = bundle.prepare(built, work / "bundle", own_rootfs=binary != RUNU)
+        contenders[name] = functools.partial(bundle.run_to_ready, binary, work / "state", prepared)
+    numbers = interleave(contenders, ROUNDS, progress=lambda line: print(f"bundle: {line}", flush=True))
+    path = results.save("bundle", {
+        "what": "RUNTIME run of the python-listen bundle in a fresh netns until it greets on eth0:8080 "
+                "(runu verifies the bundle's rootfs digest on every start, as built)",
+        "rounds": ROUNDS,
+        "runtimes": numbers,
+    })
+    print(f"bundle results: {path}")
+    return numbers
+
+
+@pytest.mark.parametrize("name", CONTENDERS)
+def test_bundle_to_ready(name, measured):
+    if "error" in measured[name]:
+        pytest.fail(f"{name} could not be measured: {measured[name]['error']}")
