@@ -2,13 +2,15 @@
 
 from invoke import Collection
 
-from tasks import build, conformance, demo, dockerd, images, setup, test
+from tasks import bench, build, conformance, dashboard, demo, dockerd, images, setup, test
 
 ns = Collection()
 ns.add_task(setup.setup)
 ns.add_task(test.test)
 ns.add_task(demo.demo)
 ns.add_task(conformance.conformance)
+ns.add_task(bench.bench)
+ns.add_task(dashboard.dashboard)
 ns.add_collection(Collection.from_module(build, name="kernel"))
 ns.add_collection(Collection.from_module(dockerd, name="docker"))
 ns.add_collection(Collection.from_module(images, name="images"))
