@@ -54,6 +54,7 @@ def _sandboxes() -> frozenset[int]:
 def snapshot() -> Snapshot:
     """What exists now."""
     with netns.iproute() as ipr:
-        links = frozenset(link.names(ipr))
+        # dockerd adds and removes its veth ends and bridges on its own schedule
+        links = frozenset(n for n in link.names(ipr) if not n.startswith(("veth", "br-")))
     return Snapshot(frozenset(n for n in netns.names() if n.startswith(PREFIX)), links, _children(),
                     _sandboxes())
