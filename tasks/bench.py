@@ -20,7 +20,7 @@ console = Console(stderr=True)
 def _run_suite(progress: Progress, name: str, env: dict, log: Path) -> int:
     bar = progress.add_task(name, total=None, status="starting")
     cmd = [sys.executable, "-m", "pytest", "-s", "-q", "-p", "no:cacheprovider", SUITES[name]]
-    with log.open("w") as out, subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+    with log.open("w", buffering=1) as out, subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                                 stderr=subprocess.STDOUT, text=True) as proc:
         for line in proc.stdout:
             out.write(line)

@@ -1,0 +1,84 @@
+"""The dashboard page: benchmarks/dashboard/index.html with its PNGs, from the stored results.
+Each section shows the latest run of its kind; history draws every startup run."""
+
+import html
+from pathlib import Path
+
+from benchmarks.render import charts, tables
+from benchmarks.results import load_all
+
+OUT = Path(__file__).resolve().parents[1] / "dashboard"
+STYLE = """body{font-family:sans-serif;margin:24px;max-width:1300px;color:#222}
+table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
+td:first-child,th:first-child,td:last-child{text-align:left}td:last-child{max-width:520px;font-size:85%}
+.meta{color:#555;font-size:90%}img{max-width:100%}h2{margin-top:32px;border-bottom:1px solid #ddd}"""
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _meta(run: dict) -> str:
+    m, g = run["machine"], run["git"]
+    return (f"<p class=meta>{html.escape(run['file'])} · {run['time']} · commit {g['commit'][:10]}"
+            f"{' (uncommitted changes)' if g.get('dirty') else ''} · {m['nproc']} CPUs {html.escape(m['cpu_model'])},"
+            f" {m['mem_total_kib'] / 2**20:.1f} GiB, kernel {html.escape(m['kernel'])},"
+            f" load {m['loadavg'][0]:.1f} at the start</p>")
+
+
+def _what(run: dict) -> str:
+    what = run.get("what", "")
+    text = "; ".join(f"{k}: {v}" for k, v in what.items()) if isinstance(what, dict) else what
+    return f"<p>{html.escape(text)}</p>"
+
+
+def _startup(run: dict, title: str, png: str) -> str:
+    charts.startup_bars(run, title, OUT / png)
+    header = ["runtime", "median ms", "mean ± sd ms", "p95 ms", "× runc", "× native", "samples, or why none"]
+    return (f"<h2>{title}</h2>{_meta(run)}{_what(run)}<img src={png}>"
+            f"<p>Ratios are of medians.</p>{_table(header, tables.startup_rows(run))}")
+
+
+def _density(run: dict) -> str:
+    charts.density(run, OUT / "density.png")
+    header = ["runtime", "containers", "MiB each (PSS)", "MiB total", "s to start all", "s until all ready", "note"]
+    return (f"<h2>Density: idle ThingVisors</h2>{_meta(run)}{_what(run)}<img src=density.png>"
+            f"{_table(header, tables.density_rows(run))}")
+
+
+def _network(run: dict) -> str:
+    rows, ratios = tables.network_tables(run)
+    chart = ""
+    if ratios:
+        charts.ratios(ratios, "network: each runtime against runc", OUT / "network.png")
+        chart = "<img src=network.png>"
+    return (f"<h2>Network (host ↔ container)</h2>{_meta(run)}{_what(run)}{chart}"
+            f"{_table(['runtime', 'metric', 'headline', '× runc'], rows)}")
+
+
+def render() -> Path:
+    """Write index.html and the charts; return the page's path."""
+    OUT.mkdir(exist_ok=True)
+    runs = load_all()
+    latest = {run["kind"]: run for run in runs}  # oldest first: the last of a kind wins
+    parts = []
+    if "startup" in latest:
+        parts.append(_startup(latest["startup"], "docker run to ready (python-listen)", "startup.png"))
+    if "bundle" in latest:
+        parts.append(_startup(latest["bundle"], "runtime run of a bundle to ready, no Docker", "bundle.png"))
+    if "density" in latest:
+        parts.append(_density(latest["density"]))
+    if "network" in latest:
+        parts.append(_network(latest["network"]))
+    startups = [r for r in runs if r["kind"] == "startup"]
+    if startups:
+        charts.history(startups, OUT / "history.png")
+        parts.append(f"<h2>History</h2><p>{len(startups)} startup run(s) stored.</p><img src=history.png>")
+    if not parts:
+        parts.append("<p>No results yet: run <code>invoke bench</code>.</p>")
+    page = OUT / "index.html"
+    page.write_text(f"<!doctype html><meta charset=utf-8><title>runu benchmarks</title><style>{STYLE}</style>"
+                    f"<h1>runu benchmarks</h1>{''.join(parts)}\n")
+    return page
