@@ -14,6 +14,8 @@ PACKAGES = [
     "gcc", "libc6-dev", "make", "bc", "flex", "bison", "libelf-dev", "xz-utils", "binutils",
     # running sandboxes and their peers
     "busybox-static", "iproute2", "runc", "crun", "runsc",
+    # the network benchmark's host side
+    "iperf3", "iputils-ping",
     # the conformance suite's lwIP stack (cffi harness)
     "liblwip-dev",
     *DOCKER_PACKAGES,
