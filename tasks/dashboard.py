@@ -6,9 +6,14 @@ from rich.console import Console
 console = Console(stderr=True)
 
 
-@task
-def dashboard(c):
+@task(help={"screenshot": "also take benchmarks/dashboard/screenshot.png with headless chromium"})
+def dashboard(c, screenshot=False):
     """Render the benchmark dashboard (HTML + matplotlib PNGs) from the stored results."""
     from benchmarks.render.page import render
 
-    console.print(f"dashboard: {render()}")
+    page = render()
+    console.print(f"dashboard: {page}")
+    if screenshot:
+        from benchmarks.render.screenshot import screenshot as take
+
+        console.print(f"screenshot: {take(page, page.parent / 'screenshot.png')}")
