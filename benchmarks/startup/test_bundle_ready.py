@@ -15,6 +15,7 @@ from benchmarks.conftest import RUNU
 from benchmarks.startup import bundle
 from benchmarks.startup.sampler import interleave
 
+pytestmark = pytest.mark.timeout(3600)  # a whole run, not one request
 ROUNDS = int(os.environ.get("RUNU_BENCH_ROUNDS", "30"))
 # name -> (binary, kernel profile of the bundle); runc and crun get a private rootfs copy
 CONTENDERS = {"runc": ("runc", "default"), "crun": ("crun", "default"),

@@ -13,6 +13,7 @@ from benchmarks import dockerenv, results
 from benchmarks.startup import launchers
 from benchmarks.startup.sampler import interleave
 
+pytestmark = pytest.mark.timeout(3600)  # a whole run, not one request
 ROUNDS = int(os.environ.get("RUNU_BENCH_ROUNDS", "30"))
 NAMES = ["native"] + [r.name for r in dockerenv.runtimes()]
 
