@@ -89,8 +89,8 @@ def ratios(table: dict[str, dict[str, float]], title: str, path: Path) -> Path:
     return _save(fig, path)
 
 
-def history(runs: list[dict], path: Path) -> Path:
-    """Median time to ready of each runtime in every stored startup run, oldest left."""
+def history(runs: list[dict], title: str, path: Path) -> Path:
+    """Median time to ready of each runtime in every stored run of one kind, oldest left."""
     fig, ax = plt.subplots(figsize=(11, 4.2))
     names = _ordered(n for run in runs for n in run["runtimes"])
     for name in names:
@@ -100,7 +100,7 @@ def history(runs: list[dict], path: Path) -> Path:
             ax.plot(*zip(*points), "o-", label=name, color=_color(name))
     ax.set_xticks(range(len(runs)), [f"{r['time'][:13]}\n{r['git']['commit'][:7]}" for r in runs], fontsize=8)
     ax.set_ylabel("median ms to ready")
-    ax.set_title("docker run to ready across runs")
+    ax.set_title(title)
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, ncol=2)

@@ -1,5 +1,5 @@
 """The dashboard page: benchmarks/dashboard/index.html with its PNGs, from the stored results.
-Each section shows the latest run of its kind; history draws every startup run."""
+Each section shows the latest run of its kind; the history charts draw every startup and bundle run."""
 
 import html
 from pathlib import Path
@@ -58,6 +58,15 @@ def _network(run: dict) -> str:
             f"{_table(['runtime', 'metric', 'headline', '× runc'], rows)}")
 
 
+HISTORIES = {"startup": "docker run to ready across runs", "bundle": "runtime run of a bundle to ready across runs"}
+
+
+def _history(runs: list[dict], kind: str, title: str) -> str:
+    of_kind = [r for r in runs if r["kind"] == kind]
+    charts.history(of_kind, title, OUT / f"history-{kind}.png")
+    return f"<h2>History: {title}</h2><p>{len(of_kind)} run(s) stored.</p><img src=history-{kind}.png>"
+
+
 def render() -> Path:
     """Write index.html and the charts; return the page's path."""
     OUT.mkdir(exist_ok=True)
@@ -72,10 +81,7 @@ def render() -> Path:
         parts.append(_density(latest["density"]))
     if "network" in latest:
         parts.append(_network(latest["network"]))
-    startups = [r for r in runs if r["kind"] == "startup"]
-    if startups:
-        charts.history(startups, OUT / "history.png")
-        parts.append(f"<h2>History</h2><p>{len(startups)} startup run(s) stored.</p><img src=history.png>")
+    parts += [_history(runs, kind, title) for kind, title in HISTORIES.items() if kind in latest]
     if not parts:
         parts.append("<p>No results yet: run <code>invoke bench</code>.</p>")
     page = OUT / "index.html"

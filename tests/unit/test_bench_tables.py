@@ -1,0 +1,26 @@
+"""Benchmark arithmetic: summary statistics and the dashboard's ratio rows (no root, no docker)."""
+
+from benchmarks.render.tables import density_rows, startup_rows
+from benchmarks.stats import summary
+
+
+def test_summary_in_ms():
+    s = summary([0.010, 0.020, 0.030, 0.040])
+    assert s == {"n": 4, "mean_ms": 25.0, "stdev_ms": 12.91, "median_ms": 25.0, "p95_ms": 40.0}
+
+
+def test_startup_rows_ratio_to_runc_and_native_and_failures():
+    run = {"runtimes": {"native": summary([0.05]), "runc": summary([0.5]), "runu": summary([1.0]),
+                        "crun": {"error": "cgroups in hybrid mode not supported"}}}
+    rows = {row[0]: row for row in startup_rows(run)}
+    assert rows["runu"][4:6] == ["2.00", "20.00"]
+    assert rows["runc"][4:6] == ["1.00", "10.00"]
+    assert rows["crun"][1] == "failed" and "hybrid" in rows["crun"][-1]
+
+
+def test_density_rows_show_where_a_runtime_broke():
+    level = {"n": 10, "mean_per_container_kib": 2048, "total_kib": 20480, "start_all_s": 1.0, "all_ready_s": 2.0}
+    run = {"runtimes": {"runu": {"levels": [level], "broke": {"n": 50, "running": 31, "reason": "out of memory"}}}}
+    rows = density_rows(run)
+    assert rows[0][:4] == ["runu", "10", "2.0", "20"]
+    assert rows[1][1] == "50" and "31 running: out of memory" in rows[1][-1]
