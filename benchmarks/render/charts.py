@@ -89,6 +89,11 @@ def ratios(table: dict[str, dict[str, float]], title: str, path: Path) -> Path:
     return _save(fig, path)
 
 
+def _when(stamp: str) -> str:
+    """20261122T044009Z -> 2026-11-22 04:40 (UTC)."""
+    return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]} {stamp[9:11]}:{stamp[11:13]}"
+
+
 def history(runs: list[dict], title: str, path: Path) -> Path:
     """Median time to ready of each runtime in every stored run of one kind, oldest left."""
     fig, ax = plt.subplots(figsize=(11, 4.2))
@@ -98,7 +103,7 @@ def history(runs: list[dict], title: str, path: Path) -> Path:
                   if "median_ms" in run["runtimes"].get(name, {})]
         if points:
             ax.plot(*zip(*points), "o-", label=name, color=_color(name))
-    ax.set_xticks(range(len(runs)), [f"{r['time'][:13]}\n{r['git']['commit'][:7]}" for r in runs], fontsize=8)
+    ax.set_xticks(range(len(runs)), [f"{_when(r['time'])}\n{r['git']['commit'][:7]}" for r in runs], fontsize=8)
     ax.set_ylabel("median ms to ready")
     ax.set_title(title)
     ax.set_ylim(bottom=0)

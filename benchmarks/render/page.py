@@ -70,6 +70,9 @@ def _history(runs: list[dict], kind: str, title: str) -> str:
 def render() -> Path:
     """Write index.html and the charts; return the page's path."""
     OUT.mkdir(exist_ok=True)
+    for stale in OUT.glob("*.png"):  # charts of kinds that have no results any more
+        if stale.name != "screenshot.png":
+            stale.unlink()
     runs = load_all()
     latest = {run["kind"]: run for run in runs}  # oldest first: the last of a kind wins
     parts = []
