@@ -44,7 +44,7 @@ def runtimes() -> list[Runtime]:
 
 def _registrations() -> dict[str, str]:
     paths = {RUNU_NAME: RUNU, "crun": "/usr/bin/crun"}
-    paths.update({f"runsc-masked-{p}": str(HERE / "runsc-masked") for p in runsc_platforms()})
+    paths.update({f"runsc-masked-{p}": str(HERE / f"runsc-masked-{p}") for p in runsc_platforms()})
     return paths
 
 
