@@ -61,7 +61,7 @@ def density(run: dict, path: Path) -> Path:
         if r.get("broke"):
             ready.plot([r["broke"]["n"]], [0], "x", markersize=12, color=_color(name), label=f"{name} broke")
     mem.set(xlabel="containers", ylabel="MiB per container (PSS)", title="memory per idle ThingVisor")
-    ready.set(xlabel="containers", ylabel="s until all ready", title="time to start N, until all ready")
+    ready.set(xlabel="containers", ylabel="s until all ready", title="until all N are ready (started one by one)")
     for ax in (mem, ready):
         ax.set_xticks(run["levels"])
         ax.set_ylim(bottom=0)
