@@ -84,7 +84,7 @@ def ratios(table: dict[str, dict[str, float]], title: str, path: Path) -> Path:
     ax.set_xticks([m + 0.4 - width / 2 for m in range(len(metrics))], metrics)
     ax.set_ylabel("ratio to runc (log scale; 1 = runc)")
     ax.set_title(title)
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.grid(axis="y", alpha=0.3)
     return _save(fig, path)
 

@@ -10,7 +10,7 @@ from benchmarks.results import load_all
 OUT = Path(__file__).resolve().parents[1] / "dashboard"
 STYLE = """body{font-family:sans-serif;margin:24px;max-width:1300px;color:#222}
 table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
-td:first-child,th:first-child,td:last-child{text-align:left}td:last-child{max-width:520px;font-size:85%}
+td:first-child,th:first-child,td:last-child,th:last-child{text-align:left}td:last-child{max-width:520px;font-size:85%}
 .meta{color:#555;font-size:90%}img{max-width:100%}h2{margin-top:32px;border-bottom:1px solid #ddd}"""
 
 
@@ -49,13 +49,13 @@ def _density(run: dict) -> str:
 
 
 def _network(run: dict) -> str:
-    rows, ratios = tables.network_tables(run)
+    header, rows, ratios = tables.network_tables(run)
     chart = ""
     if ratios:
         charts.ratios(ratios, "network: each runtime against runc", OUT / "network.png")
         chart = "<img src=network.png>"
     return (f"<h2>Network (host ↔ container)</h2>{_meta(run)}{_what(run)}{chart}"
-            f"{_table(['runtime', 'metric', 'headline', '× runc'], rows)}")
+            f"{_table(header, rows)}")
 
 
 HISTORIES = {"startup": "docker run to ready across runs", "bundle": "runtime run of a bundle to ready across runs"}

@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 
-def screenshot(page: Path, out: Path, size: str = "1400,2400") -> Path:
+def screenshot(page: Path, out: Path, size: str = "1400,4800") -> Path:
     with tempfile.TemporaryDirectory(prefix="runu-chromium-") as profile:
         subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                         "--disable-component-update", "--no-first-run", f"--user-data-dir={profile}",

@@ -1,8 +1,16 @@
 """Rows of the dashboard's tables, computed from stored runs (no HTML here)."""
 
+import re
+
 
 def _ratio(value: float | None, ref: float | None) -> str:
     return f"{value / ref:.2f}" if value and ref else "–"
+
+
+def reason(error: str) -> str:
+    """The runtime's own words: the quoted message of a Docker API error, else the error."""
+    quoted = re.search(r'\("(.*)"\)', error)
+    return quoted.group(1) if quoted else error
 
 
 def startup_rows(run: dict) -> list[list[str]]:
@@ -11,7 +19,7 @@ def startup_rows(run: dict) -> list[list[str]]:
     rows = []
     for name, m in run["runtimes"].items():
         if "error" in m:
-            rows.append([name, "failed", "", "", "", "", m["error"]])
+            rows.append([name, "failed", "", "", "", "", reason(m["error"])])
             continue
         rows.append([name, f"{m['median_ms']:.0f}", f"{m['mean_ms']:.0f} ± {m['stdev_ms']:.0f}", f"{m['p95_ms']:.0f}",
                      _ratio(m["median_ms"], medians.get("runc")), _ratio(m["median_ms"], medians.get("native")),
@@ -33,29 +41,31 @@ def density_rows(run: dict) -> list[list[str]]:
 
 
 def _headline(metric: dict) -> tuple[str, float] | None:
-    """The metric's headline value: its first median, else its first kib figure."""
-    for key, value in metric.items():
-        if key.startswith("median") and isinstance(value, (int, float)):
-            return key, value
-    for key, value in metric.items():
-        if key.endswith("kib") and isinstance(value, (int, float)):
-            return key, value
+    """The metric's headline value: its first median, else its PSS, else any kib figure."""
+    for test in (lambda k: k.startswith("median"), lambda k: "pss" in k, lambda k: k.endswith("kib")):
+        for key, value in metric.items():
+            if test(key) and isinstance(value, (int, float)):
+                return key, value
     return None
 
 
-def network_tables(run: dict) -> tuple[list[list[str]], dict[str, dict[str, float]]]:
-    """Whatever a network run holds, read generically: rows (runtime, metric, headline value,
-    ×runc) and metric -> runtime -> ratio to runc for the chart."""
-    rows, ratios = [], {}
-    for name, metrics in run.get("runtimes", {}).items():
-        for metric, values in metrics.items():
-            if not isinstance(values, dict):
-                rows.append([name, metric, str(values)[:200], ""])
-                continue
-            headline = _headline(values)
-            ratio = values.get("ratio_to_runc")
-            if isinstance(ratio, (int, float)):
-                ratios.setdefault(metric, {})[name] = ratio
-            rows.append([name, metric, f"{headline[0]} {headline[1]:g}" if headline else str(values.get("error", ""))[:200],
-                         f"{ratio:.2f}" if isinstance(ratio, (int, float)) else "–"])
-    return rows, ratios
+def _cell(values) -> str:
+    if not isinstance(values, dict):
+        return str(values)[:200]
+    headline, ratio = _headline(values), values.get("ratio_to_runc")
+    text = f"{headline[1]:g} {headline[0]}" if headline else str(values.get("error", ""))[:200]
+    return text + (f" (×{ratio:.2f})" if isinstance(ratio, (int, float)) else "")
+
+
+def network_tables(run: dict) -> tuple[list[str], list[list[str]], dict[str, dict[str, float]]]:
+    """Whatever a network run holds, read generically: a header of metrics, one row per runtime
+    (headline value and ×runc), and metric -> runtime -> ratio to runc for the chart."""
+    runtimes = run.get("runtimes", {})
+    metrics = list(dict.fromkeys(m for measured in runtimes.values() for m in measured))
+    rows = [[name] + [_cell(measured[m]) if m in measured else "–" for m in metrics] for name, measured in runtimes.items()]
+    ratios = {}
+    for name, measured in runtimes.items():
+        for m, values in measured.items():
+            if isinstance(values, dict) and isinstance(values.get("ratio_to_runc"), (int, float)):
+                ratios.setdefault(m, {})[name] = values["ratio_to_runc"]
+    return ["runtime", *metrics], rows, ratios
