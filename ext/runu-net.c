@@ -65,6 +65,36 @@ void net_loopback_up(void)
 	link_up("lo");
 }
 
+/* Per-interface protocol settings in the guest's /proc/sys; absent ones are skipped. */
+static void set_conf(const char *family, const char *key, const char *value)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", family, ifname, key);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, value, strlen(value)) != (ssize_t)strlen(value))
+		die(126, "set %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/*
+ * The container's interface comes up only once its IPv4 addresses are set, with
+ * arp_notify on, so that coming up announces them (gratuitous ARP). The host may
+ * have asked for the address before the guest booted; its neighbour entry then
+ * resolves at once instead of on the next ARP retry, a second later.
+ */
+static int link_pending;
+
+static void bring_up_link(void)
+{
+	if (link_pending)
+		link_up(ifname);
+	link_pending = 0;
+}
+
 static void set_link(const char *device, const char *name, const char *mac, int mtu)
 {
 	struct ifreq ifr = { 0 };
@@ -88,22 +118,8 @@ static void set_link(const char *device, const char *name, const char *mac, int 
 		ifr.ifr_mtu = mtu;
 		ifreq_ioctl(SIOCSIFMTU, &ifr, "set MTU of");
 	}
-	link_up(name);
-}
-
-/* Docker already made the address unique; duplicate detection only delays it. */
-static void skip_dad(void)
-{
-	char path[128];
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_dad", ifname);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (write(fd, "0", 1) != 1)
-		die(126, "disable duplicate address detection: %s", strerror(errno));
-	close(fd);
+	set_conf("ipv4", "arp_notify", "1");
+	link_pending = 1;
 }
 
 static void add_addr4(const char *address, int prefix)
@@ -124,7 +140,7 @@ static void add_addr6(const char *address, int prefix)
 {
 	struct in6_ifreq_compat req = { 0 };
 
-	skip_dad();
+	set_conf("ipv6", "accept_dad", "0");  /* Docker made the address unique already */
 	if (inet_pton(AF_INET6, address, &req.addr) != 1)
 		die(126, "bad IPv6 address %s", address);
 	req.prefixlen = prefix;
@@ -184,6 +200,7 @@ void net_configure(struct tokens *t)
 		} else if (!strcmp(kw, "route")) {
 			const char *family = tokens_need(t), *gateway = tokens_need(t);
 
+			bring_up_link();  /* a route needs its device up */
 			if (*family == '6')
 				add_route6(gateway);
 			else
@@ -194,6 +211,7 @@ void net_configure(struct tokens *t)
 			const char *relay = tokens_need(t);
 			char main_if[IFNAMSIZ];
 
+			bring_up_link();
 			/* The side link is not the container's interface: keep eth0 current. */
 			snprintf(main_if, sizeof(main_if), "%s", ifname);
 			snprintf(ifname, sizeof(ifname), "%s", device);
@@ -204,4 +222,5 @@ void net_configure(struct tokens *t)
 		} else
 			die(126, "unknown network field %s", kw);
 	}
+	bring_up_link();
 }

@@ -20,6 +20,7 @@ from invoke import task
 from rich.console import Console
 
 from tasks.apt import DOCKER_PACKAGES, ensure_packages
+from tasks.cgroups import bind_orphan_controllers
 
 console = Console(stderr=True)
 
@@ -155,6 +156,7 @@ def ensure_docker(extra_runtimes: dict[str, str] | None = None) -> None:
     """dockerd answering with runu (and `extra_runtimes`, name -> path) registered: what setup,
     tests and benchmarks rely on."""
     ensure_packages(DOCKER_PACKAGES)
+    bind_orphan_controllers()
     wanted = {RUNTIME: str(RUNU), **(extra_runtimes or {})}
     changed = _edit_daemon_json(_adding(wanted))
     if start_daemon():
