@@ -56,14 +56,9 @@ class Runtime:
             commit_fd = None
             try:
                 commit_fd = self._spawn_sandbox(cdir, state, spec, sandbox, terminal, console_socket)
-                # Docker's network hook runs now; pyroute2 loads meanwhile (it takes
-                # longer to import than the rest of runu to run).
-                preload = _preload("runu.netplumb") if _has_hooks(spec) else None
                 hook_state = state.hook_state(CREATING)
                 for phase in ("prestart", "createRuntime", "createContainer"):
                     run_hooks(spec, phase, hook_state)
-                if preload:
-                    preload.join()
                 self._take_over_network(cdir, state)
                 if pid_file:
                     _write_atomic(Path(pid_file), f"{state.pid}")
@@ -220,20 +215,6 @@ class Runtime:
             except RunuError:
                 continue  # deleted meanwhile
         return states
-
-
-def _has_hooks(spec: dict) -> bool:
-    return any(spec.get("hooks", {}).get(p) for p in ("prestart", "createRuntime", "createContainer"))
-
-
-def _preload(module: str):
-    """Import `module` in a thread while the caller waits on something else."""
-    import importlib
-    import threading
-
-    thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True)
-    thread.start()
-    return thread
 
 
 def _pick_cpu(container_id: str) -> str:

@@ -1,11 +1,12 @@
-"""The container's network at start: what Docker's hook put in the netns, for the guest.
+"""The container's network at create: what Docker's hook put in the netns, for the guest.
 
-Reading /proc/PID/net/dev first keeps pyroute2 out of the common no-network
-path, where it would be most of `start`'s import time.
+Reading /proc/PID/net/dev first spares the common no-network path (runu run,
+--network none) the hand-over helper.
 """
 
 from pathlib import Path
 
+from runu.netplumb import hand_to_guest
 from runu.sandbox.base import NetworkPlan
 
 
@@ -19,6 +20,4 @@ def take_over(pid: int, description: Path) -> NetworkPlan | None:
     """None when the netns has nothing but loopback (runu run, docker --network none)."""
     if interfaces(pid) == ["lo"]:
         return None
-    from runu.netplumb import hand_to_guest
-
     return hand_to_guest(pid, description)

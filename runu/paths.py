@@ -13,6 +13,10 @@ def sandbox_launcher() -> Path:
     return ARTIFACTS / "bin" / "runu-sandbox"
 
 
+def netplumb() -> Path:
+    return ARTIFACTS / "bin" / "runu-netplumb"
+
+
 def initramfs() -> Path:
     return ARTIFACTS / "initramfs.cpio"
 

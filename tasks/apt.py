@@ -12,6 +12,7 @@ DOCKER_PACKAGES = ["docker.io", "containerd", "tmux"]
 PACKAGES = [
     # building kernels and the C parts
     "gcc", "libc6-dev", "make", "bc", "flex", "bison", "libelf-dev", "xz-utils", "binutils",
+    "libmnl-dev",  # runu-netplumb's netlink
     # running sandboxes and their peers
     "busybox-static", "iproute2", "runc", "crun", "runsc",
     # the network benchmark's host side

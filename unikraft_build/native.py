@@ -1,4 +1,4 @@
-"""Build runu's C parts from ext/: the sandbox launcher and the in-guest init.
+"""Build runu's C parts from ext/: the sandbox launcher, the network hand-over and the in-guest init.
 
 Each binary is rebuilt only when its sources change (a digest beside it).
 """
@@ -12,24 +12,26 @@ from unikraft_build.initramfs import write_initramfs
 EXT = Path(__file__).resolve().parent.parent / "ext"
 CFLAGS = ["-Os", "-Wall", "-Wextra", "-Werror", "-D_FORTIFY_SOURCE=2"]
 
+# name -> (sources, compiler flags, libraries)
 PROGRAMS = {
-    "runu-sandbox": (["runu-sandbox.c", "runu-stdin.c", "runu-monitor.c", "runu-dnsrelay.c"], []),
+    "runu-sandbox": (["runu-sandbox.c", "runu-stdin.c", "runu-monitor.c", "runu-dnsrelay.c"], [], []),
+    "runu-netplumb": (["runu-netplumb.c"], [], ["-lmnl"]),
     "runu-init": (["runu-init.c", "runu-net.c", "runu-tokens.c", "runu-stdin.c", "runu-firewall.c",
                    "runu-dnsrelay.c"],
-                  ["-static"]),
+                  ["-static"], []),
 }
 
 
 def build_program(name: str, bin_dir: Path) -> tuple[Path, bool]:
     """Compile `name` into bin_dir; return its path and whether it was rebuilt."""
-    sources, extra = PROGRAMS[name]
+    sources, extra, libs = PROGRAMS[name]
     inputs = sorted({*sources, *(p.name for p in EXT.glob("*.h"))})
-    key = digest(*CFLAGS, *extra, *((EXT / f).read_bytes() for f in inputs))
+    key = digest(*CFLAGS, *extra, *libs, *((EXT / f).read_bytes() for f in inputs))
     output, stamp = bin_dir / name, bin_dir / f".{name}.digest"
     if output.exists() and stamp.exists() and stamp.read_text() == key:
         return output, False
     bin_dir.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["gcc", *CFLAGS, *extra, "-o", str(output) + ".tmp", *(str(EXT / s) for s in sources)],
+    subprocess.run(["gcc", *CFLAGS, *extra, "-o", str(output) + ".tmp", *(str(EXT / s) for s in sources), *libs],
                    check=True)
     Path(str(output) + ".tmp").replace(output)
     stamp.write_text(key)
