@@ -16,9 +16,9 @@ import pytest
 from benchmarks import dockerenv, memory, netprobe, results
 from benchmarks.stats import summary
 
-NAMES = ("runc", "runu-default", "runu-tiny", "runsc-ptrace")
+NAMES = ("runc", "crun", "runu-default", "runu-tiny", "runsc-ptrace")
 RUNTIMES = [r for r in dockerenv.runtimes() if r.name in NAMES]
-MEMORY_RUNTIMES = ("runc", "runu-default", "runu-tiny")  # runsc's gofer is outside State.Pid's tree
+MEMORY_RUNTIMES = ("runc", "crun", "runu-default", "runu-tiny")  # runsc's gofer is outside State.Pid's tree
 IPERF_RUNS, IPERF_SECONDS = 3, 5
 PINGS, PING_INTERVAL = 50, 0.05
 TCP_ROUNDS = 200
