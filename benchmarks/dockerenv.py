@@ -56,13 +56,13 @@ def _link_wrappers() -> None:
 
 
 @contextmanager
-def docker_session():
-    """(client, labels): dockerd up with the runtimes registered; on exit, every container
-    carrying this session's label is removed, whatever happened."""
+def docker_session(extra_runtimes: dict[str, str] | None = None):
+    """(client, labels): dockerd up with the runtimes registered (and `extra_runtimes`, name ->
+    path); on exit, every container carrying this session's label is removed, whatever happened."""
     from tasks.dockerd import client, ensure_docker
 
     _link_wrappers()
-    ensure_docker({name: path for name, path in _registrations().items()})
+    ensure_docker({**_registrations(), **(extra_runtimes or {})})
     c = client(timeout=120)
     labels = {LABEL: uuid.uuid4().hex}
     try:

@@ -50,12 +50,13 @@ def revision() -> dict:
 
 
 def save(kind: str, data: dict) -> Path:
-    """Write one run's results of `kind` (startup, bundle, density, ...) and return the path."""
+    """Write one run's results of `kind` (startup, bundle, density, ...), say where, return the path."""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     record = {"kind": kind, "time": stamp, "machine": machine(), "git": revision(), **data}
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{kind}-{stamp}.json"
     path.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"{kind} results: {path}", flush=True)
     return path
 
 

@@ -2,7 +2,7 @@
 
 from invoke import Collection
 
-from tasks import bench, build, conformance, dashboard, demo, dockerd, images, setup, test
+from tasks import bench, build, conformance, dashboard, demo, dockerd, images, profile, setup, test
 
 ns = Collection()
 ns.add_task(setup.setup)
@@ -10,6 +10,7 @@ ns.add_task(test.test)
 ns.add_task(demo.demo)
 ns.add_task(conformance.conformance)
 ns.add_task(bench.bench)
+ns.add_task(profile.profile)
 ns.add_task(dashboard.dashboard)
 ns.add_collection(Collection.from_module(build, name="kernel"))
 ns.add_collection(Collection.from_module(dockerd, name="docker"))

@@ -62,14 +62,13 @@ def measured():
         finally:
             dockerenv.remove_labelled(client, session_labels)
             network.remove()
-    path = results.save("density", {
+    results.save("density", {
         "what": "N idle runu/thingvisor-sensor containers (PERIOD 3600 s) on one network with one "
                 "vsilo-mqtt under runc; ready = 'connected to silo' in the log; memory = PSS of the "
                 "container's pid, its descendants and its cgroup's members (no shim, no dockerd)",
         "levels": LEVELS,
         "runtimes": numbers,
     })
-    print(f"density results: {path}")
     return numbers
 
 

@@ -58,6 +58,15 @@ def _network(run: dict) -> str:
             f"{_table(header, rows)}")
 
 
+def _profile(run: dict) -> str:
+    phases, frames = tables.profile_rows(run)
+    return (f"<h2>Where runu's startup goes</h2>{_meta(run)}{_what(run)}"
+            f"<p>Median of {run['runs']} runs, kernel profile {html.escape(run['kernel_profile'])}"
+            " (from runu's events log):</p>" + _table(["phase", "median ms"], phases) +
+            f"<p><code>runu create</code> under py-spy: {run['create_wall_ms']:.0f} ms of main-thread wall time"
+            " per run; the widest frames (inclusive):</p>" + _table(["frame", "ms per run"], frames))
+
+
 HISTORIES = {"startup": "docker run to ready across runs", "bundle": "runtime run of a bundle to ready across runs"}
 
 
@@ -84,6 +93,8 @@ def render() -> Path:
         parts.append(_density(latest["density"]))
     if "network" in latest:
         parts.append(_network(latest["network"]))
+    if "profile" in latest:
+        parts.append(_profile(latest["profile"]))
     parts += [_history(runs, kind, title) for kind, title in HISTORIES.items() if kind in latest]
     if not parts:
         parts.append("<p>No results yet: run <code>invoke bench</code>.</p>")

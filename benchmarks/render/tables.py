@@ -1,6 +1,7 @@
 """Rows of the dashboard's tables, computed from stored runs (no HTML here)."""
 
 import re
+import statistics
 
 
 def _ratio(value: float | None, ref: float | None) -> str:
@@ -69,3 +70,10 @@ def network_tables(run: dict) -> tuple[list[str], list[list[str]], dict[str, dic
             if isinstance(values, dict) and isinstance(values.get("ratio_to_runc"), (int, float)):
                 ratios.setdefault(m, {})[name] = values["ratio_to_runc"]
     return ["runtime", *metrics], rows, ratios
+
+
+def profile_rows(run: dict) -> tuple[list[list[str]], list[list[str]]]:
+    """(phase, median ms) of docker run under runu, and (frame, ms) of runu create's profile."""
+    phases = [[name, f"{statistics.median(values):.0f}"] for name, values in run["phases_ms"].items()]
+    frames = [[frame, f"{ms:.1f}"] for frame, ms in run["create_frames_ms"]]
+    return phases, frames

@@ -6,6 +6,8 @@ A contender that fails is not retried: its first error is kept as the reason it 
 
 from typing import Callable
 
+import pytest
+
 from benchmarks.stats import summary
 
 
@@ -31,3 +33,9 @@ def interleave(contenders: dict[str, Callable[[], float]], rounds: int, warmup: 
         progress(f"round {r + 1 - warmup}/{rounds}" if r >= warmup else "warmup round")
     return {name: {"error": errors[name]} if name in errors else {**summary(samples[name]),
             "samples_s": [round(s, 5) for s in samples[name]]} for name in names}
+
+
+def require_measured(numbers: dict, name: str) -> None:
+    """Fail the calling test with the reason `name` has no numbers, if it has none."""
+    if "error" in numbers[name]:
+        pytest.fail(f"{name} could not be measured: {numbers[name]['error']}")

@@ -13,7 +13,7 @@ import pytest
 from benchmarks import results
 from benchmarks.conftest import RUNU
 from benchmarks.startup import bundle
-from benchmarks.startup.sampler import interleave
+from benchmarks.startup.sampler import interleave, require_measured
 
 pytestmark = pytest.mark.timeout(3600)  # a whole run, not one request
 ROUNDS = int(os.environ.get("RUNU_BENCH_ROUNDS", "30"))
@@ -35,17 +35,15 @@ def measured(tmp_path_factory):
         prepared = bundle.prepare(built, work / "bundle", own_rootfs=binary != RUNU)
         contenders[name] = functools.partial(bundle.run_to_ready, binary, work / "state", prepared)
     numbers = interleave(contenders, ROUNDS, progress=lambda line: print(f"bundle: {line}", flush=True))
-    path = results.save("bundle", {
+    results.save("bundle", {
         "what": "RUNTIME run of the python-listen bundle in a fresh netns until it greets on eth0:8080 "
                 "(runu verifies the bundle's rootfs digest on every start, as built)",
         "rounds": ROUNDS,
         "runtimes": numbers,
     })
-    print(f"bundle results: {path}")
     return numbers
 
 
 @pytest.mark.parametrize("name", CONTENDERS)
 def test_bundle_to_ready(name, measured):
-    if "error" in measured[name]:
-        pytest.fail(f"{name} could not be measured: {measured[name]['error']}")
+    require_measured(measured, name)

@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks import dockerenv, results
 from benchmarks.startup import launchers
-from benchmarks.startup.sampler import interleave
+from benchmarks.startup.sampler import interleave, require_measured
 
 pytestmark = pytest.mark.timeout(3600)  # a whole run, not one request
 ROUNDS = int(os.environ.get("RUNU_BENCH_ROUNDS", "30"))
@@ -25,18 +25,16 @@ def measured():
         for runtime in dockerenv.runtimes():
             contenders[runtime.name] = functools.partial(launchers.docker, client, labels, runtime)
         numbers = interleave(contenders, ROUNDS, progress=lambda line: print(f"startup: {line}", flush=True))
-    path = results.save("startup", {
+    results.save("startup", {
         "what": "docker run -d -p 127.0.0.1:PORT:8080 runu/python-listen until it greets on PORT "
                 "(native: /usr/bin/python3 listen.py on the host)",
         "rounds": ROUNDS,
         "runsc_platforms": dockerenv.runsc_platforms(),
         "runtimes": numbers,
     })
-    print(f"startup results: {path}")
     return numbers
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_startup_to_ready(name, measured):
-    if "error" in measured[name]:
-        pytest.fail(f"{name} could not be measured: {measured[name]['error']}")
+    require_measured(measured, name)

@@ -95,12 +95,16 @@ def check_unknown_option_ignored(probe: Probe) -> None:
     _replied(probe, echo(probe, ident, options=[IPOption(b"\x9e\x04\x00\x00")]), ident)
 
 
+def _reply_options(probe: Probe, option: bytes) -> bytes:
+    """The IP options of the reply to an echo request carrying `option`."""
+    ident = fresh()
+    return _option_bytes(_replied(probe, echo(probe, ident, options=[IPOption(option)]), ident))
+
+
 @case("ipv4", "RFC 1122", "3.2.2.6", SHOULD,
       "a Record Route option in an echo request is updated into the reply")
 def check_record_route_reflected(probe: Probe) -> None:
-    ident = fresh()
-    rr = IPOption(b"\x07\x0f\x04" + bytes(12) + b"\x00")
-    opts = _option_bytes(_replied(probe, echo(probe, ident, options=[rr]), ident))
+    opts = _reply_options(probe, b"\x07\x0f\x04" + bytes(12) + b"\x00")
     assert opts[:1] == b"\x07", f"reply options {opts.hex() or 'none'}: no Record Route"
     assert opts[2] > 4, "Record Route pointer not advanced: our address not recorded"
 
@@ -108,9 +112,7 @@ def check_record_route_reflected(probe: Probe) -> None:
 @case("ipv4", "RFC 1122", "3.2.2.6", SHOULD,
       "a Timestamp option in an echo request is updated into the reply")
 def check_timestamp_reflected(probe: Probe) -> None:
-    ident = fresh()
-    ts = IPOption(b"\x44\x0c\x05\x00" + bytes(8))
-    opts = _option_bytes(_replied(probe, echo(probe, ident, options=[ts]), ident))
+    opts = _reply_options(probe, b"\x44\x0c\x05\x00" + bytes(8))
     assert opts[:1] == b"\x44", f"reply options {opts.hex() or 'none'}: no Timestamp"
     assert opts[2] > 5, "Timestamp pointer not advanced: no timestamp added"
 

@@ -1,0 +1,38 @@
+"""Where a `docker run` under runu spends its time, from runu's own events log.
+
+runu appends created, started and ready (the guest's network is up and its init runs) to
+<root>/events.jsonl; dockerd passes the root, so every root it may use is searched.
+"""
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+ROOTS = ("/run/docker/runtime-*/*", "/run/containerd/runc/*")
+PHASES = ("created", "started", "ready")
+
+
+def _seconds(iso: str) -> float:
+    # runu writes nanoseconds; datetime takes microseconds
+    head, _, frac = iso.rstrip("Z").partition(".")
+    return datetime.fromisoformat(f"{head}.{frac[:6]:0<6}+00:00").timestamp()
+
+
+def event_times(container_id: str) -> dict[str, float]:
+    """event -> wall-clock time (s since the epoch) of the container's runu events."""
+    found = {}
+    for root in ROOTS:
+        for log in Path("/").glob(f"{root.lstrip('/')}/events.jsonl"):
+            for line in log.read_text().splitlines():
+                event = json.loads(line)
+                if event["id"] == container_id:
+                    found[event["event"]] = _seconds(event["time"])
+    return found
+
+
+def split(started_at: float, events: dict[str, float], greeted_at: float) -> dict[str, float]:
+    """Milliseconds of each phase: docker+create, start, guest boot, workload to greeting."""
+    marks = [started_at, *(events[p] for p in PHASES), greeted_at]
+    names = ("docker run to created", "created to started", "started to guest ready",
+             "guest ready to greeting")
+    return {name: round((b - a) * 1000, 1) for name, a, b in zip(names, marks, marks[1:])}
