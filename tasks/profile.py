@@ -77,7 +77,7 @@ def profile(c, runs=10, profile="default"):
     create_ms, per_frame = stacks.inclusive_ms(profiles, RATE_HZ)
     frames = stacks.project_frames(per_frame, top=15)
     _report(splits, create_ms, frames)
-    path = results.save("profile", {
+    results.save("profile", {
         "what": "docker run -d -p python-listen under runu until it greets; runu create under py-spy "
                 f"(--idle, {RATE_HZ} Hz, main thread)",
         "kernel_profile": profile,
@@ -86,4 +86,3 @@ def profile(c, runs=10, profile="default"):
         "create_wall_ms": round(create_ms, 1),
         "create_frames_ms": [[frame, round(ms, 1)] for frame, ms in frames],
     })
-    console.print(f"profile results: {path}")

@@ -1,7 +1,9 @@
 """py-spy's collapsed stacks (`--format raw`) as wall-clock time per function, main thread only.
 
-A line is `thread (TID): NAME;frame;frame;... COUNT`; with --idle every sample is a wall-clock
-tick, so a frame's inclusive share is where the main thread spent (or waited out) its time.
+A line is `thread (TID)[: NAME];frame;frame;... COUNT` (the name only when there are several
+threads); the main thread's stacks are the ones rooted in the script's `<module>`, the others
+start in threading's bootstrap. With --idle every sample is a wall-clock tick, so a frame's
+inclusive share is where the main thread spent (or waited out) its time.
 """
 
 from collections import Counter
@@ -12,7 +14,7 @@ def _main_thread_lines(path: Path):
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         frames = stack.split(";")
-        if frames[0].endswith("MainThread"):
+        if frames[1:2] and frames[1].startswith("<module> "):
             yield frames[1:], int(count)
 
 

@@ -5,9 +5,11 @@ from benchmarks.profile import phases, stacks
 RAW = """\
 thread (0x1): MainThread;<module> (runu:6);main (runu/cli.py:123);run_hooks (runu/hooks.py:26) 30
 thread (0x1): MainThread;<module> (runu:6);main (runu/cli.py:123);hand_to_guest (runu/netplumb.py:30) 10
-thread (0x1): MainThread;f (a.py:1);f (a.py:1) 5
+thread (0x1): MainThread;<module> (runu:6);f (a.py:1);f (a.py:1) 5
 thread (0x2): Thread-1 (import_module);import_module (importlib/__init__.py:126) 200
 """
+
+SINGLE_THREADED = "thread (77);<module> (runu:6);main (runu/cli.py:123) 7\n"
 
 
 def test_main_thread_time_per_frame_counts_each_sample_once(tmp_path):
@@ -20,6 +22,12 @@ def test_main_thread_time_per_frame_counts_each_sample_once(tmp_path):
     assert "import_module (importlib/__init__.py:126)" not in per_frame
     assert [f for f, _ in stacks.project_frames(per_frame, top=2)] == [
         "run_hooks (runu/hooks.py:26)", "hand_to_guest (runu/netplumb.py:30)"]
+
+
+def test_a_lone_main_thread_carries_no_name(tmp_path):
+    (tmp_path / "create-1.txt").write_text(SINGLE_THREADED)
+    wall_ms, per_frame = stacks.inclusive_ms([tmp_path / "create-1.txt"], rate_hz=1000)
+    assert wall_ms == 7 and per_frame["main (runu/cli.py:123)"] == 7
 
 
 def test_phases_split_a_run_between_runu_events():
