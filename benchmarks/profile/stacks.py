@@ -31,7 +31,8 @@ def inclusive_ms(paths: list[Path], rate_hz: int) -> tuple[float, Counter]:
 
 
 def project_frames(per_frame: Counter, top: int) -> list[tuple[str, float]]:
-    """The heaviest frames in runu's own code or in what it imports, widest first; the
-    interpreter's import machinery and runu's entry wrappers are left out as noise."""
-    noise = ("<frozen importlib", "_call_with_frames_removed", "<module> (runu:", "main (runu/cli.py")
-    return [(f, ms) for f, ms in per_frame.most_common() if not any(n in f for n in noise)][:top]
+    """The widest frames of runu's own code (runu/...), widest first, past the entry wrappers
+    that every sample passes through; what the standard library does below them is left out."""
+    entry = ("main (runu/cli.py", "run (runu/commands/")
+    return [(f, ms) for f, ms in per_frame.most_common()
+            if "(runu/" in f and not f.startswith(entry)][:top]

@@ -16,6 +16,14 @@ def _color(name: str) -> str:
     return COLORS.get(name, "#9467bd")
 
 
+def _line(name: str) -> dict:
+    """Line style of a runtime: a sibling (crun beside runc, tiny beside default) is dashed with
+    square markers, so that it stays visible where its numbers equal its sibling's."""
+    sibling = name in ("crun", "runsc-kvm", "runu-tiny")
+    return {"color": _color(name), "marker": "s" if sibling else "o", "linestyle": "--" if sibling else "-",
+            "markerfacecolor": "none" if sibling else _color(name), "label": name}
+
+
 def _ordered(names) -> list[str]:
     """Known runtimes in the table's order, others after them by name."""
     known = list(COLORS)
@@ -56,8 +64,8 @@ def density(run: dict, path: Path) -> Path:
     fig, (mem, ready) = plt.subplots(1, 2, figsize=(12, 4.6))
     for name, r in run["runtimes"].items():
         ns = [lv["n"] for lv in r["levels"]]
-        mem.plot(ns, [lv["mean_per_container_kib"] / 1024 for lv in r["levels"]], "o-", label=name, color=_color(name))
-        ready.plot(ns, [lv["all_ready_s"] for lv in r["levels"]], "o-", label=name, color=_color(name))
+        mem.plot(ns, [lv["mean_per_container_kib"] / 1024 for lv in r["levels"]], **_line(name))
+        ready.plot(ns, [lv["all_ready_s"] for lv in r["levels"]], **_line(name))
         if r.get("broke"):
             ready.plot([r["broke"]["n"]], [0], "x", markersize=12, color=_color(name), label=f"{name} broke")
     mem.set(xlabel="containers", ylabel="MiB per container (PSS)", title="memory per idle ThingVisor")
@@ -102,7 +110,7 @@ def history(runs: list[dict], title: str, path: Path) -> Path:
         points = [(i, run["runtimes"][name]["median_ms"]) for i, run in enumerate(runs)
                   if "median_ms" in run["runtimes"].get(name, {})]
         if points:
-            ax.plot(*zip(*points), "o-", label=name, color=_color(name))
+            ax.plot(*zip(*points), **_line(name))
     ax.set_xticks(range(len(runs)), [f"{_when(r['time'])}\n{r['git']['commit'][:7]}" for r in runs], fontsize=8)
     ax.set_ylabel("median ms to ready")
     ax.set_title(title)

@@ -10,14 +10,16 @@ from benchmarks.results import load_all
 OUT = Path(__file__).resolve().parents[1] / "dashboard"
 STYLE = """body{font-family:sans-serif;margin:24px;max-width:1300px;color:#222}
 table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
-td:first-child,th:first-child,td:last-child,th:last-child{text-align:left}td:last-child{max-width:520px;font-size:85%}
+td:first-child,th:first-child,.notes td:last-child,.notes th:last-child{text-align:left}
+.notes td:last-child{max-width:520px;font-size:85%}
 .meta{color:#555;font-size:90%}img{max-width:100%}h2{margin-top:32px;border-bottom:1px solid #ddd}"""
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
+def _table(header: list[str], rows: list[list[str]], notes: bool = False) -> str:
+    """An HTML table; `notes`: its last column is free text (left-aligned, smaller)."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+    return f"<table{' class=notes' if notes else ''}><tr>{head}</tr>{body}</table>"
 
 
 def _meta(run: dict) -> str:
@@ -38,14 +40,14 @@ def _startup(run: dict, title: str, png: str) -> str:
     charts.startup_bars(run, title, OUT / png)
     header = ["runtime", "median ms", "mean ± sd ms", "p95 ms", "× runc", "× native", "samples, or why none"]
     return (f"<h2>{title}</h2>{_meta(run)}{_what(run)}<img src={png}>"
-            f"<p>Ratios are of medians.</p>{_table(header, tables.startup_rows(run))}")
+            f"<p>Ratios are of medians.</p>{_table(header, tables.startup_rows(run), notes=True)}")
 
 
 def _density(run: dict) -> str:
     charts.density(run, OUT / "density.png")
     header = ["runtime", "containers", "MiB each (PSS)", "MiB total", "s to start all", "s until all ready", "note"]
     return (f"<h2>Density: idle ThingVisors</h2>{_meta(run)}{_what(run)}<img src=density.png>"
-            f"{_table(header, tables.density_rows(run))}")
+            f"{_table(header, tables.density_rows(run), notes=True)}")
 
 
 def _network(run: dict) -> str:
@@ -64,7 +66,9 @@ def _profile(run: dict) -> str:
             f"<p>Median of {run['runs']} runs, kernel profile {html.escape(run['kernel_profile'])}"
             " (from runu's events log):</p>" + _table(["phase", "median ms"], phases) +
             f"<p><code>runu create</code> under py-spy: {run['create_wall_ms']:.0f} ms of main-thread wall time"
-            " per run; the widest frames (inclusive):</p>" + _table(["frame", "ms per run"], frames))
+            " per run; the widest frames of runu's code (inclusive). <code>run_hooks</code> runs the bundle's"
+            " OCI hooks: under Docker the prestart hook (libnetwork-setkey, dockerd run again), which runc"
+            " runs too.</p>" + _table(["frame", "ms per run"], frames))
 
 
 HISTORIES = {"startup": "docker run to ready across runs", "bundle": "runtime run of a bundle to ready across runs"}
