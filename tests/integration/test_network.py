@@ -6,6 +6,7 @@ netns that plays the host.
 """
 
 import json
+import select
 import socket
 import time
 import uuid
@@ -130,3 +131,27 @@ def test_invalid_firewall_rules_fail_create(runu, make_bundle):
     assert result.returncode == 1
     assert result.stderr.decode().strip() == "runu: firewall rule 1: direction must be one of in, out"
     assert runu("list", "-q").stdout == b""
+
+
+def test_guest_announces_its_address_when_eth0_comes_up(runu, make_bundle, docker_like_netns):
+    """A host that asked for the address before the guest booted learns it at once (gratuitous
+    ARP), instead of on its next ARP retry a second later."""
+    from scapy.layers.l2 import ARP
+
+    from tests.conformance.probe import open_socket
+
+    ctr, peer = docker_like_netns
+    wire = open_socket(peer, "gw0")
+    announced = []
+    try:
+        runu("run", "--detach", "--bundle", str(make_bundle(["sleep", "30"], edit=with_netns(ctr))), "c1")
+        deadline = time.monotonic() + 15
+        while not announced and select.select([wire], [], [], max(0, deadline - time.monotonic()))[0]:
+            frame = wire.recv()
+            if frame is not None and ARP in frame and frame[ARP].psrc == frame[ARP].pdst == IP:
+                announced.append(frame)
+    finally:
+        runu("delete", "--force", "c1")
+        wire.close()
+    assert announced, "the guest never announced its address on the wire"
+    assert announced[0][ARP].hwsrc == MAC
