@@ -6,11 +6,12 @@
  *   - prints IFNAME's identity for the guest, a line each:
  *       mac MAC | mtu N | addr 4|6 ADDRESS PREFIX | route 4|6 GATEWAY
  *     (IPv4 addresses, global IPv6 ones, default routes through IFNAME);
- *   - takes every address off IFNAME and switches the netns's own IPv6 off on
- *     it and on the taps to come, so that only the guest answers for them;
  *   - creates the persistent tap TAP and joins it to IFNAME with a tc redirect
  *     both ways (ingress qdisc, u32 match-all filter, mirred egress redirect);
- *   - creates DNS_TAP with DNS_ADDRESS, the host side of the DNS side link.
+ *   - creates DNS_TAP with DNS_ADDRESS, the host side of the DNS side link;
+ *   - takes every address off IFNAME; the netns's own IPv6 is switched off on
+ *     it and on the taps, so that only the guest answers for them.
+ * A failure before the addresses go undoes the taps, the qdiscs and the sysctl.
  *
  * It is C, with libmnl, because it runs in every `create`: Python's netlink
  * library costs ~150 ms to import, more than all of this takes.
@@ -52,6 +53,16 @@ static int ioctl_sock = -1;
 static struct addr addrs[MAX_ADDRS];
 static int naddrs;
 
+/* What a failure undoes, so that the namespace is left as it was found. */
+static struct {
+	const char *taps[2];
+	unsigned int ingress[2];  /* interfaces that got our ingress qdisc */
+	int ntaps, ningress;
+	char default_ipv6;  /* disable_ipv6 of new interfaces before ours, 0: untouched */
+} undo;
+
+static void roll_back(void);
+
 static void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -61,6 +72,7 @@ static void die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	roll_back();
 	exit(1);
 }
 
@@ -195,18 +207,20 @@ static void print_link(const char *ifname)
 	printf("mtu %d\n", ifr.ifr_mtu);
 }
 
-static void disable_ipv6(const char *ifname)
+/* Set disable_ipv6 of `ifname` to `value`; returns the value it had, 0 without IPv6. */
+static char set_disable_ipv6(const char *ifname, char value)
 {
-	char path[128];
+	char path[128], old = 0;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return;  /* no IPv6 in this kernel: nothing to quiet */
-	if (write(fd, "1", 1) != 1)
+		return 0;  /* no IPv6 in this kernel: nothing to quiet */
+	if (read(fd, &old, 1) != 1 || pwrite(fd, &value, 1, 0) != 1)
 		die("disable IPv6 on %s: %s", ifname, strerror(errno));
 	close(fd);
+	return old;
 }
 
 static void link_up(const char *ifname)
@@ -228,10 +242,11 @@ static unsigned int create_tap(const char *name)
 	if (fd < 0)
 		die("open /dev/net/tun: %s", strerror(errno));
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;  /* never adopt someone else's */
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, 1) < 0)
 		die("create tap %s: %s", name, strerror(errno));
 	close(fd);
+	undo.taps[undo.ntaps++] = name;
 	link_up(name);
 	return if_nametoindex(name);
 }
@@ -273,6 +288,7 @@ static void redirect(unsigned int from, unsigned int to)
 	tcm->tcm_parent = TC_H_INGRESS;
 	mnl_attr_put_strz(nlh, TCA_KIND, "ingress");
 	talk(nlh, NULL, NULL, "add an ingress qdisc");
+	undo.ingress[undo.ningress++] = from;
 
 	nlh = request(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
 	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
@@ -294,6 +310,48 @@ static void redirect(unsigned int from, unsigned int to)
 	mnl_attr_nest_end(nlh, actions);
 	mnl_attr_nest_end(nlh, options);
 	talk(nlh, NULL, NULL, "add a redirect filter");
+}
+
+static void remove_ingress(unsigned int ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = request(buf, RTM_DELQDISC, NLM_F_ACK);
+	struct tcmsg *tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+
+	tcm->tcm_ifindex = ifindex;
+	tcm->tcm_handle = TC_H_MAKE(TC_H_INGRESS, 0);
+	tcm->tcm_parent = TC_H_INGRESS;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0)
+		mnl_socket_recvfrom(nl, buf, sizeof(buf));  /* the ack, whatever it says */
+}
+
+/* A persistent tap goes away when its last owner drops persistence. */
+static void remove_tap(const char *name)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) == 0)
+		ioctl(fd, TUNSETPERSIST, 0);
+	close(fd);
+}
+
+/* Best effort: a step that fails here has nothing left to fall back on. */
+static void roll_back(void)
+{
+	while (undo.ningress)
+		remove_ingress(undo.ingress[--undo.ningress]);
+	while (undo.ntaps)
+		remove_tap(undo.taps[--undo.ntaps]);
+	if (undo.default_ipv6) {
+		char old = undo.default_ipv6;
+
+		undo.default_ipv6 = 0;
+		set_disable_ipv6("default", old);
+	}
 }
 
 static void enter_netns(const char *path)
@@ -329,15 +387,17 @@ int main(int argc, char **argv)
 	dump(RTM_GETADDR, AF_UNSPEC, sizeof(struct ifaddrmsg), on_addr, ifindex);
 	dump(RTM_GETROUTE, AF_INET, sizeof(struct rtmsg), on_route, ifindex);
 	dump(RTM_GETROUTE, AF_INET6, sizeof(struct rtmsg), on_route, ifindex);
-	for (int i = 0; i < naddrs; i++)
-		delete_addr(ifindex, &addrs[i]);
-	disable_ipv6(ifname);
-	disable_ipv6("default");  /* the taps made next */
+	undo.default_ipv6 = set_disable_ipv6("default", '1');  /* the taps made next */
 	tap_index = create_tap(tap);
 	redirect(ifindex, tap_index);
 	redirect(tap_index, ifindex);
 	create_tap(dns_tap);
 	set_address4(dns_tap, argv[5]);
+	/* From here on IFNAME's identity moves to the guest: nothing is undone any more. */
+	memset(&undo, 0, sizeof(undo));
+	for (int i = 0; i < naddrs; i++)
+		delete_addr(ifindex, &addrs[i]);
+	set_disable_ipv6(ifname, '1');
 	mnl_socket_close(nl);
 	return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -15,6 +15,7 @@ import pytest
 from pyroute2 import IPRoute
 
 from netstack import address, link, netns, veth
+from tests.conftest import sandbox_processes
 
 MAC, IP, GATEWAY, PREFIX = "02:42:0a:c8:00:02", "10.200.0.2", "10.200.0.1", 24
 
@@ -155,3 +156,24 @@ def test_guest_announces_its_address_when_eth0_comes_up(runu, make_bundle, docke
         wire.close()
     assert announced, "the guest never announced its address on the wire"
     assert announced[0][ARP].hwsrc == MAC
+
+
+def test_a_hand_over_that_fails_says_why_and_leaves_the_netns_as_it_was(
+        runu, make_bundle, docker_like_netns, tmp_path):
+    ctr, _ = docker_like_netns
+    with netns.iproute(ctr) as ipr:  # someone else's qdisc on eth0: the redirect cannot go there
+        ipr.tc("add", "ingress", link.index(ipr, "eth0"), "ffff:")
+    with netns.entered(ctr), open("/proc/sys/net/ipv6/conf/default/disable_ipv6") as knob:
+        ipv6_default = knob.read()
+    result = runu("run", "--bundle", str(make_bundle(["true"], edit=with_netns(ctr))), "c1", check=False)
+    assert (result.returncode, result.stderr.decode().strip().splitlines()) == (
+        1, ["runu: runu-netplumb: add an ingress qdisc: File exists"])
+    assert json.loads(runu("list", "--format", "json").stdout or "null") in (None, [])
+    assert not sandbox_processes(tmp_path)
+    with netns.iproute(ctr) as ipr:
+        assert not link.exists(ipr, "tap0") and not link.exists(ipr, "tap1")
+        eth0 = link.index(ipr, "eth0")
+        assert [a.get("IFA_ADDRESS") for a in ipr.get_addr(index=eth0, family=socket.AF_INET)] == [IP]
+        assert [q.get("TCA_KIND") for q in ipr.get_qdiscs(eth0)].count("ingress") == 1  # theirs, kept
+    with netns.entered(ctr), open("/proc/sys/net/ipv6/conf/default/disable_ipv6") as knob:
+        assert knob.read() == ipv6_default
