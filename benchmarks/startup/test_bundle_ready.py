@@ -1,4 +1,4 @@
-"""Startup to ready at the runtime level: `runc run` / `runu run` of the python-listen bundle
+"""Startup to ready at the runtime level: `RUNTIME run` of the python-listen bundle
 (`invoke images.build python-listen --target bundle`) in a fresh netns, until the workload
 greets on eth0; interleaved, ROUNDS each, no Docker involved.
 """
@@ -10,15 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import results
+from benchmarks import dockerenv, results
 from benchmarks.conftest import RUNU
 from benchmarks.startup import bundle
 from benchmarks.startup.sampler import interleave, require_measured
 
 pytestmark = pytest.mark.timeout(3600)  # a whole run, not one request
 ROUNDS = int(os.environ.get("RUNU_BENCH_ROUNDS", "30"))
-# name -> (binary, kernel profile of the bundle); runc and crun get a private rootfs copy
+# name -> (binary, kernel profile of the bundle); all but runu get a private rootfs copy.
+# runsc runs through the same wrapper as under Docker (benchmarks/runsc-masked), per platform.
 CONTENDERS = {"runc": ("runc", "default"), "crun": ("crun", "default"),
+              **{f"runsc-{p}": (str(dockerenv.HERE / f"runsc-masked-{p}"), "default")
+                 for p in dockerenv.runsc_platforms()},
               "runu-default": (RUNU, "default"), "runu-tiny": (RUNU, "tiny")}
 
 

@@ -14,7 +14,8 @@ import uuid
 import pytest
 from pyroute2 import IPRoute
 
-from netstack import address, link, netns, veth
+from netstack import link, netns
+from netstack.containerns import container_netns
 from tests.conftest import sandbox_processes
 
 MAC, IP, GATEWAY, PREFIX = "02:42:0a:c8:00:02", "10.200.0.2", "10.200.0.1", 24
@@ -23,24 +24,13 @@ MAC, IP, GATEWAY, PREFIX = "02:42:0a:c8:00:02", "10.200.0.2", "10.200.0.1", 24
 @pytest.fixture
 def docker_like_netns():
     tag = uuid.uuid4().hex[:6]
-    names = (f"runu-ctr-{tag}", f"runu-peer-{tag}")
-    ctr, peer = (netns.create(name) for name in names)
+    peer = netns.create(f"runu-peer-{tag}")
     try:
-        with netns.iproute(peer) as ipr:
-            veth.create(ipr, "gw0", f"v{tag}", peer_ns=ctr)
-            address.add(ipr, "gw0", GATEWAY, PREFIX)
-            link.set_up(ipr, "gw0")
-        with netns.iproute(ctr) as ipr:
-            link.move(ipr, f"v{tag}", ctr, new_name="eth0")
-            link.set_mac(ipr, "eth0", MAC)
-            address.add(ipr, "eth0", IP, PREFIX)
-            link.set_up(ipr, "eth0")
-            link.set_up(ipr, "lo")
-            ipr.route("add", dst="0.0.0.0/0", gateway=GATEWAY)
-        yield ctr, peer
+        with container_netns(f"runu-ctr-{tag}", IP, GATEWAY, PREFIX, host_if="gw0", host_ns=peer,
+                             mac=MAC) as ctr:
+            yield ctr, peer
     finally:
-        for name in names:
-            netns.remove(name)
+        netns.remove(peer)
 
 
 def with_netns(path):
