@@ -120,10 +120,12 @@ class Docker:
                     raise
 
     def leaks(self) -> list[str]:
-        wait_until(lambda: not self.labelled())
+        # Removal is asynchronous (--rm, a CLI killed mid-run): give it the time a loaded CI
+        # machine needs; the waits end as soon as all is gone.
+        wait_until(lambda: not self.labelled(), timeout=30)
         found = [f"container {c.short_id}" for c in self.labelled()]
         for c in self.containers:
-            wait_until(lambda: not leftovers(c.id))  # the shim deletes right after the API returns
+            wait_until(lambda: not leftovers(c.id), timeout=30)  # the shim deletes right after the API returns
             found += leftovers(c.id)
         return found
 

@@ -91,14 +91,24 @@ def test_docker_run_it_gives_a_usable_shell(docker, tmux):
     term.wait_for("exited 5")
 
 
-@pytest.mark.xfail(strict=True, reason="runu: the guest tty keeps size 0x0; the console pty's size "
-                                       "(docker's resize, TIOCSWINSZ) is not relayed to the guest")
+WINDOW_SIZE_GAP = ("runu: the guest tty keeps size 0x0; the console pty's size (docker's resize, "
+                   "TIOCSWINSZ) is not relayed to the guest")
+
+
 def test_docker_run_it_tty_has_the_terminal_size(docker, tmux):
+    """A known gap, kept in view. The xfail is raised in the body, not as a marker, so that a
+    leak found by the fixtures at teardown still fails; once the size arrives, this fails until
+    the xfail goes (what strict=True would do)."""
     term = tmux(docker_run_it(docker))
     term.wait_for("/ #")
     term.type("stty size; echo sized", "Enter")
     term.wait_for("sized")
-    assert "30 100" in term.screen().splitlines()
+    sized = "30 100" in term.screen().splitlines()
+    term.type("exit", "Enter")
+    term.wait_for("exited 0")
+    if not sized:
+        pytest.xfail(WINDOW_SIZE_GAP)
+    pytest.fail("the terminal size reaches the guest now: make this a plain test")
 
 
 def test_exec_fails_with_a_clear_error(docker):
