@@ -43,6 +43,13 @@ def _startup(run: dict, title: str, png: str) -> str:
             f"<p>Ratios are of medians.</p>{_table(header, tables.startup_rows(run), notes=True)}")
 
 
+def _seed(run: dict) -> str:
+    header = ["seed's runtime", "seed ms", "seed × runc", "here", "here ms", "here × runc"]
+    return ("<h2>Beside the seed's Figure 43</h2><p>The seed's means of the same workload (its own"
+            " machine and runtimes' versions) and this run's means, each as a ratio to its own runc.</p>"
+            + _table(header, tables.seed_rows(run)))
+
+
 def _density(run: dict) -> str:
     charts.density(run, OUT / "density.png")
     header = ["runtime", "containers", "MiB each (PSS)", "MiB total", "s to start all", "s until all ready", "note"]
@@ -91,6 +98,7 @@ def render() -> Path:
     parts = []
     if "startup" in latest:
         parts.append(_startup(latest["startup"], "docker run to ready (python-listen)", "startup.png"))
+        parts.append(_seed(latest["startup"]))
     if "bundle" in latest:
         parts.append(_startup(latest["bundle"], "runtime run of a bundle to ready, no Docker", "bundle.png"))
     if "density" in latest:

@@ -77,3 +77,21 @@ def profile_rows(run: dict) -> tuple[list[list[str]], list[list[str]]]:
     phases = [[name, f"{statistics.median(values):.0f}"] for name, values in run["phases_ms"].items()]
     frames = [[frame, f"{ms:.1f}"] for frame, ms in run["create_frames_ms"]]
     return phases, frames
+
+
+# The seed's Figure 43 (seed-004-section5.md): mean ms of the same workload, docker run to ready,
+# under each runtime it measured, by the name its counterpart has here (None: not measured here).
+SEED_FIGURE_43 = [("native", "native", 41), ("runc", "runc", 956), ("gvisor(p)", "runsc-ptrace", 1264),
+                  ("gvisor(k)", "runsc-kvm", 1172), ("nabla", None, 1327), ("kata", None, 1635),
+                  ("runu", "runu-default", 726)]
+
+
+def seed_rows(run: dict) -> list[list[str]]:
+    """seed runtime, its ms and ratio to its runc; the counterpart here, its mean ms and ratio."""
+    here = {n: m.get("mean_ms") for n, m in run["runtimes"].items()}
+    rows = []
+    for seed_name, name, seed_ms in SEED_FIGURE_43:
+        ms = here.get(name) if name else None
+        rows.append([seed_name, f"{seed_ms}", _ratio(seed_ms, 956), name or "not measured here",
+                     f"{ms:.0f}" if ms else "–", _ratio(ms, here.get("runc"))])
+    return rows

@@ -24,3 +24,14 @@ def test_density_rows_show_where_a_runtime_broke():
     rows = density_rows(run)
     assert rows[0][:4] == ["runu", "10", "2.0", "20"]
     assert rows[1][1] == "50" and "31 running: out of memory" in rows[1][-1]
+
+
+def test_seed_rows_put_the_seed_beside_this_run_each_against_its_own_runc():
+    from benchmarks.render.tables import seed_rows
+
+    run = {"runtimes": {"runc": {"mean_ms": 400.0}, "runu-default": {"mean_ms": 600.0},
+                        "runsc-kvm": {"error": "no"}}}
+    rows = {row[0]: row for row in seed_rows(run)}
+    assert rows["runu"] == ["runu", "726", "0.76", "runu-default", "600", "1.50"]
+    assert rows["gvisor(k)"][3:] == ["runsc-kvm", "–", "–"]
+    assert rows["kata"][3:] == ["not measured here", "–", "–"]
