@@ -73,6 +73,9 @@ class UmlSandbox(SandboxKernel):
             argv.append("seccomp=on")
         network = runtime.get("network")
         if network is not None:
-            argv.append(f"vec0:transport=tap,ifname={network['tap']},depth=64,gro=1")
+            # vec=0: a frame at a time. With multi-frame IO about 1 frame in 300 of the
+            # conformance suite's was lost (a case got no reply even after 4 s); none in 1568
+            # cases without it.
+            argv.append(f"vec0:transport=tap,ifname={network['tap']},depth=64,gro=1,vec=0")
             argv.append(f"vec1:transport=tap,ifname={network['dns_tap']}")
         return argv
