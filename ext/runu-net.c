@@ -22,6 +22,7 @@
 
 
 #include "runu-dnsrelay.h"
+#include "runu-ifreq.h"
 #include "runu-net.h"
 
 struct in6_ifreq_compat {
@@ -52,12 +53,10 @@ static void ifreq_ioctl(unsigned long req, struct ifreq *ifr, const char *what)
 
 static void link_up(const char *name)
 {
-	struct ifreq ifr = { 0 };
+	const char *step;
 
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-	ifreq_ioctl(SIOCGIFFLAGS, &ifr, "read flags of");
-	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-	ifreq_ioctl(SIOCSIFFLAGS, &ifr, "bring up");
+	if (ifreq_link_up(ctl_socket(AF_INET), name, &step) < 0)
+		die(126, "%s %s: %s", step, name, strerror(errno));
 }
 
 void net_loopback_up(void)
@@ -124,16 +123,10 @@ static void set_link(const char *device, const char *name, const char *mac, int 
 
 static void add_addr4(const char *address, int prefix)
 {
-	struct ifreq ifr = { 0 };
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	const char *step;
 
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
-	sin->sin_family = AF_INET;
-	if (inet_pton(AF_INET, address, &sin->sin_addr) != 1)
-		die(126, "bad IPv4 address %s", address);
-	ifreq_ioctl(SIOCSIFADDR, &ifr, "set address of");
-	sin->sin_addr.s_addr = prefix ? htonl(~0U << (32 - prefix)) : 0;
-	ifreq_ioctl(SIOCSIFNETMASK, &ifr, "set netmask of");
+	if (ifreq_set_ipv4(ctl_socket(AF_INET), ifname, address, prefix, &step) < 0)
+		die(126, "%s %s (%s/%d): %s", step, ifname, address, prefix, strerror(errno));
 }
 
 static void add_addr6(const char *address, int prefix)

@@ -39,6 +39,8 @@
 #include <linux/rtnetlink.h>
 #include <linux/tc_act/tc_mirred.h>
 
+#include "runu-ifreq.h"
+
 #define MAX_ADDRS 32
 
 struct addr {
@@ -225,12 +227,10 @@ static char set_disable_ipv6(const char *ifname, char value)
 
 static void link_up(const char *ifname)
 {
-	struct ifreq ifr = { 0 };
+	const char *step;
 
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
-	ifreq_ioctl(SIOCGIFFLAGS, &ifr, "read the flags of");
-	ifr.ifr_flags |= IFF_UP;
-	ifreq_ioctl(SIOCSIFFLAGS, &ifr, "bring up");
+	if (ifreq_link_up(ioctl_sock, ifname, &step) < 0)
+		die("%s %s: %s", step, ifname, strerror(errno));
 }
 
 /* A persistent tap: the sandbox kernel opens it by name at start. */
@@ -253,20 +253,14 @@ static unsigned int create_tap(const char *name)
 
 static void set_address4(const char *ifname, const char *cidr)
 {
-	struct ifreq ifr = { 0 };
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
 	char address[INET_ADDRSTRLEN];
+	const char *step;
 	int prefix;
 
-	if (sscanf(cidr, "%15[0-9.]/%d", address, &prefix) != 2 || prefix < 0 || prefix > 32)
+	if (sscanf(cidr, "%15[0-9.]/%d", address, &prefix) != 2)
 		die("bad address %s (want A.B.C.D/PREFIX)", cidr);
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
-	sin->sin_family = AF_INET;
-	if (inet_pton(AF_INET, address, &sin->sin_addr) != 1)
-		die("bad address %s", cidr);
-	ifreq_ioctl(SIOCSIFADDR, &ifr, "set the address of");
-	sin->sin_addr.s_addr = prefix ? htonl(~0U << (32 - prefix)) : 0;
-	ifreq_ioctl(SIOCSIFNETMASK, &ifr, "set the netmask of");
+	if (ifreq_set_ipv4(ioctl_sock, ifname, address, prefix, &step) < 0)
+		die("%s %s (%s): %s", step, ifname, cidr, strerror(errno));
 }
 
 /* Every frame arriving on `from` leaves through `to`: ingress qdisc + u32 match-all + mirred. */
