@@ -1,11 +1,16 @@
 /*
  * runu-netplumb NETNS IFNAME TAP DNS_TAP DNS_ADDRESS/PREFIX
+ * runu-netplumb --restore NETNS IFNAME TAP DNS_TAP  < the hand-over's report
  *
  * Hands the container's interface (Docker's veth end, IFNAME) over to the
  * sandbox kernel, inside the network namespace NETNS:
+ *   - refuses a namespace that already holds TAP (another container's guest);
  *   - prints IFNAME's identity for the guest, a line each:
  *       mac MAC | mtu N | addr 4|6 ADDRESS PREFIX | route 4|6 GATEWAY
- *     (IPv4 addresses, global IPv6 ones, default routes through IFNAME);
+ *     (IPv4 addresses, global IPv6 ones, default routes through IFNAME),
+ *     and what the hand-over takes away, for --restore:
+ *       was addr 4|6 ADDRESS PREFIX | was sysctl IFNAME|default 0|1 |
+ *       was route 4|6 DST|- PREFIX GATEWAY|- PRIORITY SCOPE PROTOCOL TYPE;
  *   - creates the persistent tap TAP and joins it to IFNAME with a tc redirect
  *     both ways (ingress qdisc, u32 match-all filter, mirred egress redirect);
  *   - creates DNS_TAP with DNS_ADDRESS, the host side of the DNS side link;
@@ -13,9 +18,13 @@
  *     it and on the taps, so that only the guest answers for them.
  * A failure before the addresses go undoes the taps, the qdiscs and the sysctl.
  *
+ * --restore undoes a hand-over where the namespace outlives the container (one
+ * given by path): the redirect and the taps go, IFNAME gets back its MAC,
+ * sysctls, addresses and routes. Best effort, every step tried.
+ *
  * It is C, with libmnl, because it runs in every `create`: Python's netlink
  * library costs ~150 ms to import, more than all of this takes.
- * Exit 0 done, 3 no IFNAME in the namespace, 1 anything else (one line on stderr).
+ * Exit 0 done, 3 no IFNAME in the namespace, 1 anything else (a line on stderr each).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -88,26 +97,31 @@ static struct nlmsghdr *request(char *buf, int type, int flags)
 	return nlh;
 }
 
-/*
- * Send one request (a dump, or a change asking for an ack) and feed each reply
- * message to cb; an error other than `tolerated` ends the program.
- */
-static void talk_tolerating(struct nlmsghdr *nlh, mnl_cb_t cb, void *data, const char *what,
-			    int tolerated)
+/* Send one request (a dump, or a change asking for an ack), feed each reply to cb; 0 or errno. */
+static int exchange(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	int n, ret;
 
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		die("%s: %s", what, strerror(errno));
+		return errno;
 	do {
 		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 		if (n < 0)
-			die("%s: %s", what, strerror(errno));
+			return errno;
 		ret = mnl_cb_run(buf, n, nlh->nlmsg_seq, mnl_socket_get_portid(nl), cb, data);
 	} while (ret > 0);
-	if (ret < 0 && errno != tolerated)
-		die("%s: %s", what, strerror(errno));
+	return ret < 0 ? errno : 0;
+}
+
+/* exchange(), where an error other than `tolerated` ends the program. */
+static void talk_tolerating(struct nlmsghdr *nlh, mnl_cb_t cb, void *data, const char *what,
+			    int tolerated)
+{
+	int err = exchange(nlh, cb, data);
+
+	if (err && err != tolerated)
+		die("%s: %s", what, strerror(err));
 }
 
 static void talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data, const char *what)
@@ -143,26 +157,39 @@ static int on_addr(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Route dump: print default routes of the main table that leave through IFNAME. */
+/*
+ * Route dump, main table, routes leaving through IFNAME: each as a "was route"
+ * line for --restore, and the default ones with a gateway for the guest.
+ */
 static int on_route(const struct nlmsghdr *nlh, void *data)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *attr;
-	const void *gateway = NULL;
-	unsigned int oif = 0;
-	char text[INET6_ADDRSTRLEN];
+	const void *gateway = NULL, *dst = NULL;
+	unsigned int oif = 0, priority = 0;
+	int family = rtm->rtm_family == AF_INET ? 4 : 6;
+	char gw_text[INET6_ADDRSTRLEN] = "-", dst_text[INET6_ADDRSTRLEN] = "-";
 
-	if (rtm->rtm_dst_len != 0 || rtm->rtm_table != RT_TABLE_MAIN)
+	if (rtm->rtm_table != RT_TABLE_MAIN)
 		return MNL_CB_OK;
 	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
-		if (mnl_attr_get_type(attr) == RTA_OIF)
-			oif = mnl_attr_get_u32(attr);
-		else if (mnl_attr_get_type(attr) == RTA_GATEWAY)
-			gateway = mnl_attr_get_payload(attr);
+		switch (mnl_attr_get_type(attr)) {
+		case RTA_OIF: oif = mnl_attr_get_u32(attr); break;
+		case RTA_GATEWAY: gateway = mnl_attr_get_payload(attr); break;
+		case RTA_DST: dst = mnl_attr_get_payload(attr); break;
+		case RTA_PRIORITY: priority = mnl_attr_get_u32(attr); break;
+		}
 	}
-	if (oif == *(unsigned int *)data && gateway)
-		printf("route %d %s\n", rtm->rtm_family == AF_INET ? 4 : 6,
-		       text_of(rtm->rtm_family, gateway, text));
+	if (oif != *(unsigned int *)data)
+		return MNL_CB_OK;
+	if (gateway)
+		text_of(rtm->rtm_family, gateway, gw_text);
+	if (dst)
+		text_of(rtm->rtm_family, dst, dst_text);
+	printf("was route %d %s %d %s %u %d %d %d\n", family, dst_text, rtm->rtm_dst_len, gw_text,
+	       priority, rtm->rtm_scope, rtm->rtm_protocol, rtm->rtm_type);
+	if (rtm->rtm_dst_len == 0 && gateway)
+		printf("route %d %s\n", family, gw_text);
 	return MNL_CB_OK;
 }
 
@@ -348,6 +375,151 @@ static void roll_back(void)
 	}
 }
 
+static void open_sockets(void)
+{
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	ioctl_sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 || ioctl_sock < 0)
+		die("netlink socket: %s", strerror(errno));
+	seq = time(NULL);
+}
+
+/* --restore: a failed step is reported and the rest still tried; 1 if any failed. */
+static int restore_failed;
+
+static void restore_error(const char *what, const char *detail, int err)
+{
+	fprintf(stderr, "runu-netplumb: restore %s %s: %s\n", what, detail, strerror(err));
+	restore_failed = 1;
+}
+
+static int parse_address(int family, const char *text, unsigned char *bytes)
+{
+	return inet_pton(family == 4 ? AF_INET : AF_INET6, text, bytes) == 1;
+}
+
+static void restore_addr(unsigned int ifindex, int family, const char *text, int prefix)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = request(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	unsigned char bytes[16];
+	int err;
+
+	if (!parse_address(family, text, bytes))
+		return restore_error("address", text, EINVAL);
+	ifa->ifa_family = family == 4 ? AF_INET : AF_INET6;
+	ifa->ifa_prefixlen = prefix;
+	ifa->ifa_index = ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, family == 4 ? 4 : 16, bytes);
+	mnl_attr_put(nlh, IFA_ADDRESS, family == 4 ? 4 : 16, bytes);
+	if (family == 4) {
+		unsigned int mask = prefix ? htonl(~0U << (32 - prefix)) : 0, broadcast;
+
+		memcpy(&broadcast, bytes, 4);
+		broadcast |= ~mask;
+		mnl_attr_put_u32(nlh, IFA_BROADCAST, broadcast);
+	}
+	/* IPv6 link-local addresses come back by themselves once IPv6 is on again. */
+	err = exchange(nlh, NULL, NULL);
+	if (err && err != EEXIST)
+		restore_error("address", text, err);
+}
+
+/* "4|6 DST|- PREFIX GATEWAY|- PRIORITY SCOPE PROTOCOL TYPE", as on_route printed it. */
+static void restore_route(unsigned int ifindex, const char *line)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], dst[INET6_ADDRSTRLEN], gateway[INET6_ADDRSTRLEN];
+	struct nlmsghdr *nlh = request(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	int family, prefix, scope, protocol, type, err;
+	unsigned int priority;
+	unsigned char bytes[16];
+
+	if (sscanf(line, "%d %45s %d %45s %u %d %d %d", &family, dst, &prefix, gateway, &priority,
+		   &scope, &protocol, &type) != 8)
+		return restore_error("route", line, EINVAL);
+	rtm->rtm_family = family == 4 ? AF_INET : AF_INET6;
+	rtm->rtm_dst_len = prefix;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_scope = scope;
+	rtm->rtm_protocol = protocol;
+	rtm->rtm_type = type;
+	if (strcmp(dst, "-")) {
+		if (!parse_address(family, dst, bytes))
+			return restore_error("route", line, EINVAL);
+		mnl_attr_put(nlh, RTA_DST, family == 4 ? 4 : 16, bytes);
+	}
+	if (strcmp(gateway, "-")) {
+		if (!parse_address(family, gateway, bytes))
+			return restore_error("route", line, EINVAL);
+		mnl_attr_put(nlh, RTA_GATEWAY, family == 4 ? 4 : 16, bytes);
+	}
+	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
+	if (priority)
+		mnl_attr_put_u32(nlh, RTA_PRIORITY, priority);
+	/* Routes the kernel makes for an address are back already. */
+	err = exchange(nlh, NULL, NULL);
+	if (err && err != EEXIST)
+		restore_error("route", line, err);
+}
+
+static void restore_mac(const char *ifname, const char *text)
+{
+	struct ifreq ifr = { 0 };
+	unsigned char *mac = (unsigned char *)ifr.ifr_hwaddr.sa_data, want[6];
+
+	if (sscanf(text, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &want[0], &want[1], &want[2], &want[3],
+		   &want[4], &want[5]) != 6)
+		return restore_error("MAC", text, EINVAL);
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+	if (ioctl(ioctl_sock, SIOCGIFHWADDR, &ifr) < 0)
+		return restore_error("MAC of", ifname, errno);
+	if (!memcmp(mac, want, 6))
+		return;
+	memcpy(mac, want, 6);
+	if (ioctl(ioctl_sock, SIOCSIFHWADDR, &ifr) < 0)
+		restore_error("MAC of", ifname, errno);
+}
+
+#define MAX_REPORT_LINES 256
+
+/*
+ * Undo a hand-over from its report on stdin: first what it added goes, then
+ * what it took comes back, in the order each needs: the MAC, the sysctls
+ * (IPv6 addresses need IPv6 on), the addresses, and last the routes (a
+ * gateway is reachable only once its address is back).
+ */
+static int restore(const char *ifname, const char *tap, const char *dns_tap)
+{
+	static char report[MAX_REPORT_LINES][256];
+	unsigned int ifindex = if_nametoindex(ifname);
+	char name[IFNAMSIZ + 1], text[INET6_ADDRSTRLEN], value;
+	int n = 0, family, prefix;
+
+	if (ifindex)
+		remove_ingress(ifindex);
+	remove_tap(tap);
+	remove_tap(dns_tap);
+	if (!ifindex)
+		return 0;  /* the interface is gone (its peer was deleted): nothing to give back */
+	while (n < MAX_REPORT_LINES && fgets(report[n], sizeof(report[n]), stdin))
+		n++;
+	for (int i = 0; i < n; i++)
+		if (sscanf(report[i], "mac %45s", text) == 1)
+			restore_mac(ifname, text);
+	for (int i = 0; i < n; i++)
+		if (sscanf(report[i], "was sysctl %16s %c", name, &value) == 2)
+			set_disable_ipv6(name, value);
+	for (int i = 0; i < n; i++)
+		if (sscanf(report[i], "was addr %d %45s %d", &family, text, &prefix) == 3)
+			restore_addr(ifindex, family, text, prefix);
+	for (int i = 0; i < n; i++)
+		if (!strncmp(report[i], "was route ", 10))
+			restore_route(ifindex, report[i] + 10);
+	return restore_failed;
+}
+
 static void enter_netns(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -361,27 +533,37 @@ int main(int argc, char **argv)
 {
 	const char *ifname, *tap, *dns_tap;
 	unsigned int ifindex, tap_index;
+	int restoring = argc == 6 && !strcmp(argv[1], "--restore");
+	char old_ipv6;
 
 	if (argc != 6) {
-		fprintf(stderr, "usage: runu-netplumb NETNS IFNAME TAP DNS_TAP DNS_ADDRESS/PREFIX\n");
+		fprintf(stderr, "usage: runu-netplumb NETNS IFNAME TAP DNS_TAP DNS_ADDRESS/PREFIX\n"
+				"       runu-netplumb --restore NETNS IFNAME TAP DNS_TAP < REPORT\n");
 		return 2;
 	}
+	argv += restoring;
 	ifname = argv[2], tap = argv[3], dns_tap = argv[4];
 	enter_netns(argv[1]);
+	open_sockets();
+	if (restoring)
+		return restore(ifname, tap, dns_tap);
 	ifindex = if_nametoindex(ifname);
 	if (!ifindex)
 		return 3;
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	ioctl_sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 || ioctl_sock < 0)
-		die("netlink socket: %s", strerror(errno));
-	seq = time(NULL);
 
+	if (if_nametoindex(tap))
+		die("the network namespace already has %s: its %s was handed to another runu container",
+		    tap, ifname);
 	print_link(ifname);
 	dump(RTM_GETADDR, AF_UNSPEC, sizeof(struct ifaddrmsg), on_addr, ifindex);
+	for (int i = 0; i < naddrs; i++)
+		printf("was addr %d %s %d\n", addrs[i].family == AF_INET ? 4 : 6, addrs[i].text,
+		       addrs[i].prefix);
 	dump(RTM_GETROUTE, AF_INET, sizeof(struct rtmsg), on_route, ifindex);
 	dump(RTM_GETROUTE, AF_INET6, sizeof(struct rtmsg), on_route, ifindex);
 	undo.default_ipv6 = set_disable_ipv6("default", '1');  /* the taps made next */
+	if (undo.default_ipv6)
+		printf("was sysctl default %c\n", undo.default_ipv6);
 	tap_index = create_tap(tap);
 	redirect(ifindex, tap_index);
 	redirect(tap_index, ifindex);
@@ -391,7 +573,9 @@ int main(int argc, char **argv)
 	memset(&undo, 0, sizeof(undo));
 	for (int i = 0; i < naddrs; i++)
 		delete_addr(ifindex, &addrs[i]);
-	set_disable_ipv6(ifname, '1');
+	old_ipv6 = set_disable_ipv6(ifname, '1');
+	if (old_ipv6)
+		printf("was sysctl %s %c\n", ifname, old_ipv6);
 	mnl_socket_close(nl);
 	return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -20,6 +20,7 @@ from runu.spec import ANNOTATION_SANDBOX, annotation, load_spec, rootfs_path
 from runu.state import CREATED, CREATING, RUNNING, STOPPED, ContainerDir, State, StateStore
 
 KILL_WAIT_SECONDS = 10
+NETWORK_REPORT = "network.report"  # what the eth0 hand-over took (runu-netplumb's report)
 GUEST_READY_SECONDS = 30
 
 
@@ -44,8 +45,10 @@ class Runtime:
         bundle = bundle.resolve()
         spec = load_spec(bundle)
         from runu import integrity  # hashing machinery only for the create path
+        from runu.netns import network_namespace
 
         integrity.verify(bundle, spec)
+        joined_netns = network_namespace(spec)
         sandbox = get_sandbox(annotation(spec, ANNOTATION_SANDBOX, "uml"))
         terminal = bool(spec["process"].get("terminal"))
         if terminal and not console_socket:
@@ -59,7 +62,7 @@ class Runtime:
                 hook_state = state.hook_state(CREATING)
                 for phase in ("prestart", "createRuntime", "createContainer"):
                     run_hooks(spec, phase, hook_state)
-                self._take_over_network(cdir, state)
+                self._take_over_network(cdir, state, joined_netns)
                 if pid_file:
                     _write_atomic(Path(pid_file), f"{state.pid}")
                 state.status = CREATED
@@ -114,11 +117,12 @@ class Runtime:
         return launched.commit_fd
 
     def _abandon(self, cdir: ContainerDir, state: State, commit_fd: int | None) -> None:
-        """Undo a failed create: no process, no state directory."""
+        """Undo a failed create: no process, no state directory, the network given back."""
         if commit_fd is not None:
             os.close(commit_fd)  # the launcher gives up by itself on EOF
         if state.pid:
             _kill_and_wait(state.pid, state.pid_start)
+        self._give_back_network(cdir, state)
         cdir.remove()
 
     # start --------------------------------------------------------------
@@ -142,14 +146,29 @@ class Runtime:
             self.log.warning(str(e))
         return state
 
-    def _take_over_network(self, cdir: ContainerDir, state: State) -> None:
+    def _take_over_network(self, cdir: ContainerDir, state: State, joined_netns: str | None) -> None:
         """Hand eth0 of the container's netns to the guest, if Docker's hook put one there
-        (at create: the hook has run, and start stays short)."""
+        (at create: the hook has run, and start stays short). A namespace joined by path
+        outlives the container: remember it, for delete to give eth0 back."""
         from runu import network
 
-        plan = network.take_over(state.pid, cdir.path / "sandbox" / "meta" / "network")
+        plan = network.take_over(state.pid, cdir.path / "sandbox" / "meta" / "network",
+                                 cdir.path / NETWORK_REPORT)
         if plan is not None:
-            state.runtime["network"] = {"tap": plan.tap, "dns_tap": plan.dns_tap, "dns_relay": plan.dns_relay}
+            state.runtime["network"] = {"tap": plan.tap, "dns_tap": plan.dns_tap, "dns_relay": plan.dns_relay,
+                                        "joined_netns": joined_netns}
+
+    def _give_back_network(self, cdir: ContainerDir, state: State) -> None:
+        """At delete (the guest gone): undo the hand-over in a namespace that outlives us."""
+        joined = state.runtime.get("network", {}).get("joined_netns")
+        if not joined or not (cdir.path / NETWORK_REPORT).exists():
+            return
+        from runu.netplumb import give_back
+
+        try:
+            give_back(joined, cdir.path / NETWORK_REPORT)
+        except RunuError as e:
+            self.log.warning(f"container {state.id}: giving {joined} its network back: {e}")
 
     def _launch(self, cdir: ContainerDir, state: State, argv: list[str], dns_relay: str) -> None:
         """Hand the sandbox process its launch message (format: ext/runu-sandbox.c)."""
@@ -195,6 +214,7 @@ class Runtime:
                 raise RunuError(f"cannot delete container {container_id} that is not stopped: {status}")
             if state.pid:
                 _kill_and_wait(state.pid, state.pid_start)
+            self._give_back_network(cdir, state)
             if state.bundle and status != CREATING:
                 try:
                     run_hooks(load_spec(Path(state.bundle)), "poststop", state.hook_state(STOPPED))

@@ -10,7 +10,8 @@ import os
 import time
 from pathlib import Path
 
-from runu.state import now_iso
+from runu.errors import RunuError
+from runu.state import check_id, now_iso
 
 LOG_NAME = "events.jsonl"
 FINAL = "deleted"
@@ -35,20 +36,32 @@ def open_for_sandbox(root: Path) -> int:
 
 
 def follow(root: Path, container_id: str, poll_seconds: float = 0.05):
-    """Yield the container's events, past and new, until it is deleted."""
-    path = log_path(root)
-    while not path.exists():
-        time.sleep(poll_seconds)
-    with path.open() as log:
+    """Yield the container's events, past and new, until it is deleted.
+
+    Like runc, it ends with an error rather than wait forever: when the id does
+    not exist, and (after yielding "deleted") once the container is gone."""
+    check_id(container_id)
+    container = Path(root) / container_id
+    if not container.is_dir():
+        raise RunuError(f"container {container_id} does not exist")
+    deleted = RunuError(f"container {container_id} was deleted")
+    gone = False
+    with log_path(root).open("a+") as log:
+        log.seek(0)
         while True:
             line = log.readline()
             if not line.endswith("\n"):
-                time.sleep(poll_seconds)
                 log.seek(log.tell() - len(line))
+                if gone:
+                    raise deleted  # removed without a "deleted" line (a crash, another root's delete)
+                # One more pass once it is gone: delete writes its line just after removing it.
+                gone = not container.is_dir()
+                time.sleep(poll_seconds)
                 continue
             event = json.loads(line)
             if event["id"] != container_id:
                 continue
             yield event
-            if event["event"] == FINAL:
-                return
+            # A "deleted" of an earlier container of the same id does not end a live one.
+            if event["event"] == FINAL and not container.is_dir():
+                raise deleted

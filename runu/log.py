@@ -7,7 +7,8 @@ from pathlib import Path
 
 
 class RuntimeLog:
-    """Writes records to --log (text or JSON lines); stays silent without one."""
+    """Writes records to --log (text or JSON lines). Without one, as runc: warnings (and debug
+    records under --debug) go to stderr; errors are the CLI's own one line."""
 
     def __init__(self, path: str | None, fmt: str = "text", debug: bool = False):
         self.path = Path(path) if path else None
@@ -16,8 +17,8 @@ class RuntimeLog:
 
     def _write(self, level: str, msg: str) -> None:
         if self.path is None:
-            if level == "debug" and self.debug_enabled:
-                print(f"runu: {msg}", file=sys.stderr)
+            if level == "warning" or (level == "debug" and self.debug_enabled):
+                print(f"runu: {'warning: ' if level == 'warning' else ''}{msg}", file=sys.stderr)
             return
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         if self.fmt == "json":

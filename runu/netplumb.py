@@ -7,7 +7,9 @@ redirect rather than a bridge: no MAC learning, no extra hop, and the guest
 may reuse eth0's own MAC (behind a bridge it could not).
 
 The netlink work is done by ext/runu-netplumb (C): it runs in every create,
-and importing pyroute2 alone would take longer than all of it.
+and importing pyroute2 alone would take longer than all of it. Its report
+also says what the hand-over took (addresses, routes, sysctls), which
+give_back() returns where the namespace outlives the container.
 """
 
 import subprocess
@@ -26,8 +28,9 @@ DNS_TAP, DNS_RELAY, DNS_GUEST, DNS_PREFIX = "tap1", "169.254.53.1", "169.254.53.
 NO_INTERFACE = 3  # runu-netplumb's exit status when the netns has no eth0
 
 
-def hand_to_guest(pid: int, description: Path) -> NetworkPlan | None:
-    """Move eth0's identity to the guest; write the guest's side to `description`."""
+def hand_to_guest(pid: int, description: Path, report: Path) -> NetworkPlan | None:
+    """Move eth0's identity to the guest; write the guest's side to `description`, and what
+    the hand-over took to `report`."""
     done = subprocess.run(
         [paths.netplumb(), f"/proc/{pid}/ns/net", INTERFACE, TAP, DNS_TAP, f"{DNS_RELAY}/{DNS_PREFIX}"],
         capture_output=True, text=True)
@@ -35,15 +38,30 @@ def hand_to_guest(pid: int, description: Path) -> NetworkPlan | None:
         return None
     if done.returncode != 0:
         raise RunuError(done.stderr.strip() or f"runu-netplumb exited with {done.returncode}")
+    report.write_text(done.stdout)
     plan = _plan(done.stdout.splitlines())
     description.write_bytes(network_description(plan))
     return plan
 
 
+def give_back(netns: str, report: Path) -> None:
+    """Undo a hand-over in `netns` from its report: taps and redirect gone, eth0's MAC,
+    addresses, routes and sysctls back. For a namespace that outlives the container."""
+    with report.open("rb") as facts:
+        done = subprocess.run([paths.netplumb(), "--restore", netns, INTERFACE, TAP, DNS_TAP],
+                              stdin=facts, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RunuError("; ".join(done.stderr.split("\n")).strip("; ") or
+                        f"runu-netplumb --restore exited with {done.returncode}")
+
+
 def _plan(lines: list[str]) -> NetworkPlan:
-    """NetworkPlan from runu-netplumb's report (mac M / mtu N / addr F A P / route F G)."""
+    """NetworkPlan from runu-netplumb's report (mac M / mtu N / addr F A P / route F G; the
+    "was ..." lines are for give_back)."""
     facts = {"addr": [], "route": []}
     for kind, *values in map(str.split, lines):
+        if kind == "was":
+            continue
         if kind in facts:
             facts[kind].append(values)
         else:

@@ -2,11 +2,12 @@
 
 from invoke import Collection
 
-from tasks import bench, build, conformance, dashboard, demo, dockerd, images, profile, setup, test
+from tasks import bench, build, conformance, dashboard, demo, doctor, dockerd, images, profile, setup, test
 
 ns = Collection()
 ns.add_task(setup.setup)
 ns.add_task(test.test)
+ns.add_task(doctor.doctor)
 ns.add_task(demo.demo)
 ns.add_task(conformance.conformance)
 ns.add_task(bench.bench)

@@ -172,6 +172,16 @@ def ensure_docker(extra_runtimes: dict[str, str] | None = None) -> None:
         console.print(f"registered with dockerd: {', '.join(f'{n} ({p})' for n, p in wanted.items())}")
 
 
+def registration_problems() -> list[str]:
+    """Why `docker run --runtime=runu` would not reach this checkout's runu, if it would not."""
+    if not _responding():
+        return [f"no dockerd answers on {SOCKET}"]
+    registered = _runtimes().get(RUNTIME)
+    if registered != str(RUNU):
+        return [f"dockerd's runtime {RUNTIME} is {registered or 'not registered'}, not {RUNU}"]
+    return []
+
+
 @task
 def install(c):
     """Install Docker, start dockerd if none runs, register runu as a runtime."""

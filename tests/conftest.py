@@ -23,15 +23,17 @@ def busybox_tree(tmp_path_factory) -> Path:
 class Runu:
     """Runs the real `runu` command line against one --root."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, netns: str | None = None):
         self.root = root
+        # Run runu itself inside this network namespace (a stand-in for the host's).
+        self.prefix = ["nsenter", f"--net={netns}"] if netns else []
 
     def __call__(self, *args, check=True, timeout=60, **kw) -> subprocess.CompletedProcess:
         # Files, not pipes: a detached container keeps its stdio open after runu exits.
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             kw.setdefault("stdout", out)
             kw.setdefault("stderr", err)
-            result = subprocess.run([RUNU, "--root", str(self.root), *args], timeout=timeout, **kw)
+            result = subprocess.run([*self.prefix, RUNU, "--root", str(self.root), *args], timeout=timeout, **kw)
             for f, name in ((out, "stdout"), (err, "stderr")):
                 f.seek(0)
                 setattr(result, name, f.read())
@@ -90,6 +92,21 @@ def sandbox_processes(under: Path | None = None) -> set[int]:
     return found
 
 
+def processes_naming(path: Path) -> dict[int, str]:
+    """Live processes (not zombies) whose command line names `path`: what a test started
+    (a runu verb, a follower, a hook) and did not end."""
+    found = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            alive = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            continue
+        if alive and int(pid) != os.getpid() and str(path).encode() in cmdline:
+            found[int(pid)] = cmdline.replace(b"\0", b" ").decode(errors="replace").strip()
+    return found
+
+
 def host_links() -> set[str]:
     """Host links, less those dockerd makes and removes on its own schedule."""
     return {name for name in os.listdir("/sys/class/net") if not name.startswith(("veth", "br-"))}
@@ -105,6 +122,8 @@ def no_leaks(request, tmp_path):
     yield
     leaked_procs = sandbox_processes(under=tmp_path)
     assert not leaked_procs, f"sandbox processes left: {sorted(leaked_procs)}"
+    left_behind = processes_naming(tmp_path)
+    assert not left_behind, f"left behind: {left_behind}"
     assert host_links() == links, f"links left: {host_links() - links}"
     # runu mounts only in private namespaces: nothing of this test may show on the host.
     assert str(tmp_path) not in Path("/proc/self/mountinfo").read_text(), "mounts left on the host"

@@ -22,10 +22,12 @@ def _entry(ino: int, name: str, mode: int, data: bytes) -> bytes:
     return head + _pad4(len(head)) + data + _pad4(len(data))
 
 
+def initramfs_archive(init_binary: Path) -> bytes:
+    """A cpio archive whose only file is /init (mode 0755)."""
+    return _entry(1, "init", 0o100755, init_binary.read_bytes()) + _entry(2, _TRAILER, 0, b"")
+
+
 def write_initramfs(init_binary: Path, output: Path) -> None:
-    """Write a cpio archive whose only file is /init (mode 0755)."""
-    archive = _entry(1, "init", 0o100755, init_binary.read_bytes())
-    archive += _entry(2, _TRAILER, 0, b"")
     tmp = output.with_suffix(".tmp")
-    tmp.write_bytes(archive)
+    tmp.write_bytes(initramfs_archive(init_binary))
     tmp.replace(output)

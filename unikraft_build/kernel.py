@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from unikraft_build import profiles
 from unikraft_build.cache import CACHE, digest
-from unikraft_build.source import kernel_source
+from unikraft_build.source import KernelSource, kernel_source
 
 # Bump when the way a kernel is built changes, to invalidate old builds.
 BUILDER_REVISION = "1"
@@ -76,10 +76,11 @@ def _compile(tree: Path, out: Path, profile: str, jobs: int) -> None:
             tail = (tail + [line])[-30:]
             if line.lstrip().startswith(("CC ", "AS ", "LD ", "AR ")):
                 done += 1
-                bar.update(task, completed=min(done, total))
+                total = max(total, done)
+                bar.update(task, completed=done, total=total)
                 if not console.is_terminal and done % max(total // 10, 1) == 0:
                     # A log has no live bar: a line every tenth instead.
-                    console.print(f"kernel {profile}: {min(done, total)}/{total} objects")
+                    console.print(f"kernel {profile}: {done}/{total} objects")
         bar.update(task, completed=total)
     if proc.wait() != 0:
         raise RuntimeError(f"kernel build failed:\n{''.join(tail)}")
@@ -116,17 +117,40 @@ def calibrate_lpj(kernel: Path, initramfs: Path) -> int:
     return int(found.group(1)) if found else 4_000_000
 
 
+def build_key(profile: str, source: KernelSource) -> str:
+    """What a profile's kernel is built from: the builder, the source version, the fragment."""
+    return digest(BUILDER_REVISION, source.package_version, profiles.fragment(profile).read_text())
+
+
+def installed_problem(profile: str, install_dir: Path, source: KernelSource | None) -> str | None:
+    """Why install_dir does not hold the kernel of `profile` built from `source`, or None."""
+    manifest = install_dir / "kernel.json"
+    if source is None:
+        return "no kernel source is unpacked: the kernels cannot be checked or built offline"
+    try:
+        info = json.loads(manifest.read_text())
+    except FileNotFoundError:
+        return f"kernel {profile}: {manifest} is missing"
+    except json.JSONDecodeError:
+        return f"kernel {profile}: {manifest} is not valid JSON"
+    if info.get("manifest_revision") != MANIFEST_REVISION:
+        return f"kernel {profile}: {manifest} was written by an older builder"
+    if info.get("config_hash") != build_key(profile, source):
+        return f"kernel {profile}: stale (built from another source version or fragment)"
+    missing = [p for p in (info["path"], *info["runtime_libs"]) if not Path(p).exists()]
+    if missing:
+        return f"kernel {profile}: {', '.join(missing)} missing"
+    return None
+
+
 def build_kernel(profile: str, install_dir: Path, initramfs: Path, jobs: int = 2) -> KernelBuild:
     """Build (or reuse) the kernel of `profile` and install it in `install_dir`."""
     fragment = profiles.fragment(profile)
     source = kernel_source(status=lambda msg: console.print(f"[dim]{msg}[/dim]"))
-    key = digest(BUILDER_REVISION, source.package_version, fragment.read_text())
+    key = build_key(profile, source)
     manifest = install_dir / "kernel.json"
-    if manifest.exists():
-        info = json.loads(manifest.read_text())
-        if (info["config_hash"] == key and info.get("manifest_revision") == MANIFEST_REVISION
-                and Path(info["path"]).exists()):
-            return KernelBuild(**{**info, "cached": True})
+    if installed_problem(profile, install_dir, source) is None:
+        return KernelBuild(**{**json.loads(manifest.read_text()), "cached": True})
 
     out = CACHE / "build" / f"{profile}-{key}"
     out.mkdir(parents=True, exist_ok=True)

@@ -1,13 +1,16 @@
 """Build runu's C parts from ext/: the sandbox launcher, the network hand-over and the in-guest init.
 
-Each binary is rebuilt only when its sources change (a digest beside it).
+Each binary is rebuilt only when its sources change. The stamp beside it
+records the digest of the sources it was built from and of the binary
+itself, so a check can tell a stale or replaced binary from a current one.
 """
 
+import hashlib
 import subprocess
 from pathlib import Path
 
 from unikraft_build.cache import digest
-from unikraft_build.initramfs import write_initramfs
+from unikraft_build.initramfs import initramfs_archive, write_initramfs
 
 EXT = Path(__file__).resolve().parent.parent / "ext"
 CFLAGS = ["-Os", "-Wall", "-Wextra", "-Werror", "-D_FORTIFY_SOURCE=2"]
@@ -22,20 +25,66 @@ PROGRAMS = {
 }
 
 
-def build_program(name: str, bin_dir: Path) -> tuple[Path, bool]:
-    """Compile `name` into bin_dir; return its path and whether it was rebuilt."""
+def source_digest(name: str) -> str:
+    """What `name` is built from: its sources, every header, the flags."""
     sources, extra, libs = PROGRAMS[name]
     inputs = sorted({*sources, *(p.name for p in EXT.glob("*.h"))})
-    key = digest(*CFLAGS, *extra, *libs, *((EXT / f).read_bytes() for f in inputs))
-    output, stamp = bin_dir / name, bin_dir / f".{name}.digest"
-    if output.exists() and stamp.exists() and stamp.read_text() == key:
+    return digest(*CFLAGS, *extra, *libs, *((EXT / f).read_bytes() for f in inputs))
+
+
+def _stamp(bin_dir: Path, name: str) -> Path:
+    return bin_dir / f".{name}.digest"
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def build_program(name: str, bin_dir: Path) -> tuple[Path, bool]:
+    """Compile `name` into bin_dir unless it is current; return its path and whether it was rebuilt."""
+    output = bin_dir / name
+    if program_problem(name, bin_dir) is None:
         return output, False
+    sources, extra, libs = PROGRAMS[name]
     bin_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run(["gcc", *CFLAGS, *extra, "-o", str(output) + ".tmp", *(str(EXT / s) for s in sources), *libs],
                    check=True)
     Path(str(output) + ".tmp").replace(output)
-    stamp.write_text(key)
+    _stamp(bin_dir, name).write_text(f"{source_digest(name)} {_file_digest(output)}")
     return output, True
+
+
+def program_problem(name: str, bin_dir: Path) -> str | None:
+    """Why bin_dir/name is not the build of today's sources, or None when it is."""
+    output, stamp = bin_dir / name, _stamp(bin_dir, name)
+    if not output.exists():
+        return f"{output} is missing"
+    try:
+        built_from, binary = stamp.read_text().split()
+    except (FileNotFoundError, ValueError):
+        return f"{output} has no build record ({stamp.name}): built by hand or by an older runu"
+    if built_from != source_digest(name):
+        return f"{output} is stale: ext/ changed since it was built"
+    if binary != _file_digest(output):
+        return f"{output} is not the binary that was built (changed since)"
+    return None
+
+
+def initramfs_problem(artifacts: Path) -> str | None:
+    """Why the initramfs does not hold today's runu-init, or None."""
+    initramfs, init = artifacts / "initramfs.cpio", artifacts / "bin" / "runu-init"
+    if not initramfs.exists():
+        return f"{initramfs} is missing"
+    if not init.exists() or initramfs.read_bytes() != initramfs_archive(init):
+        return f"{initramfs} does not hold the current {init.name}"
+    return None
+
+
+def native_problems(artifacts: Path) -> list[str]:
+    """Everything wrong with the C parts and the initramfs under `artifacts`."""
+    found = [program_problem(name, artifacts / "bin") for name in PROGRAMS]
+    found.append(initramfs_problem(artifacts))
+    return [p for p in found if p]
 
 
 def build_native(artifacts: Path) -> list[str]:
@@ -45,8 +94,7 @@ def build_native(artifacts: Path) -> list[str]:
         path, fresh = build_program(name, artifacts / "bin")
         if fresh:
             rebuilt.append(name)
-    initramfs = artifacts / "initramfs.cpio"
-    if "runu-init" in rebuilt or not initramfs.exists():
-        write_initramfs(artifacts / "bin" / "runu-init", initramfs)
+    if initramfs_problem(artifacts):
+        write_initramfs(artifacts / "bin" / "runu-init", artifacts / "initramfs.cpio")
         rebuilt.append("initramfs")
     return rebuilt

@@ -51,13 +51,24 @@ def _extract(deb: Path, dest: Path) -> Path:
     return dest
 
 
+def _unpacked(series: str) -> KernelSource | None:
+    for marker in sorted((CACHE / "src").glob(f"linux-source-{series}_*.ready")):
+        version = marker.stem.split("_", 1)[1]
+        return KernelSource(series, version, CACHE / "src" / f"linux-source-{series}_{version}")
+    return None
+
+
+def unpacked_source() -> KernelSource | None:
+    """The tree kernel_source() would use, if it is already here (never downloads)."""
+    return next(filter(None, (_unpacked(series) for _, series in CANDIDATES)), None)
+
+
 def kernel_source(status=print) -> KernelSource:
     """The newest kernel tree Debian offers here, downloaded and unpacked once."""
     for suite, series in CANDIDATES:
         # A tree already unpacked wins: no network needed on later runs.
-        for marker in sorted((CACHE / "src").glob(f"linux-source-{series}_*.ready")):
-            version = marker.stem.split("_", 1)[1]
-            return KernelSource(series, version, CACHE / "src" / f"linux-source-{series}_{version}")
+        if (found := _unpacked(series)) is not None:
+            return found
         version = _candidate(suite, series)
         if version is None:
             continue

@@ -1,7 +1,9 @@
 """create / start / state / kill / delete, as containerd's shim drives them, with hooks."""
 
+import contextlib
 import json
 import os
+import shutil
 import subprocess
 import time
 
@@ -118,15 +120,52 @@ def test_list_and_ps(runu, make_bundle):
     runu("delete", "--force", "c1")
 
 
-def test_events_follow_the_lifecycle(runu, make_bundle):
+@contextlib.contextmanager
+def events_follower(runu, cid):
+    """`runu events CID` in the background, ended by pid however the test ends."""
+    follower = subprocess.Popen([RUNU, "--root", str(runu.root), "events", cid],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        yield follower
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+        follower.communicate()
+
+
+def test_events_follow_the_lifecycle_and_end_at_delete(runu, make_bundle):
     bundle = make_bundle(["sleep", "1000"])
-    follower = subprocess.Popen([RUNU, "--root", str(runu.root), "events", "c1"],
-                                stdout=subprocess.PIPE, text=True)
     runu("run", "--detach", "--bundle", str(bundle), "c1")
-    runu("kill", "c1", "KILL")
-    wait_status(runu, "c1", "stopped")
-    runu("delete", "c1")
-    lines = [json.loads(line) for line in follower.communicate(timeout=10)[0].splitlines()]
+    with events_follower(runu, "c1") as follower:
+        runu("kill", "c1", "KILL")
+        wait_status(runu, "c1", "stopped")
+        runu("delete", "c1")
+        out, err = follower.communicate(timeout=10)
+    lines = [json.loads(line) for line in out.splitlines()]
     assert [e["event"] for e in lines] == ["created", "started", "ready", "stopped", "deleted"]
     assert {e["id"] for e in lines} == {"c1"}
     assert all(e["time"].endswith("Z") and e["time"][10] == "T" for e in lines)
+    # As runc: following a container that went away is an error, not a silent end.
+    assert follower.returncode == 1
+    assert err == "runu: container c1 was deleted\n"
+
+
+def test_events_of_an_unknown_id_fail_at_once(runu, make_bundle):
+    runu("run", "--detach", "--bundle", str(make_bundle(["sleep", "1000"])), "other")
+    with events_follower(runu, "nosuch") as follower:
+        out, err = follower.communicate(timeout=10)
+    assert (follower.returncode, out) == (1, "")
+    assert err == "runu: container nosuch does not exist\n"
+    runu("delete", "--force", "other")
+
+
+def test_events_end_when_the_state_vanishes_without_a_deleted_line(runu, make_bundle):
+    """A container removed behind runu's back (its state directory gone) ends the follower."""
+    runu("create", "--bundle", str(make_bundle(["true"])), "c1")
+    with events_follower(runu, "c1") as follower:
+        pid = runu.state("c1")["pid"]
+        os.kill(pid, 9)
+        shutil.rmtree(runu.root / "c1")
+        out, err = follower.communicate(timeout=10)
+    assert [json.loads(line)["event"] for line in out.splitlines()] == ["created"]
+    assert (follower.returncode, err) == (1, "runu: container c1 was deleted\n")

@@ -1,0 +1,96 @@
+"""Whose network namespace a container gets, decided before anything in it is touched.
+
+runu hands the interfaces of the container's network namespace to the guest
+kernel, taking their addresses and routes. That is right only for a
+namespace made for this container: never the one runu itself runs in (host
+networking: no `network` namespace in the spec, or a path to runu's own),
+never the initial one, and never one where processes already live (another
+container's, as with `docker run --network container:OTHER`).
+"""
+
+import fcntl
+import os
+from pathlib import Path
+
+from runu.errors import RunuError
+
+HOST_NETWORK = ("host networking is not supported: a runu container has its own kernel and network "
+                "stack and cannot share the host's (docker: use a bridge network or --network none)")
+_NS_GET_NSTYPE = 0xB703  # ioctl on a namespace file: its CLONE_NEW* type
+_CLONE_NEWNET = 0x40000000
+
+
+def _identity(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
+
+
+def _host_identities() -> set[tuple[int, int]]:
+    """runu's own namespace and the initial one (pid 1's, where runu may look: inside a
+    container it sometimes may not, and then pid 1's is not one runu could be in)."""
+    found = {_identity("/proc/self/ns/net")}
+    try:
+        found.add(_identity("/proc/1/ns/net"))
+    except OSError:
+        pass
+    return found
+
+
+def _check_is_network_namespace(path: str) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise RunuError(f"network namespace {path} does not exist") from None
+    except OSError as e:
+        raise RunuError(f"network namespace {path}: {e.strerror}") from None
+    try:
+        kind = fcntl.ioctl(fd, _NS_GET_NSTYPE)
+    except OSError:
+        kind = None
+    finally:
+        os.close(fd)
+    if kind != _CLONE_NEWNET:
+        raise RunuError(f"{path} is not a network namespace")
+
+
+def _describe(pid: str) -> str:
+    """Who a process in the namespace is, for the error: a runu sandbox is named by its container."""
+    try:
+        root = os.readlink(f"/proc/{pid}/root")
+        if root.endswith("/sandbox"):
+            return f"runu container {Path(root).parent.name} (its sandbox, pid {pid})"
+        return f"process {pid} ({Path(f'/proc/{pid}/comm').read_text().strip()})"
+    except OSError:
+        return f"process {pid}"
+
+
+def _first_user(identity: tuple[int, int]) -> str | None:
+    """A live process whose network namespace is `identity`, described; None when there is none."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if _identity(f"/proc/{pid}/ns/net") == identity:
+                return _describe(pid)
+        except OSError:
+            continue  # gone meanwhile, or a zombie
+    return None
+
+
+def network_namespace(spec: dict) -> str | None:
+    """The path of the network namespace to join, or None for a new one; a RunuError for a
+    namespace that is not the container's own to give to its guest."""
+    entries = [ns for ns in spec.get("linux", {}).get("namespaces", []) if ns.get("type") == "network"]
+    if not entries:
+        raise RunuError(HOST_NETWORK)
+    path = entries[0].get("path")
+    if not path:
+        return None
+    _check_is_network_namespace(path)
+    identity = _identity(path)
+    if identity in _host_identities():
+        raise RunuError(f"{HOST_NETWORK}; {path} is the host's network namespace")
+    user = _first_user(identity)
+    if user is not None:
+        raise RunuError(f"network namespace {path} is in use by {user}: runu gives a namespace's "
+                        f"interfaces to the guest and would take them away; "
+                        f"give the container a network of its own")
+    return path

@@ -1,0 +1,23 @@
+"""Is every artifact runu needs present and built from today's sources?
+
+The check a setup ends with: a step skipped, a build copied in from an older
+checkout or a half-written file all show here, not at a user's first run.
+"""
+
+from pathlib import Path
+
+from unikraft_build import profiles
+from unikraft_build.kernel import installed_problem
+from unikraft_build.native import native_problems
+from unikraft_build.source import unpacked_source
+
+
+def artifact_problems(artifacts: Path) -> list[str]:
+    """One line per problem under `artifacts` (RUNU_HOME); empty when all is current."""
+    found = native_problems(artifacts)
+    source = unpacked_source()
+    for profile in profiles.names():
+        problem = installed_problem(profile, artifacts / "kernels" / profile, source)
+        if problem:
+            found.append(problem)
+    return found
