@@ -14,10 +14,11 @@ def check() -> None:
     """Every problem on its own line, then exit 1; one line of assurance otherwise."""
     problems = artifact_problems(ARTIFACTS) + registration_problems()
     for problem in problems:
-        console.print(f"[red]doctor:[/red] {problem}", highlight=False)
+        console.print(f"[red]doctor:[/red] {problem}", highlight=False, soft_wrap=True)
     if problems:
         raise SystemExit(f"doctor: {len(problems)} problem(s); `invoke setup` builds and registers what is missing")
-    console.print(f"doctor: artifacts in {ARTIFACTS} are current; dockerd answers with runu registered")
+    console.print(f"doctor: artifacts in {ARTIFACTS} are current; dockerd answers with runu registered",
+                  soft_wrap=True)
 
 
 @task
