@@ -43,8 +43,11 @@ def _extract(deb: Path, dest: Path) -> Path:
     subprocess.run(f"dpkg-deb --fsys-tarfile {deb} | tar -x -C {tmp} --wildcards './usr/src/*.tar.xz'",
                    shell=True, check=True)
     tarball = next(tmp.glob("usr/src/linux-source-*.tar.xz"))
+    # Debian's own tarball, trusted as it is; extraction filters exist only from Python 3.11.4
+    # (bookworm has 3.11.2), and without one a newer Python warns.
+    trusted = {"filter": "fully_trusted"} if hasattr(tarfile, "fully_trusted_filter") else {}
     with tarfile.open(tarball) as tar:
-        tar.extractall(tmp, filter="fully_trusted")
+        tar.extractall(tmp, **trusted)
     tree = next(p for p in tmp.iterdir() if p.name.startswith("linux-source-"))
     tree.rename(dest)
     subprocess.run(["rm", "-rf", str(tmp)], check=True)
