@@ -43,14 +43,18 @@
 #include "runu-tokens.h"
 
 #define NEWROOT "/newroot"
-#define MAX_LIST 1024
 
+/*
+ * Lists of the description are as long as it says: the only bound on args and
+ * env is the kernel's (ARG_MAX at exec), on groups NGROUPS_MAX at setgroups.
+ * Each list ends with a NULL, as exec wants it.
+ */
 struct process {
-	char *args[MAX_LIST], *env[MAX_LIST];
+	char **args, **env;
 	int nargs, nenv;
 	const char *cwd, *hostname;
 	uid_t uid;
-	gid_t gid, groups[64];
+	gid_t gid, *groups;
 	int ngroups, terminal, readonly, no_new_privs;
 	long umask_value;
 	unsigned long long caps[5]; /* bounding effective permitted inheritable ambient */
@@ -168,6 +172,27 @@ static unsigned long long parse_u64(const char *s)
 	return strtoull(s, NULL, 0);
 }
 
+/*
+ * Room for entry n and a NULL after it in a list of `size`-byte entries: the
+ * capacity doubles each time n + 1 reaches a power of two.
+ */
+static void *grow(void *list, int n, size_t size)
+{
+	if (list && ((n + 1) & n))
+		return list;
+	list = realloc(list, 2 * (n + 1) * size);
+	if (!list)
+		die(126, "no memory for the process description (%d entries)", n);
+	return list;
+}
+
+static void append(char ***list, int *n, char *value)
+{
+	*list = grow(*list, *n, sizeof(char *));
+	(*list)[(*n)++] = value;
+	(*list)[*n] = NULL;
+}
+
 /* The process file: NUL-terminated tokens, a keyword then its fixed fields. */
 static void read_process(struct tokens *t, struct process *p)
 {
@@ -177,10 +202,10 @@ static void read_process(struct tokens *t, struct process *p)
 	p->cwd = "/";
 	p->umask_value = -1;
 	while ((kw = tokens_next(t))) {
-		if (!strcmp(kw, "arg") && p->nargs < MAX_LIST - 1)
-			p->args[p->nargs++] = (char *)tokens_need(t);
-		else if (!strcmp(kw, "env") && p->nenv < MAX_LIST - 1)
-			p->env[p->nenv++] = (char *)tokens_need(t);
+		if (!strcmp(kw, "arg"))
+			append(&p->args, &p->nargs, (char *)tokens_need(t));
+		else if (!strcmp(kw, "env"))
+			append(&p->env, &p->nenv, (char *)tokens_need(t));
 		else if (!strcmp(kw, "cwd"))
 			p->cwd = tokens_need(t);
 		else if (!strcmp(kw, "hostname"))
@@ -188,8 +213,10 @@ static void read_process(struct tokens *t, struct process *p)
 		else if (!strcmp(kw, "user")) {
 			p->uid = parse_u64(tokens_need(t));
 			p->gid = parse_u64(tokens_need(t));
-		} else if (!strcmp(kw, "group") && p->ngroups < 64)
+		} else if (!strcmp(kw, "group")) {
+			p->groups = grow(p->groups, p->ngroups, sizeof(gid_t));
 			p->groups[p->ngroups++] = parse_u64(tokens_need(t));
+		}
 		else if (!strcmp(kw, "umask"))
 			p->umask_value = parse_u64(tokens_need(t));
 		else if (!strcmp(kw, "stdio"))
@@ -347,8 +374,10 @@ static void exec_process(const struct process *p, const int stdio[3])
 		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	if (chdir(p->cwd) < 0)
 		die(126, "chdir %s: %s", p->cwd, strerror(errno));
-	environ = (char **)p->env;
-	execvpe(p->args[0], (char **)p->args, (char **)p->env);
+	static char *no_env[] = { NULL };
+
+	environ = p->env ? p->env : no_env;
+	execvpe(p->args[0], p->args, environ);
 	die(errno == ENOENT ? 127 : 126, "exec %s: %s", p->args[0], strerror(errno));
 }
 

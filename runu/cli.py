@@ -105,6 +105,26 @@ def _global_option(argv: list[str], name: str) -> str | None:
     return None
 
 
+def _keep_traceback(argv: list[str]) -> str:
+    """Save the traceback of a bug where a user can find it; say where."""
+    import tempfile
+    import traceback
+
+    trace = traceback.format_exc()
+    log = _global_option(argv, "--log")
+    if log and _global_option(argv, "--log-format") != "json":
+        try:
+            with open(log, "a") as f:
+                f.write(trace)
+            return f"traceback in {log}"
+        except OSError:
+            pass
+    fd, path = tempfile.mkstemp(prefix="runu-bug-", suffix=".txt")
+    with open(fd, "w") as f:
+        f.write(f"runu {' '.join(argv)}\n{trace}")
+    return f"traceback in {path}"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     from runu.log import RuntimeLog
@@ -126,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # a bug: still one line, and in the log containerd reads
-        message = f"internal error: {type(e).__name__}: {e}"
+        message = f"internal error (a bug in runu): {type(e).__name__}: {e}; {_keep_traceback(argv)}"
     RuntimeLog(_global_option(argv, "--log"), _global_option(argv, "--log-format") or "text").error(message)
     print(f"runu: {message}", file=sys.stderr)
     return 1

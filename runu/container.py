@@ -5,6 +5,7 @@ pid is the container's pid from creation to exit, as the caller (containerd's
 shim, or `runu run`) expects.
 """
 
+import json
 import os
 import signal
 import time
@@ -14,13 +15,16 @@ from runu import events, state as st
 from runu.errors import RunuError
 from runu.hooks import run_hooks
 from runu.log import RuntimeLog
-from runu.process import is_alive, start_time
+from runu.process import is_alive, rooted_in, start_time
 from runu.sandbox import get_sandbox
-from runu.spec import ANNOTATION_SANDBOX, annotation, load_spec, rootfs_path
+from runu.spec import ANNOTATION_SANDBOX, annotation, load_spec, read_spec, rootfs_path
 from runu.state import CREATED, CREATING, RUNNING, STOPPED, ContainerDir, State, StateStore
 
 KILL_WAIT_SECONDS = 10
 NETWORK_REPORT = "network.report"  # what the eth0 hand-over took (runu-netplumb's report)
+# The spec as create read it: later verbs use this copy, never the bundle's config.json again
+# (the runtime-spec: changes to it after create do not affect the container).
+SPEC_COPY = "config.json"
 GUEST_READY_SECONDS = 30
 
 
@@ -46,9 +50,12 @@ class Runtime:
         spec = load_spec(bundle)
         from runu import integrity  # hashing machinery only for the create path
         from runu.netns import network_namespace
+        from runu.validate import unenforced_resources
 
         integrity.verify(bundle, spec)
         joined_netns = network_namespace(spec)
+        for field in unenforced_resources(spec):
+            self.log.warning(f"{field} is not enforced: the sandbox has no cgroup of its own yet")
         sandbox = get_sandbox(annotation(spec, ANNOTATION_SANDBOX, "uml"))
         terminal = bool(spec["process"].get("terminal"))
         if terminal and not console_socket:
@@ -85,6 +92,7 @@ class Runtime:
         from runu.stdio import stdio_mode
 
         cdir.save(state)
+        (cdir.path / SPEC_COPY).write_text(json.dumps(spec))
         runtime = state.runtime
         runtime["sandbox"] = sandbox.name
         runtime["stdio"] = "terminal" if terminal else stdio_mode(0)
@@ -121,7 +129,10 @@ class Runtime:
         if commit_fd is not None:
             os.close(commit_fd)  # the launcher gives up by itself on EOF
         if state.pid:
-            _kill_and_wait(state.pid, state.pid_start)
+            try:
+                _end_container(cdir, state)
+            except RunuError as e:  # the create's own error is the one to report
+                self.log.warning(str(e))
         self._give_back_network(cdir, state)
         cdir.remove()
 
@@ -131,7 +142,7 @@ class Runtime:
         with self.store.open(container_id) as cdir:
             state = cdir.load()
             require_status(state, "start", CREATED)
-            spec = load_spec(Path(state.bundle))
+            spec = _saved_spec(cdir, state)
             sandbox = get_sandbox(state.runtime["sandbox"])
             run_hooks(spec, "startContainer", state.hook_state())
             argv = sandbox.launch_argv(spec, state.runtime)
@@ -213,11 +224,11 @@ class Runtime:
             if status == RUNNING and not force:
                 raise RunuError(f"cannot delete container {container_id} that is not stopped: {status}")
             if state.pid:
-                _kill_and_wait(state.pid, state.pid_start)
+                _end_container(cdir, state)
             self._give_back_network(cdir, state)
             if state.bundle and status != CREATING:
                 try:
-                    run_hooks(load_spec(Path(state.bundle)), "poststop", state.hook_state(STOPPED))
+                    run_hooks(_saved_spec(cdir, state), "poststop", state.hook_state(STOPPED))
                 except RunuError as e:
                     self.log.warning(str(e))
             cdir.remove()
@@ -235,6 +246,12 @@ class Runtime:
             except RunuError:
                 continue  # deleted meanwhile
         return states
+
+
+def _saved_spec(cdir: ContainerDir, state: State) -> dict:
+    """The spec create read; the bundle's only for a container made by a runu that kept no copy."""
+    copy = cdir.path / SPEC_COPY
+    return read_spec(copy if copy.exists() else Path(state.bundle) / "config.json")
 
 
 def _pick_cpu(container_id: str) -> str:
@@ -257,15 +274,48 @@ def _wait_guest_ready(cdir: ContainerDir, state: State) -> None:
         time.sleep(0.002)
 
 
+def _end_container(cdir: ContainerDir, state: State) -> None:
+    """SIGKILL the kernel, then wait until nothing of the container runs: its helpers (the
+    monitor, the kernel's own processes) are found by their root, the sandbox's; they end
+    by themselves once the kernel has, and are killed if they linger. Raises when they will
+    not end, so that delete keeps the state of what still runs."""
+    _kill_and_wait(state.pid, state.pid_start)
+    deadline = time.monotonic() + KILL_WAIT_SECONDS
+    root = (cdir.path / "sandbox").resolve()
+    while left := rooted_in(root):
+        if time.monotonic() > deadline:
+            raise RunuError(f"container {state.id}: processes {sorted(left)} did not end")
+        if time.monotonic() > deadline - KILL_WAIT_SECONDS / 2:
+            for pid in left:
+                _signal(pid, signal.SIGKILL)
+        _reap_children()
+        time.sleep(0.002)
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _reap_children() -> None:
+    """Reap whatever children of ours have ended (runu run adopts the sandbox's helpers)."""
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+
+
 def _kill_and_wait(pid: int, started: int | None) -> None:
     if not is_alive(pid, started):
         return
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        return
+    _signal(pid, signal.SIGKILL)
     deadline = time.monotonic() + KILL_WAIT_SECONDS
-    while is_alive(pid, started) and time.monotonic() < deadline:
+    while is_alive(pid, started):
+        if time.monotonic() > deadline:
+            raise RunuError(f"process {pid} did not end {KILL_WAIT_SECONDS} s after SIGKILL")
         try:
             if os.waitpid(pid, os.WNOHANG)[0] == pid:
                 return

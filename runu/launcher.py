@@ -9,7 +9,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from runu import paths
+from runu import nsfile, paths
 from runu.errors import RunuError
 from runu.guest import HostMount
 from runu.sandbox.base import RootBind
@@ -34,8 +34,7 @@ def namespace_args(spec: dict) -> list[str]:
         if kind is None:
             continue
         if ns.get("path"):
-            if not os.path.exists(ns["path"]):
-                raise RunuError(f"{ns['type']} namespace path {ns['path']} does not exist")
+            nsfile.check(ns["path"], ns["type"])
             args += ["--join", kind, ns["path"]]
         elif kind != "mnt":
             args += ["--unshare", kind]

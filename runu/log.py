@@ -7,8 +7,9 @@ from pathlib import Path
 
 
 class RuntimeLog:
-    """Writes records to --log (text or JSON lines). Without one, as runc: warnings (and debug
-    records under --debug) go to stderr; errors are the CLI's own one line."""
+    """Writes records to --log (text or JSON lines). Warnings also go to stderr, as runc's do:
+    a failed poststart hook must not pass unseen. Without --log, debug records (under --debug)
+    go to stderr; errors are the CLI's own one line."""
 
     def __init__(self, path: str | None, fmt: str = "text", debug: bool = False):
         self.path = Path(path) if path else None
@@ -16,15 +17,17 @@ class RuntimeLog:
         self.debug_enabled = debug
 
     def _write(self, level: str, msg: str) -> None:
+        if level == "warning":
+            print(f"runu: warning: {msg}", file=sys.stderr)
         if self.path is None:
-            if level == "warning" or (level == "debug" and self.debug_enabled):
-                print(f"runu: {'warning: ' if level == 'warning' else ''}{msg}", file=sys.stderr)
+            if level == "debug" and self.debug_enabled:
+                print(f"runu: {msg}", file=sys.stderr)
             return
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         if self.fmt == "json":
             line = json.dumps({"level": level, "msg": msg, "time": now})
         else:
-            line = f'time="{now}" level={level} msg="{msg}"'
+            line = f'time="{now}" level={level} msg={json.dumps(msg)}'
         with self.path.open("a") as f:
             f.write(line + "\n")
 

@@ -8,16 +8,14 @@ never the initial one, and never one where processes already live (another
 container's, as with `docker run --network container:OTHER`).
 """
 
-import fcntl
 import os
 from pathlib import Path
 
+from runu import nsfile
 from runu.errors import RunuError
 
 HOST_NETWORK = ("host networking is not supported: a runu container has its own kernel and network "
                 "stack and cannot share the host's (docker: use a bridge network or --network none)")
-_NS_GET_NSTYPE = 0xB703  # ioctl on a namespace file: its CLONE_NEW* type
-_CLONE_NEWNET = 0x40000000
 
 
 def _identity(path: str) -> tuple[int, int]:
@@ -34,23 +32,6 @@ def _host_identities() -> set[tuple[int, int]]:
     except OSError:
         pass
     return found
-
-
-def _check_is_network_namespace(path: str) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise RunuError(f"network namespace {path} does not exist") from None
-    except OSError as e:
-        raise RunuError(f"network namespace {path}: {e.strerror}") from None
-    try:
-        kind = fcntl.ioctl(fd, _NS_GET_NSTYPE)
-    except OSError:
-        kind = None
-    finally:
-        os.close(fd)
-    if kind != _CLONE_NEWNET:
-        raise RunuError(f"{path} is not a network namespace")
 
 
 def _describe(pid: str) -> str:
@@ -84,7 +65,7 @@ def network_namespace(spec: dict) -> str | None:
     path = entries[0].get("path")
     if not path:
         return None
-    _check_is_network_namespace(path)
+    nsfile.check(path, "network")
     identity = _identity(path)
     if identity in _host_identities():
         raise RunuError(f"{HOST_NETWORK}; {path} is the host's network namespace")

@@ -1,6 +1,7 @@
 """Host processes as the runtime sees them: alive, dead, or a reused pid."""
 
 import os
+from pathlib import Path
 
 
 def _stat_fields(pid: int) -> list[bytes] | None:
@@ -26,6 +27,18 @@ def is_alive(pid: int, started: int | None) -> bool:
     if not fields or fields[0] in (b"Z", b"X"):
         return False
     return started is None or int(fields[19]) == started
+
+
+def rooted_in(root: Path) -> set[int]:
+    """Live processes (not zombies) whose root directory is `root`: a sandbox's processes."""
+    found = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.readlink(f"/proc/{pid}/root") == str(root) and is_alive(int(pid), None):
+                found.add(int(pid))
+        except OSError:
+            continue  # gone meanwhile
+    return found
 
 
 def children(pid: int) -> list[int]:

@@ -14,31 +14,29 @@ ENV_FALLBACK = {ANNOTATION_PROFILE: "RUNU_KERNEL_PROFILE"}
 
 
 def load_spec(bundle: Path) -> dict:
-    """Read and check B/config.json; every problem is one RunuError naming it."""
+    """Read and check B/config.json (at create: the only time runu reads it); every problem
+    is one RunuError naming the field."""
+    from runu.validate import validate
+
     path = bundle / "config.json"
+    spec = read_spec(path)
+    if not isinstance(spec, dict):
+        raise RunuError(f"{path}: not a JSON object")
+    validate(spec)
+    rootfs = rootfs_path(bundle, spec)
+    if not rootfs.is_dir():
+        raise RunuError(f"rootfs {rootfs} does not exist")
+    return spec
+
+
+def read_spec(path: Path):
+    """The JSON of a config.json: the bundle's at create, the container's own copy later."""
     try:
-        spec = json.loads(path.read_text())
+        return json.loads(path.read_text())
     except FileNotFoundError:
         raise RunuError(f"{path}: no such file (is --bundle right?)") from None
     except json.JSONDecodeError as e:
         raise RunuError(f"{path}: invalid JSON: {e}") from None
-    if not isinstance(spec, dict):
-        raise RunuError(f"{path}: not a JSON object")
-    process = spec.get("process")
-    if not isinstance(process, dict) or not process.get("args"):
-        raise RunuError(f"{path}: process.args must name the program to run")
-    if not all(isinstance(a, str) for a in process["args"]):
-        raise RunuError(f"{path}: process.args must be strings")
-    root = spec.get("root")
-    if not isinstance(root, dict) or not root.get("path"):
-        raise RunuError(f"{path}: root.path is required")
-    rootfs = rootfs_path(bundle, spec)
-    if not rootfs.is_dir():
-        raise RunuError(f"rootfs {rootfs} does not exist")
-    for mount in spec.get("mounts", []):
-        if not isinstance(mount, dict) or not mount.get("destination"):
-            raise RunuError(f"{path}: every mount needs a destination")
-    return spec
 
 
 def rootfs_path(bundle: Path, spec: dict) -> Path:

@@ -19,7 +19,12 @@ CONTAINER_ID = re.compile(r"^[\w+.-]+$")
 CREATING, CREATED, RUNNING, STOPPED = "creating", "created", "running", "stopped"
 
 
+MAX_ID_LENGTH = 255  # the id names a directory: a file name's limit
+
+
 def check_id(container_id: str) -> None:
+    if len(container_id) > MAX_ID_LENGTH:
+        raise RunuError(f"invalid container id: {len(container_id)} characters (at most {MAX_ID_LENGTH})")
     if not CONTAINER_ID.match(container_id) or container_id in (".", ".."):
         raise RunuError(f"invalid container id {container_id!r}")
 

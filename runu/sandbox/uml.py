@@ -11,6 +11,7 @@ Everything else is null, so nothing else reaches the caller.
 
 import os
 
+from runu.errors import RunuError
 from runu.kernels import find_kernel
 from runu.paths import initramfs
 from runu.sandbox.base import RootBind, SandboxKernel
@@ -21,11 +22,27 @@ MIN_MEMORY_MB = 32
 CONTROL_FD, KERNEL_LOG_FD, STDIN_ACK_FD, GUEST_EVENTS_FD = 6, 7, 8, 9
 
 
+def _backable_mb() -> int:
+    """The most guest memory this host can back: UML keeps it in a file on the sandbox's /tmp,
+    a tmpfs, which holds at most half the host's memory."""
+    with open("/proc/meminfo") as meminfo:
+        total_kb = int(meminfo.readline().split()[1])  # MemTotal comes first
+    return total_kb // 2 // 1024
+
+
 def memory_mb(spec: dict) -> int:
+    """The guest's mem= from linux.resources.memory.limit (0 or -1: no limit, the default)."""
     limit = spec.get("linux", {}).get("resources", {}).get("memory", {}).get("limit")
-    if not limit or limit <= 0:
+    if not limit or limit < 0:
         return DEFAULT_MEMORY_MB
-    return max(MIN_MEMORY_MB, limit // (1024 * 1024))
+    field = "linux.resources.memory.limit"
+    if limit < MIN_MEMORY_MB << 20:
+        raise RunuError(f"{field}: {limit} is less than the {MIN_MEMORY_MB} MiB ({MIN_MEMORY_MB << 20} bytes) "
+                        "a runu guest needs to boot")
+    if limit >> 20 > (most := _backable_mb()):
+        raise RunuError(f"{field}: {limit >> 20} MiB is more than this host can back as guest memory "
+                        f"(at most {most} MiB, half its memory)")
+    return limit >> 20
 
 
 def _console_lines(stdio: str) -> list[str]:
@@ -41,6 +58,7 @@ class UmlSandbox(SandboxKernel):
     name = "uml"
 
     def prepare(self, spec: dict, runtime: dict) -> list[RootBind]:
+        memory_mb(spec)  # a limit the guest cannot take fails create, before anything is made
         kernel = find_kernel(annotation(spec, ANNOTATION_PROFILE, "default"))
         runtime.update(kernel=kernel.profile, kernel_version=kernel.version, lpj=kernel.lpj)
         binds = [

@@ -1,6 +1,7 @@
 """The command line: runc's flags parse; bad input is one line and exit 1."""
 
 import json
+import os
 
 import pytest
 
@@ -50,3 +51,27 @@ def test_unsupported_runc_verbs_fail_through_the_log(tmp_path, capsys, verb):
 def test_force_delete_of_a_missing_container_succeeds(tmp_path):
     assert main(["--root", str(tmp_path), "delete", "--force", "gone"]) == 0
     assert main(["--root", str(tmp_path), "delete", "gone"]) == 1
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_bug_is_one_line_that_says_so_and_where_its_traceback_is(tmp_path, capsys, monkeypatch, log_format):
+    """A verb that raises something unexpected (here a stand-in verb: the handler is the unit)."""
+    import importlib
+    import types
+
+    broken = types.SimpleNamespace(run=lambda args, log: {}["no such key"])
+    real_import = importlib.import_module
+    monkeypatch.setattr(importlib, "import_module",
+                        lambda name: broken if name == "runu.commands.state" else real_import(name))
+    log = tmp_path / "runu.log"
+    assert main(["--root", str(tmp_path), "--log", str(log), "--log-format", log_format, "state", "c1"]) == 1
+    line = capsys.readouterr().err
+    assert line.startswith("runu: internal error (a bug in runu): KeyError: 'no such key'; traceback in ")
+    assert line.count("\n") == 1
+    kept = line.rsplit("traceback in ", 1)[1].strip()
+    assert "KeyError" in open(kept).read()
+    if log_format == "json":  # the JSON log stays JSON lines: the traceback has a file of its own
+        assert [json.loads(record)["level"] for record in log.read_text().splitlines()] == ["error"]
+        os.unlink(kept)
+    else:
+        assert kept == str(log)
