@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
@@ -39,6 +40,7 @@
 
 #include "runu-firewall.h"
 #include "runu-net.h"
+#include "runu-rootfs.h"
 #include "runu-stdin.h"
 #include "runu-tokens.h"
 
@@ -59,9 +61,16 @@ struct process {
 	long umask_value;
 	unsigned long long caps[5]; /* bounding effective permitted inheritable ambient */
 	int have_caps;
+	int new_namespaces;       /* CLONE_NEWPID, CLONE_NEWCGROUP: the process's own */
+	char **proc_mounts;       /* where the spec mounts proc: mounted again in a new pid namespace */
+	int nproc_mounts;
+	char **protected;         /* "m PATH" masked, "r PATH" read-only: again over a new proc */
+	int nprotected;
+	int oom_score_adj, have_oom;
 };
 
 static int exitcode_fd = -1;
+static int terminal_fd = -1;  /* the process's terminal, in terminal mode */
 
 /* Errors go to the container's stderr: the user sees why the process did not run. */
 void die(int code, const char *fmt, ...)
@@ -253,6 +262,36 @@ static void read_process(struct tokens *t, struct process *p)
 			unsigned long flags = parse_u64(tokens_need(t));
 
 			do_mount(kind, type, source, dest, flags, tokens_need(t));
+			if (!strcmp(type, "proc"))
+				append(&p->proc_mounts, &p->nproc_mounts, (char *)dest);
+		} else if (!strcmp(kw, "setupdev"))
+			rootfs_setup_dev(NEWROOT, p->terminal ? terminal_fd : -1);
+		else if (!strcmp(kw, "device")) {
+			const char *type = tokens_need(t), *path = tokens_need(t);
+			unsigned int major = parse_u64(tokens_need(t)), minor = parse_u64(tokens_need(t));
+			mode_t mode = parse_u64(tokens_need(t));
+			uid_t uid = parse_u64(tokens_need(t));
+
+			rootfs_device(NEWROOT, type[0], path, major, minor, mode, uid, parse_u64(tokens_need(t)));
+		} else if (!strcmp(kw, "masked") || !strcmp(kw, "readonlypath")) {
+			const char *path = tokens_need(t);
+			char *entry;
+
+			(kw[0] == 'm' ? rootfs_mask : rootfs_readonly)(NEWROOT, path);
+			if (asprintf(&entry, "%c %s", kw[0], path) < 0)
+				die(126, "no memory");
+			append(&p->protected, &p->nprotected, entry);
+		} else if (!strcmp(kw, "propagation")) {
+			const char *path = tokens_need(t);
+
+			rootfs_propagate(NEWROOT, path, parse_u64(tokens_need(t)));
+		} else if (!strcmp(kw, "newns")) {
+			const char *type = tokens_need(t);
+
+			p->new_namespaces |= !strcmp(type, "pid") ? CLONE_NEWPID : CLONE_NEWCGROUP;
+		} else if (!strcmp(kw, "oom")) {
+			p->oom_score_adj = atoi(tokens_need(t));
+			p->have_oom = 1;
 		} else
 			die(126, "unknown process field %s", kw);
 	}
@@ -264,9 +303,11 @@ static void mount_early(void)
 	mkdir("/dev", 0755);
 	mkdir("/meta", 0700);
 	mkdir(NEWROOT, 0755);
-	mount("proc", "/proc", "proc", 0, NULL);
-	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	if (mount("proc", "/proc", "proc", 0, NULL) < 0)
+		die(126, "mount the guest's proc: %s", strerror(errno));
 	exitcode_fd = open("/proc/exitcode", O_WRONLY | O_CLOEXEC);
+	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) < 0)
+		die(126, "mount the guest's devtmpfs: %s", strerror(errno));
 	if (mount("none", "/meta", "hostfs", MS_RDONLY, "/meta") < 0)
 		die(126, "mount the sandbox description: %s", strerror(errno));
 }
@@ -296,7 +337,7 @@ static void open_stdio(const char *mode, int stdio[3])
 
 		int go = open_line(4, O_WRONLY, 0);
 
-		stdio[0] = stdio[1] = stdio[2] = fd;
+		stdio[0] = stdio[1] = stdio[2] = terminal_fd = fd;
 		/* The terminal line listens now: the host relay may send typed input. */
 		if (go < 0 || write(go, "r", 1) != 1)
 			die(126, "terminal go-ahead: %s", strerror(errno));
@@ -324,30 +365,75 @@ static void enter_root(const struct process *p)
 		die(126, "enter the rootfs: %s", strerror(errno));
 }
 
+/* The bounding set first, while still privileged (dropping needs CAP_SETPCAP). */
+static void drop_bounding(const struct process *p)
+{
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (!(p->caps[0] & (1ULL << cap)) &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)  /* EINVAL: not in this kernel */
+			die(126, "drop capability %d from the bounding set: %s", cap, strerror(errno));
+}
+
 static void apply_caps(const struct process *p)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[2];
 
-	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
-		if (!(p->caps[0] & (1ULL << cap)))
-			prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
 	for (int i = 0; i < 2; i++) {
 		data[i].effective = p->caps[1] >> (32 * i);
 		data[i].permitted = p->caps[2] >> (32 * i);
 		data[i].inheritable = p->caps[3] >> (32 * i);
 	}
-	prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		die(126, "capset: %s", strerror(errno));
 	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
-		if (p->caps[4] & (1ULL << cap))
-			prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
+		if ((p->caps[4] & (1ULL << cap)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			die(126, "raise ambient capability %d: %s", cap, strerror(errno));
+}
+
+/*
+ * In a pid namespace of its own the process sees only its own processes: proc
+ * is mounted again where the spec put it (in a mount namespace of the
+ * process's, the init's view unchanged), and the masked and read-only paths
+ * under it are applied again.
+ */
+static void enter_namespaces(const struct process *p)
+{
+	if (p->new_namespaces & CLONE_NEWCGROUP && unshare(CLONE_NEWCGROUP) < 0)
+		die(126, "new cgroup namespace: %s", strerror(errno));
+	if (!(p->new_namespaces & CLONE_NEWPID))
+		return;
+	if (unshare(CLONE_NEWNS) < 0)
+		die(126, "new mount namespace: %s", strerror(errno));
+	for (int i = 0; i < p->nproc_mounts; i++) {
+		const char *dest = p->proc_mounts[i];
+		size_t len = strlen(dest);
+
+		if (mount("proc", dest, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			die(126, "mount proc on %s: %s", dest, strerror(errno));
+		for (int j = 0; j < p->nprotected; j++) {
+			const char *path = p->protected[j] + 2;
+
+			if (!strncmp(path, dest, len) && path[len] == '/')
+				(p->protected[j][0] == 'm' ? rootfs_mask : rootfs_readonly)("", path);
+		}
+	}
+}
+
+static void set_oom_score_adj(int value)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || dprintf(fd, "%d", value) < 0)
+		die(126, "set oom_score_adj %d: %s", value, strerror(errno));
+	close(fd);
 }
 
 /* In the child: become the container's process. Never returns. */
 static void exec_process(const struct process *p, const int stdio[3])
 {
+	static char *no_env[] = { NULL };
 	sigset_t none;
 
 	sigemptyset(&none);
@@ -358,24 +444,27 @@ static void exec_process(const struct process *p, const int stdio[3])
 	for (int i = 0; i < 3; i++)
 		if (stdio[i] >= 0)
 			dup2(stdio[i], i);
+	enter_namespaces(p);
+	if (p->have_oom)
+		set_oom_score_adj(p->oom_score_adj);
 	if (p->umask_value >= 0)
 		umask(p->umask_value);
+	if (p->have_caps) {
+		drop_bounding(p);
+		/* Keep the permitted set across setuid, then trim to the spec. */
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+			die(126, "keep capabilities: %s", strerror(errno));
+	}
 	if (setgroups(p->ngroups, p->groups) < 0 || setgid(p->gid) < 0)
 		die(126, "set groups: %s", strerror(errno));
-	if (p->have_caps) {
-		/* Keep the permitted set across setuid, then trim to the spec. */
-		prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
-	}
 	if (setuid(p->uid) < 0)
 		die(126, "set user %u: %s", p->uid, strerror(errno));
 	if (p->have_caps)
 		apply_caps(p);
-	if (p->no_new_privs)
-		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die(126, "no_new_privs: %s", strerror(errno));
 	if (chdir(p->cwd) < 0)
 		die(126, "chdir %s: %s", p->cwd, strerror(errno));
-	static char *no_env[] = { NULL };
-
 	environ = p->env ? p->env : no_env;
 	execvpe(p->args[0], p->args, environ);
 	die(errno == ENOENT ? 127 : 126, "exec %s: %s", p->args[0], strerror(errno));
@@ -493,6 +582,9 @@ int main(void)
 	sigset_t all;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
+	/* The process is the first of its pid namespace, as under runc: pid 1 in its own view. */
+	if (proc.new_namespaces & CLONE_NEWPID && unshare(CLONE_NEWPID) < 0)
+		die(126, "new pid namespace: %s", strerror(errno));
 	child = fork();
 	if (child < 0)
 		die(126, "fork: %s", strerror(errno));

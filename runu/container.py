@@ -98,6 +98,10 @@ class Runtime:
         runtime["stdio"] = "terminal" if terminal else stdio_mode(0)
         desc = describe(spec, runtime["stdio"])
         binds = sandbox.prepare(spec, runtime)
+        if spec["root"].get("readonly"):
+            from runu.mountpoints import ensure_all
+
+            ensure_all(Path(state.rootfs), spec.get("mounts", []))
         root = cdir.path / "sandbox"
         (root / "meta").mkdir(parents=True)
         (root / "meta" / "process").write_bytes(desc.encode())

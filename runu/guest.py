@@ -6,6 +6,7 @@ policy (what a mount becomes inside the guest, which flags apply) is decided
 here; the init only carries it out.
 """
 
+import os
 import re
 import resource
 from pathlib import Path
@@ -19,10 +20,16 @@ _MS = {
     "mand": 64, "dirsync": 128, "noatime": 1024, "nodiratime": 2048,
     "bind": 4096, "rbind": 4096 | 16384, "relatime": 1 << 21, "strictatime": 1 << 24,
 }
-_IGNORED = {"rw", "private", "rprivate", "shared", "rshared", "slave", "rslave",
-            "unbindable", "runbindable", "suid", "dev", "exec", "atime", "diratime",
-            "async", "norelatime", "nostrictatime", "newinstance"}
+# Propagation types of mount(2), for bind options and linux.rootfsPropagation.
+PROPAGATION = {"private": 1 << 18, "slave": 1 << 19, "shared": 1 << 20, "unbindable": 1 << 17}
+_RECURSIVE = 1 << 14  # MS_REC
+_IGNORED = {"rw", "suid", "dev", "exec", "atime", "diratime", "async", "norelatime", "nostrictatime",
+            "newinstance", *PROPAGATION, *(f"r{name}" for name in PROPAGATION)}
+_DEVICE_TYPES = {"c": "c", "u": "c", "b": "b", "p": "p"}
 _KERNEL_FS = {"proc", "sysfs", "tmpfs", "devpts", "mqueue", "devtmpfs", "cgroup", "cgroup2"}
+# Namespaces the guest kernel gives the container's process when the spec asks for new ones
+# (mount, uts, ipc and network are the guest's own already: its kernel is the container's).
+_GUEST_NAMESPACES = ("pid", "cgroup")
 
 
 class HostMount:
@@ -75,10 +82,10 @@ class GuestDescription:
             # The sandbox kernels have no cgroups (the kernel is the resource
             # boundary), and sysfs offers no /sys/fs/cgroup to mount them on.
             return
-        if dest == "/dev" and kind == "tmpfs":
-            # The guest kernel's own device nodes, instead of a tmpfs runc would fill.
-            kind, data = "devtmpfs", ""
         self.record("mount", "fs", kind, mount.get("source", kind), dest, flags, data)
+        if dest == "/dev":
+            # As runc does on a /dev of its own: the default devices and symlinks go in it.
+            self.record("setupdev")
 
     def _add_bind(self, mount: dict, dest: str, flags: int) -> None:
         source = Path(mount.get("source", ""))
@@ -91,6 +98,19 @@ class GuestDescription:
         self.host_mounts.append(HostMount(source, sandbox_path, readonly, is_file))
         kind = "hostfile" if is_file else "hostdir"
         self.record("mount", kind, "hostfs", sandbox_path, dest, flags, "")
+        propagation = _propagation(mount.get("options", []))
+        if propagation:
+            self.record("propagation", dest, propagation)
+
+
+def _propagation(options: list[str]) -> int:
+    """mount(2) flags of the last propagation option (rshared: shared and recursive), or 0."""
+    flags = 0
+    for opt in options:
+        name = opt[1:] if opt.startswith("r") and opt[1:] in PROPAGATION else opt
+        if name in PROPAGATION:
+            flags = PROPAGATION[name] | (_RECURSIVE if name != opt else 0)
+    return flags
 
 
 def _rlimit_number(name: str) -> int:
@@ -116,8 +136,9 @@ def describe(spec: dict, stdio_mode: str) -> GuestDescription:
         desc.record("group", gid)
     if "umask" in user:
         desc.record("umask", user["umask"])
-    if spec.get("hostname"):
-        desc.record("hostname", spec["hostname"])
+    # As under runc, where a new UTS namespace starts as a copy of the host's: no hostname (or
+    # an empty one) leaves the host's name.
+    desc.record("hostname", spec.get("hostname") or os.uname().nodename)
     for key, value in spec.get("linux", {}).get("sysctl", {}).items():
         # linux.sysctl belongs to the container's kernel: here, the guest's own.
         if not re.fullmatch(r"[a-z0-9_]+(\.[A-Za-z0-9_-]+)+", key):
@@ -131,8 +152,23 @@ def describe(spec: dict, stdio_mode: str) -> GuestDescription:
         desc.record("caps", *(capabilities.mask(caps.get(s, [])) for s in sets))
     if proc.get("noNewPrivileges"):
         desc.record("nonewprivs")
+    if "oomScoreAdj" in proc:
+        desc.record("oom", proc["oomScoreAdj"])
+    linux = spec.get("linux", {})
+    for ns in linux.get("namespaces", []):
+        if ns["type"] in _GUEST_NAMESPACES and not ns.get("path"):
+            desc.record("newns", ns["type"])
     for mount in spec.get("mounts", []):
         desc.add_mount(mount)
+    for device in linux.get("devices", []):
+        desc.record("device", _DEVICE_TYPES[device["type"]], device["path"], device.get("major", 0),
+                    device.get("minor", 0), device.get("fileMode", 0o666), device.get("uid", 0), device.get("gid", 0))
+    for path in linux.get("maskedPaths", []):
+        desc.record("masked", path)
+    for path in linux.get("readonlyPaths", []):
+        desc.record("readonlypath", path)
+    if linux.get("rootfsPropagation"):
+        desc.record("propagation", "/", _propagation([linux["rootfsPropagation"]]))
     if spec["root"].get("readonly"):
         desc.record("readonly")
     rules = firewall.rules_text(spec)

@@ -19,6 +19,8 @@ STATUS_FD, COMMIT_FD, LAUNCH_FD, CONTROL_FD, KERNEL_LOG_FD, READY_FD, EVENTS_FD 
 # OCI namespace types the launcher can make or join; the guest kernel is its own
 # pid, user, cgroup and time namespace, so those need nothing on the host.
 _NAMESPACES = {"network": "net", "uts": "uts", "ipc": "ipc", "mount": "mnt"}
+# Namespaces of the host that a process in the guest cannot be in: asked for by path, refused.
+_HOST_ONLY = ("pid", "mount", "cgroup", "user", "time")
 
 
 class Launched:
@@ -29,7 +31,10 @@ class Launched:
 
 def namespace_args(spec: dict) -> list[str]:
     args = []
-    for ns in spec.get("linux", {}).get("namespaces", []):
+    for i, ns in enumerate(spec.get("linux", {}).get("namespaces", [])):
+        if ns.get("path") and ns["type"] in _HOST_ONLY:
+            raise RunuError(f"linux.namespaces[{i}]: a {ns['type']} namespace of the host ({ns['path']}) "
+                            "cannot be joined: the container's processes run in their own kernel")
         kind = _NAMESPACES.get(ns.get("type"))
         if kind is None:
             continue

@@ -203,6 +203,17 @@ def _linux(linux: dict) -> None:
     for key in ("maskedPaths", "readonlyPaths"):
         for i, path in enumerate(_member(linux, key, list, "linux")):
             _absolute(path, f"linux.{key}[{i}]")
+    for i, device in enumerate(_member(linux, "devices", list, "linux")):
+        where = f"linux.devices[{i}]"
+        _typed(device, dict, where)
+        kind = _member(device, "type", str, where, required=True)
+        if kind not in ("c", "b", "u", "p"):
+            _fail(f"{where}.type", f"unknown device type {kind!r} (c, b, u or p)")
+        _absolute(_member(device, "path", str, where, required=True), f"{where}.path")
+        for key, high in (("major", 2**32 - 1), ("minor", 2**32 - 1), ("fileMode", 0o7777),
+                          ("uid", UINT32_MAX), ("gid", UINT32_MAX)):
+            if device.get(key) is not None:
+                _integer(device[key], f"{where}.{key}", 0, high)
     propagation = _member(linux, "rootfsPropagation", str, "linux")
     if propagation not in PROPAGATIONS:
         _fail("linux.rootfsPropagation", f"unknown propagation {propagation!r}")

@@ -23,10 +23,22 @@ def test_stdio_mode_comes_first_and_terminal_wins():
     assert tokens(describe(spec, "pipes-nostdin"))[:2] == [b"stdio", b"pipes-nostdin"]
 
 
-def test_dev_tmpfs_becomes_the_guest_devtmpfs():
+def test_dev_is_the_tmpfs_the_spec_asks_for_then_filled_as_runc_fills_it():
+    toks = [t.decode() for t in tokens(describe(default_spec(), "pipes"))]
     mounts = records(describe(default_spec(), "pipes"), "mount")
     dev = next(m for m in mounts if m[3] == "/dev")
-    assert dev[:2] == ["fs", "devtmpfs"]
+    assert dev[:2] == ["fs", "tmpfs"]
+    assert toks.index("setupdev") > toks.index("/dev")  # the devices go into that tmpfs
+
+
+def test_propagation_options_become_mount_flags(tmp_path):
+    spec = default_spec()
+    spec["mounts"].append({"destination": "/m", "type": "bind", "source": str(tmp_path),
+                           "options": ["rbind", "rslave"]})
+    spec["linux"]["rootfsPropagation"] = "shared"
+    MS_SLAVE, MS_SHARED, MS_REC = 1 << 19, 1 << 20, 1 << 14
+    assert [r[:2] for r in records(describe(spec, "pipes"), "propagation")] == [
+        ["/m", str(MS_SLAVE | MS_REC)], ["/", str(MS_SHARED)]]
 
 
 def test_bind_mounts_become_hostfs_paths_in_the_sandbox(tmp_path):

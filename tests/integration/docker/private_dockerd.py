@@ -28,6 +28,7 @@ def private_dockerd(netns_path: str, timeout: float = 60):
     """Yield an SDK client of a dockerd started in `netns_path` with runu registered; stop it
     (by pid), and with it its containerd and shims, and remove its directory afterwards."""
     import docker
+    from docker.errors import DockerException
 
     # Short: containerd's socket lies below, and a unix socket path holds at most 107 bytes.
     home = Path(tempfile.mkdtemp(prefix="runu-dockerd-", dir="/tmp"))
@@ -49,7 +50,7 @@ def private_dockerd(netns_path: str, timeout: float = 60):
             try:
                 # "auto" asks the daemon for its API version at once: it fails until it is up
                 client = docker.DockerClient(base_url=f"unix://{socket}", version="auto", timeout=60)
-            except docker.errors.DockerException:
+            except DockerException:
                 if daemon.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"private dockerd did not come up: "
                                        f"{(home / 'dockerd.log').read_text()[-2000:]}") from None
