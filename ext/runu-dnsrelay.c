@@ -96,14 +96,14 @@ static void relay(int listener, const struct sockaddr_in *upstream)
 	}
 }
 
-void dns_relay_start(const char *listen_ip, const char *upstream_ip)
+int dns_relay_start(const char *listen_ip, const char *upstream_ip)
 {
 	struct sockaddr_in listen_addr = dns_addr(listen_ip), upstream = dns_addr(upstream_ip);
-	pid_t parent = getpid();
+	pid_t parent = getpid(), child = fork();
 	int listener;
 
-	if (fork() != 0)
-		return;
+	if (child != 0)
+		return child < 0 ? -1 : 0;
 	/* Live exactly as long as the process that started us (the kernel, or init). */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
@@ -114,4 +114,5 @@ void dns_relay_start(const char *listen_ip, const char *upstream_ip)
 	if (listener < 0 || bind(listener, (struct sockaddr *)&listen_addr, sizeof(listen_addr)) < 0)
 		_exit(1);
 	relay(listener, &upstream);
+	_exit(0);
 }

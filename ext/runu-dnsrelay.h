@@ -10,7 +10,7 @@
 #ifndef RUNU_DNSRELAY_H
 #define RUNU_DNSRELAY_H
 
-/* Fork a child relaying UDP queries from listen_ip:53 to upstream_ip:53. */
-void dns_relay_start(const char *listen_ip, const char *upstream_ip);
+/* Fork a child relaying UDP queries from listen_ip:53 to upstream_ip:53; -1 (errno) if it cannot. */
+int dns_relay_start(const char *listen_ip, const char *upstream_ip);
 
 #endif

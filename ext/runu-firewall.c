@@ -22,6 +22,7 @@
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
 
+#include "runu-fail.h"
 #include "runu-firewall.h"
 
 #define MAX_RULES 64

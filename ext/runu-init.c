@@ -19,7 +19,6 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +26,6 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -38,6 +36,8 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
+#include "runu-abi.h"
+#include "runu-fail.h"
 #include "runu-firewall.h"
 #include "runu-net.h"
 #include "runu-rootfs.h"
@@ -69,25 +69,7 @@ struct process {
 	int oom_score_adj, have_oom;
 };
 
-static int exitcode_fd = -1;
 static int terminal_fd = -1;  /* the process's terminal, in terminal mode */
-
-/* Errors go to the container's stderr: the user sees why the process did not run. */
-void die(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	dprintf(2, "runu: ");
-	vdprintf(2, fmt, ap);
-	dprintf(2, "\n");
-	va_end(ap);
-	if (exitcode_fd >= 0)
-		dprintf(exitcode_fd, "%d", code);
-	sync();
-	reboot(RB_POWER_OFF);
-	_exit(code);
-}
 
 static void mkdirs(const char *path, mode_t mode)
 {
@@ -305,7 +287,7 @@ static void mount_early(void)
 	mkdir(NEWROOT, 0755);
 	if (mount("proc", "/proc", "proc", 0, NULL) < 0)
 		die(126, "mount the guest's proc: %s", strerror(errno));
-	exitcode_fd = open("/proc/exitcode", O_WRONLY | O_CLOEXEC);
+	guest_exit_through(open("/proc/exitcode", O_WRONLY | O_CLOEXEC));
 	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) < 0)
 		die(126, "mount the guest's devtmpfs: %s", strerror(errno));
 	if (mount("none", "/meta", "hostfs", MS_RDONLY, "/meta") < 0)
@@ -333,9 +315,9 @@ static int open_line(int n, int flags, int raw)
 static void open_stdio(const char *mode, int stdio[3])
 {
 	if (!strcmp(mode, "terminal")) {
-		int fd = open_line(1, O_RDWR, 0);
+		int fd = open_line(RUNU_LINE_STDOUT, O_RDWR, 0);
 
-		int go = open_line(4, O_WRONLY, 0);
+		int go = open_line(RUNU_LINE_STDIN, O_WRONLY, 0);
 
 		stdio[0] = stdio[1] = stdio[2] = terminal_fd = fd;
 		/* The terminal line listens now: the host relay may send typed input. */
@@ -344,9 +326,9 @@ static void open_stdio(const char *mode, int stdio[3])
 		close(go);
 	} else {
 		/* Without host stdin the process reads EOF, as under runc. */
-		stdio[0] = strcmp(mode, "pipes") ? -1 : stdin_decoder_start(open_line(4, O_RDWR, 1));
-		stdio[1] = open_line(1, O_WRONLY, 1);
-		stdio[2] = open_line(2, O_WRONLY, 1);
+		stdio[0] = strcmp(mode, "pipes") ? -1 : stdin_decoder_start(open_line(RUNU_LINE_STDIN, O_RDWR, 1));
+		stdio[1] = open_line(RUNU_LINE_STDOUT, O_WRONLY, 1);
+		stdio[2] = open_line(RUNU_LINE_STDERR, O_WRONLY, 1);
 		if (stdio[0] < 0)
 			stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	}
@@ -539,10 +521,7 @@ static void power_off(int code, const int stdio[3])
 	for (int i = 1; i < 3; i++)
 		if (stdio[i] >= 0 && isatty(stdio[i]))
 			tcdrain(stdio[i]);
-	sync();
-	dprintf(exitcode_fd, "%d", code);
-	reboot(RB_POWER_OFF);
-	_exit(code);
+	guest_power_off(code);
 }
 
 int main(void)
@@ -560,7 +539,7 @@ int main(void)
 		die(126, "sandbox description must start with stdio");
 	open_stdio(tokens_need(&process_tokens), stdio);
 	process_tokens.pos = process_tokens.buf;
-	control_fd = open_line(3, O_RDWR | O_NONBLOCK, 1);
+	control_fd = open_line(RUNU_LINE_CONTROL, O_RDWR | O_NONBLOCK, 1);
 
 	if (mount("none", NEWROOT, "hostfs", 0, "/rootfs") < 0)
 		die(126, "mount the rootfs: %s", strerror(errno));

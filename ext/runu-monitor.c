@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "runu-abi.h"
 #include "runu-monitor.h"
 
 static void log_event(int log, const char *id, const char *event)
@@ -53,11 +54,11 @@ void monitor_start(const char *container_id)
 		_exit(126);
 	if (pid == 0) {
 		close(p[1]);
-		monitor(p[0], READY_FILE_FD, EVENTS_LOG_FD, container_id);
+		monitor(p[0], RUNU_FD_READY, RUNU_FD_EVENTS_LOG, container_id);
 	}
 	close(p[0]);
-	close(EVENTS_LOG_FD);
-	if (dup2(p[1], GUEST_EVENTS_FD) < 0)
+	close(RUNU_FD_EVENTS_LOG);
+	if (dup2(p[1], RUNU_FD_READY) < 0)
 		_exit(126);
 	close(p[1]);
 }

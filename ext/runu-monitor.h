@@ -8,11 +8,11 @@
 #ifndef RUNU_MONITOR_H
 #define RUNU_MONITOR_H
 
-#define GUEST_EVENTS_FD 9 /* the kernel writes the guest's control output here */
-#define READY_FILE_FD 9   /* before the monitor starts: the container's ready file */
-#define EVENTS_LOG_FD 10  /* before the monitor starts: --root's events log */
-
-/* Fork the monitor; afterwards fd 9 is the pipe to it and fd 10 is closed. */
+/*
+ * Fork the monitor with the ready file (RUNU_FD_READY) and the events log
+ * (RUNU_FD_EVENTS_LOG, runu-abi.h); afterwards RUNU_FD_READY is the pipe into
+ * it and RUNU_FD_EVENTS_LOG is closed.
+ */
 void monitor_start(const char *container_id);
 
 #endif

@@ -21,6 +21,7 @@
 #include <linux/if_arp.h>
 
 
+#include "runu-fail.h"
 #include "runu-dnsrelay.h"
 #include "runu-ifreq.h"
 #include "runu-net.h"
@@ -211,7 +212,8 @@ void net_configure(struct tokens *t)
 			link_up(device);
 			add_addr4(addr, prefix);
 			snprintf(ifname, sizeof(ifname), "%s", main_if);
-			dns_relay_start("127.0.0.11", relay);
+			if (dns_relay_start("127.0.0.11", relay) < 0)
+				die(126, "start the DNS relay: %s", strerror(errno));
 		} else
 			die(126, "unknown network field %s", kw);
 	}

@@ -8,6 +8,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "runu-fail.h"
 #include "runu-rootfs.h"
 
 static const char *at(const char *root, const char *path, char *buf, size_t size)

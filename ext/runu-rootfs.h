@@ -24,7 +24,4 @@ void rootfs_readonly(const char *root, const char *path);
 /* A mount's propagation (MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE, maybe | MS_REC). */
 void rootfs_propagate(const char *root, const char *path, unsigned long flags);
 
-/* Provided by the program: report and stop. */
-void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
-
 #endif

@@ -12,12 +12,9 @@
  * hostfs mount option would escape any prefix. The chroot makes the sandbox
  * root the whole host filesystem the kernel can ever see.
  *
- * Fixed descriptors (set up by the caller):
- *   3  status pipe (write): "ok\n" or one line of error, then closed
- *   4  commit pipe (read): one byte means "stay"; EOF means "give up"
- *   5  launch fifo (read, non-blocking): argv from `runu start`
- *   6, 7  left open for the kernel (control line, kernel log)
- *   9, 10 the ready file and the events log, for the monitor (runu-monitor.h)
+ * Fixed descriptors (set up by the caller; runu-abi.h): the status pipe, the
+ * commit pipe, the launch fifo (non-blocking); the control line and kernel
+ * log left open for the kernel; the ready file and events log for the monitor.
  *
  * Usage:
  *   runu-sandbox --id ID [--tty|--relay-stdin] [--join TYPE PATH]... [--unshare TYPE]...
@@ -39,13 +36,11 @@
 #include <sys/personality.h>
 #include <unistd.h>
 
+#include "runu-abi.h"
 #include "runu-dnsrelay.h"
 #include "runu-monitor.h"
 #include "runu-stdin.h"
 
-#define STATUS_FD 3
-#define COMMIT_FD 4
-#define LAUNCH_FD 5
 #define MAX_LAUNCH (256 * 1024)
 
 static void fail(const char *fmt, ...)
@@ -62,9 +57,25 @@ static void fail(const char *fmt, ...)
 	if (n > (int)sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	if (write(STATUS_FD, line, n) < 0 && write(2, line, n) < 0)
+	if (write(RUNU_FD_STATUS, line, n) < 0 && write(2, line, n) < 0)
 		_exit(1);
 	_exit(1);
+}
+
+/*
+ * After "ok" nobody reads the status pipe: a failure to launch goes to the
+ * container's stderr, and the container ends with 126 (could not run).
+ */
+static void give_up(const char *fmt, ...)
+{
+	va_list ap;
+
+	dprintf(2, "runu-sandbox: ");
+	va_start(ap, fmt);
+	vdprintf(2, fmt, ap);
+	va_end(ap);
+	dprintf(2, "\n");
+	_exit(126);
 }
 
 static int ns_flag(const char *type)
@@ -143,27 +154,27 @@ static void take_terminal(void)
 static char *read_launch(size_t *len)
 {
 	char *buf = malloc(MAX_LAUNCH);
-	struct pollfd pfd = { .fd = LAUNCH_FD, .events = POLLIN };
+	struct pollfd pfd = { .fd = RUNU_FD_LAUNCH, .events = POLLIN };
 	size_t used = 0;
 
 	if (!buf)
-		_exit(1);
+		give_up("no memory for the launch message");
 	for (;;) {
 		ssize_t n;
 
 		if (poll(&pfd, 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			_exit(1);
+			give_up("wait for the launch message: %s", strerror(errno));
 		}
-		n = read(LAUNCH_FD, buf + used, MAX_LAUNCH - used);
+		n = read(RUNU_FD_LAUNCH, buf + used, MAX_LAUNCH - used);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n <= 0)
 			break;
 		used += n;
 		if (used == MAX_LAUNCH)
-			_exit(1);
+			give_up("the launch message is over %d bytes", MAX_LAUNCH);
 	}
 	*len = used;
 	return buf;
@@ -184,7 +195,7 @@ static void launch(int relay, int tty, const char *id)
 	int complete = 0;
 
 	if (!argv)
-		_exit(1);
+		give_up("no memory for the kernel's arguments");
 	while (p < end) {
 		char *tok = p;
 		char *nul = memchr(p, '\0', end - p);
@@ -199,7 +210,7 @@ static void launch(int relay, int tty, const char *id)
 		argv[count++] = tok;
 	}
 	if (!complete || count < 3)
-		_exit(1);
+		give_up("the launch message is cut short (did runu start die?)");
 	if (strcmp(argv[0], "-")) {
 		cpu_set_t set;
 
@@ -209,10 +220,11 @@ static void launch(int relay, int tty, const char *id)
 	}
 	/* UML boots reliably with small mem= only at fixed addresses. */
 	personality(ADDR_NO_RANDOMIZE);
-	close(LAUNCH_FD);
+	close(RUNU_FD_LAUNCH);
 	monitor_start(id);
 	if (strcmp(argv[1], "-"))
-		dns_relay_start(argv[1], "127.0.0.11");
+		if (dns_relay_start(argv[1], "127.0.0.11") < 0)
+			give_up("start the DNS relay: %s", strerror(errno));
 	if (relay || tty)
 		stdin_relay_start(!tty);
 	char *envp[] = { "TMPDIR=/tmp", "PATH=/", NULL };
@@ -261,12 +273,12 @@ int main(int argc, char **argv)
 	if (tty)
 		take_terminal();
 
-	if (write(STATUS_FD, "ok\n", 3) != 3)
+	if (write(RUNU_FD_STATUS, "ok\n", 3) != 3)
 		_exit(1);
-	close(STATUS_FD);
-	if (read(COMMIT_FD, &byte, 1) != 1)
+	close(RUNU_FD_STATUS);
+	if (read(RUNU_FD_COMMIT, &byte, 1) != 1)
 		_exit(1);
-	close(COMMIT_FD);
+	close(RUNU_FD_COMMIT);
 	launch(relay, tty, id);
 	return 1;
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "runu-monitor.h"
+#include "runu-abi.h"
 #include "runu-stdin.h"
 
 static int write_all(int fd, const unsigned char *buf, size_t len)
@@ -90,13 +90,13 @@ void stdin_relay_start(int framed)
 		close(p[0]);
 		close(ack[1]);
 		/* Hold nothing of the kernel's: the monitor waits for its pipe to close. */
-		close(GUEST_EVENTS_FD);
+		close(RUNU_FD_READY);
 		relay(p[1], ack[0], framed);
 	}
 	close(p[1]);
 	close(ack[0]);
 	move_fd(p[0], 0);
-	move_fd(ack[1], STDIN_ACK_FD);
+	move_fd(ack[1], RUNU_FD_STDIN_ACK);
 }
 
 static void decode(int line, int out)

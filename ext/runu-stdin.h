@@ -15,8 +15,6 @@
 #define RUNU_STDIN_H
 
 #define STDIN_ESCAPE 0xff
-/* The kernel writes the guest's "listening" byte here (the console line's output). */
-#define STDIN_ACK_FD 8
 #define STDIN_END 0x00
 
 /*

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "runu-fail.h"
 #include "runu-tokens.h"
 
 int tokens_load(struct tokens *t, const char *path)

@@ -13,7 +13,4 @@ const char *tokens_next(struct tokens *t);
 /* The next token; a truncated file is fatal. */
 const char *tokens_need(struct tokens *t);
 
-/* Provided by the program: report and stop. */
-void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
-
 #endif

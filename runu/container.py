@@ -11,7 +11,7 @@ import signal
 import time
 from pathlib import Path
 
-from runu import events, state as st
+from runu import abi, events, state as st
 from runu.errors import RunuError
 from runu.hooks import run_hooks
 from runu.log import RuntimeLog
@@ -111,11 +111,11 @@ class Runtime:
         os.mkfifo(cdir.path / "launch.fifo", 0o600)
         os.mkfifo(cdir.path / "control.fifo", 0o600)
         fds = {
-            launcher.LAUNCH_FD: os.open(cdir.path / "launch.fifo", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC),
-            launcher.CONTROL_FD: os.open(cdir.path / "control.fifo", os.O_RDWR | os.O_CLOEXEC),
-            launcher.KERNEL_LOG_FD: os.open(cdir.path / "kernel.log", os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600),
-            launcher.READY_FD: os.open(cdir.path / "ready", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600),
-            launcher.EVENTS_FD: events.open_for_sandbox(self.store.root),
+            abi.FD_LAUNCH: os.open(cdir.path / "launch.fifo", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC),
+            abi.FD_CONTROL: os.open(cdir.path / "control.fifo", os.O_RDWR | os.O_CLOEXEC),
+            abi.FD_KERNEL_LOG: os.open(cdir.path / "kernel.log", os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600),
+            abi.FD_READY: os.open(cdir.path / "ready", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600),
+            abi.FD_EVENTS_LOG: events.open_for_sandbox(self.store.root),
         }
         slave = open_console(console_socket) if terminal else None
         stdio = (slave, slave, slave) if slave is not None else (0, 1, 2)
@@ -211,13 +211,18 @@ class Runtime:
                 # Before start there is no guest; SIGKILL ends the sandbox at once.
                 os.kill(state.pid, signum)
                 return
-            _wait_guest_ready(cdir, state)
-            line = f"{'a' if all_processes else ''}{signum}\n".encode()
+        # The wait for the guest and the write need no lock: a delete meanwhile shows as the
+        # guest never becoming ready, or as the control line gone.
+        _wait_guest_ready(cdir, state)
+        line = f"{'a' if all_processes else ''}{signum}\n".encode()
+        try:
             fd = os.open(cdir.path / "control.fifo", os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-            try:
-                os.write(fd, line)
-            finally:
-                os.close(fd)
+        except FileNotFoundError:
+            raise RunuError("container not running") from None
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
 
     def delete(self, container_id: str, force: bool = False) -> None:
         if force and not (self.store.root / container_id).exists():
@@ -270,12 +275,19 @@ def _wait_guest_ready(cdir: ContainerDir, state: State) -> None:
     UML reads a host fd only after a SIGIO, and a write made earlier raises none."""
     ready = cdir.path / "ready"
     deadline = time.monotonic() + GUEST_READY_SECONDS
-    while b"ready" not in ready.read_bytes():
+    while b"ready" not in _read_or_empty(ready):
         if not is_alive(state.pid, state.pid_start):
             raise RunuError(f"container {state.id} is not running")
         if time.monotonic() > deadline:
             raise RunuError(f"container {state.id}: the guest did not become ready")
         time.sleep(0.002)
+
+
+def _read_or_empty(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""  # deleted meanwhile: the liveness check says so
 
 
 def _end_container(cdir: ContainerDir, state: State) -> None:

@@ -1,20 +1,17 @@
 """Spawn the sandbox process (ext/runu-sandbox) that `create` leaves waiting for `start`.
 
-The launcher takes fixed descriptors (see ext/runu-sandbox.c): 3 status,
-4 commit, 5 launch fifo, 6 control line, 7 kernel log, 9 the ready file,
-10 the events log; 0-2 are the container's stdio.
+It takes fixed descriptors (runu.abi, from ext/runu-abi.h) besides the container's stdio.
 """
 
 import fcntl
 import os
 from pathlib import Path
 
-from runu import nsfile, paths
+from runu import abi, nsfile, paths
 from runu.errors import RunuError
 from runu.guest import HostMount
 from runu.sandbox.base import RootBind
 
-STATUS_FD, COMMIT_FD, LAUNCH_FD, CONTROL_FD, KERNEL_LOG_FD, READY_FD, EVENTS_FD = 3, 4, 5, 6, 7, 9, 10
 
 # OCI namespace types the launcher can make or join; the guest kernel is its own
 # pid, user, cgroup and time namespace, so those need nothing on the host.
@@ -83,7 +80,7 @@ def spawn(container_id: str, args: list[str], stdio: tuple[int, int, int], fds: 
     """Start the launcher; return once it reports its sandbox root ready (or raise)."""
     status_r, status_w = os.pipe2(os.O_CLOEXEC)
     commit_r, commit_w = os.pipe2(os.O_CLOEXEC)
-    wanted = {0: stdio[0], 1: stdio[1], 2: stdio[2], STATUS_FD: status_w, COMMIT_FD: commit_r, **fds}
+    wanted = {0: stdio[0], 1: stdio[1], 2: stdio[2], abi.FD_STATUS: status_w, abi.FD_COMMIT: commit_r, **fds}
     high = {target: _high(src) for target, src in wanted.items()}
     actions = [(os.POSIX_SPAWN_DUP2, src, target) for target, src in high.items()]
     argv = [str(paths.sandbox_launcher()), "--id", container_id, *(["--tty"] if tty else []),

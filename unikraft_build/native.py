@@ -20,7 +20,7 @@ PROGRAMS = {
     "runu-sandbox": (["runu-sandbox.c", "runu-stdin.c", "runu-monitor.c", "runu-dnsrelay.c"], [], []),
     "runu-netplumb": (["runu-netplumb.c", "runu-ifreq.c"], [], ["-lmnl"]),
     "runu-init": (["runu-init.c", "runu-net.c", "runu-ifreq.c", "runu-tokens.c", "runu-stdin.c",
-                   "runu-firewall.c", "runu-dnsrelay.c", "runu-rootfs.c"],
+                   "runu-firewall.c", "runu-dnsrelay.c", "runu-rootfs.c", "runu-fail.c"],
                   ["-static"], []),
 }
 

@@ -1,16 +1,17 @@
 """User-Mode Linux: the kernel is a host process; its console lines carry stdio.
 
-Console lines (the init inside relies on these numbers):
-  con0 kernel messages -> fd 7 (the container's kernel.log)
-  con1 stdout (or the terminal), con2 stderr,
-  con3 control: signals in from fd 6, the guest's "ready" out to fd 9,
-  con4 framed stdin from the launcher's relay, its go-ahead back out on fd 8
-       (with a terminal, only the go-ahead: input comes on con1 through the relay).
+Console lines (numbers and descriptors: runu.abi, from ext/runu-abi.h):
+  con0 kernel messages -> the container's kernel.log
+  stdout (or the terminal) and stderr, each on a line of its own,
+  control: signals in, the guest's "ready" out to the monitor,
+  stdin: framed input from the launcher's relay, its go-ahead back out
+       (with a terminal, only the go-ahead: input comes on the terminal line).
 Everything else is null, so nothing else reaches the caller.
 """
 
 import os
 
+from runu import abi
 from runu.errors import RunuError
 from runu.kernels import find_kernel
 from runu.paths import initramfs
@@ -19,7 +20,6 @@ from runu.spec import ANNOTATION_PROFILE, annotation
 
 DEFAULT_MEMORY_MB = 256
 MIN_MEMORY_MB = 32
-CONTROL_FD, KERNEL_LOG_FD, STDIN_ACK_FD, GUEST_EVENTS_FD = 6, 7, 8, 9
 
 
 def _backable_mb() -> int:
@@ -47,10 +47,10 @@ def memory_mb(spec: dict) -> int:
 
 def _console_lines(stdio: str) -> list[str]:
     if stdio == "terminal":
-        return ["con1=fd:0,fd:1", f"con4=null,fd:{STDIN_ACK_FD}"]
-    lines = ["con1=null,fd:1", "con2=null,fd:2"]
+        return [f"con{abi.LINE_STDOUT}=fd:0,fd:1", f"con{abi.LINE_STDIN}=null,fd:{abi.FD_STDIN_ACK}"]
+    lines = [f"con{abi.LINE_STDOUT}=null,fd:1", f"con{abi.LINE_STDERR}=null,fd:2"]
     if stdio == "pipes":
-        lines.append(f"con4=fd:0,fd:{STDIN_ACK_FD}")
+        lines.append(f"con{abi.LINE_STDIN}=fd:0,fd:{abi.FD_STDIN_ACK}")
     return lines
 
 
@@ -79,8 +79,8 @@ class UmlSandbox(SandboxKernel):
             "initrd=/initrd",
             "con=null",
             "ssl=null",
-            f"con0=null,fd:{KERNEL_LOG_FD}",
-            f"con3=fd:{CONTROL_FD},fd:{GUEST_EVENTS_FD}",
+            f"con0=null,fd:{abi.FD_KERNEL_LOG}",
+            f"con{abi.LINE_CONTROL}=fd:{abi.FD_CONTROL},fd:{abi.FD_READY}",
             *_console_lines(runtime["stdio"]),
             "uml_dir=/tmp",
             "quiet",

@@ -1,0 +1,15 @@
+/*
+ * How the guest ends: the exit code goes out through /proc/exitcode (it
+ * becomes the sandbox kernel's exit status) and the guest powers off. die()
+ * is how any unit of the guest's init gives up: one line on the container's
+ * stderr first, so the user sees why the process did not run.
+ */
+#ifndef RUNU_FAIL_H
+#define RUNU_FAIL_H
+
+/* Where the exit code goes, once /proc/exitcode is open. */
+void guest_exit_through(int exitcode_fd);
+void guest_power_off(int code) __attribute__((noreturn));
+void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,20 @@
+"""ext/runu-abi.h in Python: the sandbox process's descriptors and the guest's console lines.
+
+tests/unit/test_abi.py reads the header and fails when a number here differs.
+"""
+
+# Descriptors of the sandbox process.
+FD_STATUS = 3  # it writes "ok" or one line of error, then closes
+FD_COMMIT = 4  # it reads one byte to stay; EOF means give up
+FD_LAUNCH = 5  # it reads the launch message from `runu start`
+FD_CONTROL = 6  # the kernel reads the host's signals for the guest
+FD_KERNEL_LOG = 7  # the kernel writes its messages (kernel.log)
+FD_STDIN_ACK = 8  # the kernel writes the guest's stdin go-ahead
+FD_READY = 9  # the ready file, then the pipe into the monitor (see the header)
+FD_EVENTS_LOG = 10  # --root's events log, for the monitor
+
+# The guest's console lines.
+LINE_STDOUT = 1  # stdout, or the terminal
+LINE_STDERR = 2
+LINE_CONTROL = 3  # signals in; "ready" out
+LINE_STDIN = 4  # framed stdin in; the go-ahead out
