@@ -151,6 +151,6 @@ def test_idle_memory(name, session):
         time.sleep(IDLE_SECONDS)
         container.reload()
         assert container.status == "running", f"{name}: the idle container is {container.status}"
-        numbers[name]["memory"] = memory.usage_kib(container.attrs["State"]["Pid"])
+        numbers[name]["memory"] = memory.usage_kib(container.attrs["State"]["Pid"], container.id)
     finally:
         container.remove(force=True)

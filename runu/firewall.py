@@ -1,4 +1,4 @@
-"""Per-container firewall rules (the CYCLONE network-services format), checked at create.
+"""Per-container firewall rules (a JSON list of direction, protocol, port, range, action), checked at create.
 
 Rules come from the annotation org.runu.firewall or, since Docker 20.10 hands
 neither image labels nor annotations to the runtime, from the RUNU_FIREWALL

@@ -1,4 +1,4 @@
-"""Integrity before launch (RESERVOIR's image verification): a bundle whose annotation
+"""Integrity before launch (image verification): a bundle whose annotation
 org.runu.verify is "true" must carry a rootfs manifest matching org.runu.rootfs.digest, and its
 rootfs must match the manifest entry by entry. The walk stops at the first difference, which the
 error names; nothing is read twice."""

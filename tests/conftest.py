@@ -13,6 +13,17 @@ import pytest
 from unikraft_build.rootfs import busybox_rootfs
 
 RUNU = str(Path(sys.executable).parent / "runu")
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests of real namespaces, taps, kernels and dockerd carry the `root` marker; without
+    root they are skipped with that reason rather than erroring one by one."""
+    needs_root = [item for item in items if TESTS / "unit" not in Path(item.fspath).parents]
+    for item in needs_root:
+        item.add_marker(pytest.mark.root)
+        if os.geteuid() != 0:
+            item.add_marker(pytest.mark.skip(reason="needs root: namespaces, taps, sandbox kernels, dockerd"))
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""OCI runtime bundles (the seed's Figure 38): config.json beside rootfs/, the process taken
+"""OCI runtime bundles: config.json beside rootfs/, the process taken
 from the image config, the kernel profile as an annotation, and the rootfs manifest whose digest
 the config records so that runu can refuse a tampered rootfs before launch."""
 
@@ -11,7 +11,7 @@ from unikraft_build import treedigest
 from unikraft_build.imageconfig import PROFILE_KEY
 from unikraft_build.treedigest import DIGEST_KEY, MANIFEST, VERIFY_KEY
 
-# Files the runtime's caller usually bind-mounts over: present so the targets exist (Figure 38).
+# Files the runtime's caller usually bind-mounts over: present so the targets exist.
 _ETC = {"hostname": "{hostname}\n", "hosts": "127.0.0.1\tlocalhost {hostname}\n", "resolv.conf": ""}
 
 

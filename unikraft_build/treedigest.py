@@ -1,7 +1,7 @@
 """A canonical walk of a directory tree: one line per entry, depth first, names sorted byte-wise,
 with the entry's type, permission bits and symlink target or content hash. Owners and times are
 left out: copies and Docker layers do not keep them alike. The sha256 of the lines is the
-tree's digest: a bundle records it and runu checks it before launch (RESERVOIR's verification)."""
+tree's digest: a bundle records it and runu checks it before launch (image verification)."""
 
 import hashlib
 import json

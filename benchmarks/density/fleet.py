@@ -6,7 +6,7 @@ an hour (PERIOD): idle. Ready means its log says it connected to the silo.
 
 import time
 
-from benchmarks.density.memory import footprint_kib, processes
+from benchmarks.memory import footprint_kib, processes
 from benchmarks.results import mem_available_kib
 
 THINGVISOR = "runu/thingvisor-sensor"

@@ -1,4 +1,4 @@
-"""The conformance matrix as a PNG heatmap in the style of the seed's Figure 44: one column per
+"""The conformance matrix as a PNG heatmap: one column per
 stack, one row per case, grouped by protocol; not-run columns say why."""
 import textwrap
 from pathlib import Path

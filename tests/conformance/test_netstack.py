@@ -1,5 +1,6 @@
-"""netstack's plumbing, as runu's start uses it: read eth0, flush it, add a tap, and glue the two
-with a tc redirect or a bridge; frames must then cross in both directions."""
+"""netstack's plumbing, as the conformance test bed uses it (runu itself hands eth0 over with
+ext/runu-netplumb.c): read eth0, flush it, add a tap, and glue the two with a tc redirect or a
+bridge; frames must then cross in both directions."""
 import fcntl
 import os
 import select

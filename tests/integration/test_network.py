@@ -91,7 +91,7 @@ def http_get(ns, port, timeout=1.0) -> bytes:
 
 
 def test_firewall_drops_one_port_and_keeps_the_other(runu, make_bundle, docker_like_netns):
-    """CYCLONE's two-port test: a rule dropping tcp 8081 inbound, 8080 still answers."""
+    """Two ports, one rule: dropping tcp 8081 inbound leaves 8080 answering."""
     ctr, peer = docker_like_netns
     rules = [{"direction": "in", "protocol": "tcp", "dst_port": "8081", "ip_range": "0.0.0.0/0",
               "action": "drop"}]

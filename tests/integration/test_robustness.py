@@ -19,11 +19,15 @@ def test_sigkill_of_create_at_any_moment(runu, make_bundle, delay_ms, tmp_path):
     time.sleep(delay_ms / 1000)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    # Whatever stage it reached, force-delete restores a clean slate.
-    runu("delete", "--force", "c1", check=False)
+    # Whatever stage it reached, force-delete restores a clean slate: it succeeds, the id is
+    # free again, and no process of the container is left.
+    assert runu("delete", "--force", "c1", check=False).returncode == 0
     deadline = time.monotonic() + 5
     while sandbox_processes(under=tmp_path) and time.monotonic() < deadline:
         time.sleep(0.02)  # a launcher whose create died exits by itself
+    assert not sandbox_processes(under=tmp_path)
+    assert runu("list", "-q").stdout == b""
+    runu("run", "--bundle", str(make_bundle(["true"])), "c1")  # the id can be used again
 
 
 def test_sigkill_of_the_sandbox(runu, make_bundle):

@@ -42,16 +42,19 @@ def test_concurrent_saves_never_tear(tmp_path):
     errors = []
 
     def writer(n):
-        for i in range(50):
-            with store.open("a") as c:
-                state = c.load()
-                state.annotations[f"{n}-{i}"] = "x"
-                c.save(state)
+        try:
+            for i in range(50):
+                with store.open("a") as c:
+                    state = c.load()  # a torn file would not parse here
+                    state.annotations[f"{n}-{i}"] = "x"
+                    c.save(state)
+        except Exception as e:  # collected: an exception in a thread would otherwise pass unseen
+            errors.append(e)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
     [t.start() for t in threads]
     [t.join() for t in threads]
-    assert not errors
+    assert errors == []
     with store.open("a") as cdir:
         assert len(cdir.load().annotations) == 200
 
