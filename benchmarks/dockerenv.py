@@ -59,7 +59,7 @@ def _link_wrappers() -> None:
 def docker_session(extra_runtimes: dict[str, str] | None = None):
     """(client, labels): dockerd up with the runtimes registered (and `extra_runtimes`, name ->
     path); on exit, every container carrying this session's label is removed, whatever happened."""
-    from tasks.dockerd import client, ensure_docker
+    from dockerhost.daemon import client, ensure_docker
 
     _link_wrappers()
     ensure_docker({**_registrations(), **(extra_runtimes or {})})

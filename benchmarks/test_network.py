@@ -30,7 +30,7 @@ IDLE_SECONDS = 3
 def session(request):
     """dockerd with every runtime, the images, and the numbers of the run; at the end the
     results file is written and a summary printed, whatever failed."""
-    from tasks.images import build_image
+    from unikraft_build.targets import build_image
     from unikraft_build.images import busybox_image
 
     if missing := set(NAMES) - {r.name for r in RUNTIMES}:

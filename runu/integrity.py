@@ -8,8 +8,8 @@ from pathlib import Path
 
 from runu.errors import RunuError
 from runu.spec import rootfs_path
-from unikraft_build import treedigest
-from unikraft_build.treedigest import DIGEST_KEY, MANIFEST, VERIFY_KEY
+from runu import treedigest
+from runu.treedigest import DIGEST_KEY, MANIFEST, VERIFY_KEY
 
 
 def _order(path: str) -> tuple[bytes, ...]:

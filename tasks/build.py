@@ -4,9 +4,9 @@ from invoke import task
 from rich.console import Console
 
 from runu.paths import ARTIFACTS, initramfs, kernel_dir
-from unikraft_build import profiles
-from unikraft_build.kernel import build_kernel
-from unikraft_build.native import build_native
+from kernelbuild import profiles
+from kernelbuild.kernel import build_kernel
+from kernelbuild.native import build_native
 
 console = Console(stderr=True)
 

@@ -9,8 +9,8 @@ import json
 from invoke import task
 from rich.console import Console
 
-from tasks.images import build_image
-from tasks.subscriber import Subscriber
+from unikraft_build.targets import build_image
+from unikraft_build.subscriber import Subscriber
 
 console = Console()
 NETWORK = "runu-demo"
@@ -43,7 +43,8 @@ def _show(topic: str, payload: str) -> None:
             "runtime": "the Docker runtime of both containers (default runu; runc to compare)"})
 def demo(c, messages=6, runtime="runu"):
     """A virtual silo and a ThingVisor under runu; a host subscriber prints their vThing data."""
-    from tasks.dockerd import client as docker_client, ensure_docker
+    from dockerhost.daemon import client as docker_client
+    from tasks.dockerd import ensure_docker
 
     ensure_docker()
     silo_image, tv_image = (build_image(name, "docker").where for name in ("vsilo-mqtt", "thingvisor-sensor"))

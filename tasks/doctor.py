@@ -5,7 +5,7 @@ from rich.console import Console
 
 from runu.paths import ARTIFACTS
 from tasks.dockerd import registration_problems
-from unikraft_build.artifacts import artifact_problems
+from kernelbuild.artifacts import artifact_problems
 
 console = Console(stderr=True)
 

@@ -5,32 +5,12 @@ from pathlib import Path
 from invoke import task
 from rich.console import Console
 
-from runu.paths import ARTIFACTS
-from unikraft_build import imagebuild, recipe
-from unikraft_build.treedigest import VERIFY_KEY
+from runu.treedigest import VERIFY_KEY
+from unikraft_build import recipe
+from unikraft_build.targets import build_image, output_dir
 
 console = Console(stderr=True)
 REPORTS = Path(__file__).resolve().parent.parent / "reports" / "footprint"
-
-
-def output_dir(name: str, target: str, profile: str | None) -> Path:
-    """Where oci and bundle targets go: one directory per recipe, profile and target."""
-    return ARTIFACTS / "images" / (f"{name}-{profile}" if profile else name) / target
-
-
-def build_image(name: str, target: str = "docker", profile: str | None = None) -> imagebuild.Built:
-    """Build with what each target needs from above the builder: dockerd, `runu spec`."""
-    if target == "docker":
-        from tasks.dockerd import client, ensure_docker
-        ensure_docker()
-        c = client()
-        try:
-            return imagebuild.build(name, target, profile, client=c)
-        finally:
-            c.close()
-    from runu.spec import default_spec
-    return imagebuild.build(name, target, profile, out=output_dir(name, target, profile),
-                            base_spec=default_spec(terminal=False))
 
 
 @task(help={"name": f"a recipe in images/ ({', '.join(recipe.names())}), or all",
@@ -79,7 +59,7 @@ def footprint(name: str, profiles: list[str], runs: int) -> dict:
     from runu.kernels import find_kernel
     from unikraft_build.footprint import elf_breakdown, tree_stats
     from unikraft_build.images import rootfs_tarball
-    from unikraft_build.kernel import unstripped
+    from kernelbuild.kernel import unstripped
 
     report = {"image": name, "profiles": {}}
     for profile in profiles:
@@ -144,7 +124,7 @@ def report(c, name, runs=10):
     """Footprint of an image: rootfs, kernel ELF breakdown and boot time, default and tiny side by side."""
     import json
 
-    from unikraft_build import profiles
+    from kernelbuild import profiles
 
     data = footprint(name, profiles.names(), int(runs))
     print_report(data)

@@ -59,7 +59,7 @@ def profile(c, runs=10, profile="default"):
     """Profile runu's startup under Docker: phases from runu's events, py-spy of `runu create`."""
     from benchmarks import dockerenv, results
     from benchmarks.profile import stacks
-    from tasks.images import build_image
+    from unikraft_build.targets import build_image
 
     build_image("python-listen")
     for old in OUT.glob("create-*.txt"):

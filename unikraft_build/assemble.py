@@ -11,8 +11,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from unikraft_build import debian, treedigest
-from unikraft_build.cache import CACHE, digest
+from runu import treedigest
+from unikraft_build import debian
+from kernelbuild.cache import CACHE, digest
 from unikraft_build.recipe import FIRST_UID, Recipe
 from unikraft_build.rootfs import busybox_rootfs
 

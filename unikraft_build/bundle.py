@@ -7,9 +7,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from unikraft_build import treedigest
+from runu import treedigest
 from unikraft_build.imageconfig import PROFILE_KEY
-from unikraft_build.treedigest import DIGEST_KEY, MANIFEST, VERIFY_KEY
+from runu.treedigest import DIGEST_KEY, MANIFEST, VERIFY_KEY
 
 # Files the runtime's caller usually bind-mounts over: present so the targets exist.
 _ETC = {"hostname": "{hostname}\n", "hosts": "127.0.0.1\tlocalhost {hostname}\n", "resolv.conf": ""}

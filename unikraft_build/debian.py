@@ -14,8 +14,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from unikraft_build.apt import apt
-from unikraft_build.cache import CACHE
+from kernelbuild.apt import apt
+from kernelbuild.cache import CACHE
 
 # Needed only to run maintainer scripts or to manage packages, never by the programs.
 INSTALL_ONLY = frozenset({

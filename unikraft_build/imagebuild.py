@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from unikraft_build import assemble, bundle, imageconfig, oci
-from unikraft_build.cache import digest
+from kernelbuild.cache import digest
 from unikraft_build.images import import_tarball
 from unikraft_build.recipe import Recipe, load
 

@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from unikraft_build import profiles
+from kernelbuild import profiles
 
 IMAGES = Path(__file__).resolve().parent.parent / "images"
 BASES = ("busybox",)  # static busybox, every applet: the shell recipes and build commands use

@@ -27,7 +27,7 @@ CONTENDERS = {"runc": ("runc", "default"), "crun": ("crun", "default"),
 
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory):
-    from tasks.images import build_image
+    from unikraft_build.targets import build_image
 
     contenders = {}
     for name, (binary, profile) in CONTENDERS.items():

@@ -19,7 +19,7 @@ PROFILE_ANNOTATION = "org.runu.kernel.profile"
 
 def profiles() -> list[str]:
     """The kernel profiles the project defines (each is a stack of the matrix)."""
-    from unikraft_build.profiles import names
+    from kernelbuild.profiles import names
     return names()
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.images import build_image
+from unikraft_build.targets import build_image
 from unikraft_build import oci, recipe
 from unikraft_build.imageconfig import PROFILE_ENV, PROFILE_KEY
 

@@ -12,7 +12,6 @@ import time
 import uuid
 
 import pytest
-from pyroute2 import IPRoute
 
 from netstack import link, netns
 from netstack.containerns import container_netns

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from unikraft_build import profiles
-from unikraft_build.artifacts import artifact_problems
+from kernelbuild import profiles
+from kernelbuild.artifacts import artifact_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 INVOKE = str(Path(sys.executable).parent / "invoke")

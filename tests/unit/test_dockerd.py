@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tasks import dockerd
+from dockerhost import DockerHostError, daemon as dockerd
 
 
 @pytest.fixture
@@ -34,6 +34,6 @@ def test_register_creates_the_file_and_unregister_leaves_the_rest(daemon_json):
 def test_invalid_json_is_left_alone(daemon_json):
     daemon_json.parent.mkdir()
     daemon_json.write_text("{not json")
-    with pytest.raises(SystemExit, match="not valid JSON"):
+    with pytest.raises(DockerHostError, match="not valid JSON"):
         dockerd._edit_daemon_json(dockerd._adding({"runu": "/opt/runu"}))
     assert daemon_json.read_text() == "{not json"

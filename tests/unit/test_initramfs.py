@@ -1,6 +1,6 @@
 """The initramfs is a valid newc archive holding /init, byte-for-byte reproducible."""
 
-from unikraft_build.initramfs import write_initramfs
+from kernelbuild.initramfs import write_initramfs
 
 
 def parse_newc(data):

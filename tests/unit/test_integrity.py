@@ -7,7 +7,7 @@ import pytest
 
 from runu.errors import RunuError
 from runu.integrity import verify
-from unikraft_build import treedigest
+from runu import treedigest
 
 
 @pytest.fixture

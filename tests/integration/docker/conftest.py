@@ -25,7 +25,7 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def docker_client():
-    from tasks.dockerd import client, ensure_docker
+    from dockerhost.daemon import client, ensure_docker
 
     ensure_docker()
     c = client()

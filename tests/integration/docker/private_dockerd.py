@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tasks.dockerd import RUNU
+from dockerhost.daemon import RUNU
 
 
 def _mounts_under(path: Path) -> list[str]:

@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from tasks.images import build_image
-from tasks.subscriber import Subscriber
+from unikraft_build.targets import build_image
+from unikraft_build.subscriber import Subscriber
 from tests.integration.docker.conftest import wait_until
 from unikraft_build import recipe
 from unikraft_build.imageconfig import PROFILE_ENV, PROFILE_KEY

@@ -18,9 +18,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from unikraft_build import profiles
-from unikraft_build.cache import CACHE, digest
-from unikraft_build.source import KernelSource, kernel_source
+from kernelbuild import profiles
+from kernelbuild.cache import CACHE, digest
+from kernelbuild.source import KernelSource, kernel_source
 
 # Bump when the way a kernel is built changes, to invalidate old builds.
 BUILDER_REVISION = "1"

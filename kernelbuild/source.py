@@ -10,8 +10,8 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from unikraft_build.apt import apt as _apt
-from unikraft_build.cache import CACHE
+from kernelbuild.apt import apt as _apt
+from kernelbuild.cache import CACHE
 
 CANDIDATES = (("trixie-backports", "7.3"), ("bookworm-backports", "6.12"))
 

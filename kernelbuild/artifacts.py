@@ -6,10 +6,10 @@ checkout or a half-written file all show here, not at a user's first run.
 
 from pathlib import Path
 
-from unikraft_build import profiles
-from unikraft_build.kernel import installed_problem
-from unikraft_build.native import native_problems
-from unikraft_build.source import unpacked_source
+from kernelbuild import profiles
+from kernelbuild.kernel import installed_problem
+from kernelbuild.native import native_problems
+from kernelbuild.source import unpacked_source
 
 
 def artifact_problems(artifacts: Path) -> list[str]:

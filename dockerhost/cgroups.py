@@ -13,6 +13,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from dockerhost import DockerHostError
+
 console = Console(stderr=True)
 
 V1_ROOT = Path("/sys/fs/cgroup")
@@ -37,5 +39,5 @@ def bind_orphan_controllers() -> None:
         target.mkdir(exist_ok=True)
         if libc.mount(b"cgroup", bytes(target), b"cgroup", 0, name.encode()) != 0:
             err = ctypes.get_errno()
-            raise SystemExit(f"cannot mount cgroup v1 controller {name} at {target}: {os.strerror(err)}")
+            raise DockerHostError(f"cannot mount cgroup v1 controller {name} at {target}: {os.strerror(err)}")
         console.print(f"cgroup controller {name} moved from cgroup2 to v1 at {target} (crun needs that)")

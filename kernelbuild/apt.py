@@ -4,7 +4,7 @@ the cache, so the system's sources and dpkg database stay untouched."""
 import subprocess
 from pathlib import Path
 
-from unikraft_build.cache import CACHE
+from kernelbuild.cache import CACHE
 
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 MIRROR = "http://deb.debian.org/debian"

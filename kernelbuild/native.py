@@ -9,8 +9,8 @@ import hashlib
 import subprocess
 from pathlib import Path
 
-from unikraft_build.cache import digest
-from unikraft_build.initramfs import initramfs_archive, write_initramfs
+from kernelbuild.cache import digest
+from kernelbuild.initramfs import initramfs_archive, write_initramfs
 
 EXT = Path(__file__).resolve().parent.parent / "ext"
 CFLAGS = ["-Os", "-Wall", "-Wextra", "-Werror", "-D_FORTIFY_SOURCE=2"]
