@@ -1,8 +1,8 @@
 /*
  * The contract between runu's Python side and its C parts, defined once:
  * the descriptors runu-sandbox is started with (runu/launcher.py sets them
- * up) and hands on to the kernel, and the guest's console lines (/dev/ttyN in
- * a UML guest) that the kernel's command line maps to those descriptors.
+ * up) and hands on to the kernel, and the guest's channels (in a UML guest,
+ * console lines) that the kernel's command line maps to those descriptors.
  * runu/abi.py mirrors every RUNU_ number; tests/unit/test_abi.py fails when
  * the two disagree.
  */
@@ -23,10 +23,14 @@
 #define RUNU_FD_READY 9
 #define RUNU_FD_EVENTS_LOG 10 /* --root's events log, for the monitor */
 
-/* The guest's console lines. */
+/*
+ * The guest's channels to the host, in the order the sandbox kind lists their
+ * devices on the kernel command line (runu.lines=DEV,DEV,...).
+ */
 #define RUNU_LINE_STDOUT 1    /* stdout, or the terminal */
 #define RUNU_LINE_STDERR 2
 #define RUNU_LINE_CONTROL 3   /* signals in; "ready" out */
 #define RUNU_LINE_STDIN 4     /* framed stdin in; the go-ahead out */
+#define RUNU_LINE_COUNT 4
 
 #endif

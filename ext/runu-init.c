@@ -9,9 +9,10 @@
  * the control line, reaps every orphan, and finally hands the process's exit
  * status to the host through /proc/exitcode (128+N for death by signal N).
  *
- * Console lines (set up by runu on the kernel command line):
- *   tty1 stdout (or the terminal)   tty2 stderr
- *   tty3 control line (signals in; "ready" out)  tty4 framed stdin
+ * How it reaches the host is its sandbox kind's to say, on the kernel command
+ * line: runu.lines=DEV,... the devices of its channels (stdout or terminal,
+ * stderr, control, stdin: runu-abi.h's order) and runu.fs=TYPE, the
+ * filesystem the host's files arrive through (/meta, the rootfs, binds).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -70,6 +71,8 @@ struct process {
 };
 
 static int terminal_fd = -1;  /* the process's terminal, in terminal mode */
+static const char *lines[RUNU_LINE_COUNT + 1];  /* by RUNU_LINE_: the channels' devices */
+static const char *shared_fs;                    /* the host's files arrive through this */
 
 static void mkdirs(const char *path, mode_t mode)
 {
@@ -123,7 +126,7 @@ static void do_mount(const char *kind, const char *type, const char *source,
 
 		snprintf(aside, sizeof(aside), "/volumes/%d", volumes++);
 		mkdirs(aside, 0700);
-		if (mount("none", aside, "hostfs", flags & MS_RDONLY, source) < 0)
+		if (mount("none", aside, shared_fs, flags & MS_RDONLY, source) < 0)
 			die(126, "mount %s: %s", source, strerror(errno));
 		snprintf(file, sizeof(file), "%s/file", aside);
 		make_mountpoint(target, 1);
@@ -136,7 +139,7 @@ static void do_mount(const char *kind, const char *type, const char *source,
 	}
 	make_mountpoint(target, 0);
 	if (!strcmp(kind, "hostdir")) {
-		if (mount("none", target, "hostfs", flags & ~MS_BIND, source) < 0)
+		if (mount("none", target, shared_fs, flags & ~MS_BIND, source) < 0)
 			die(126, "mount %s on %s: %s", source, dest, strerror(errno));
 		return;
 	}
@@ -279,6 +282,31 @@ static void read_process(struct tokens *t, struct process *p)
 	}
 }
 
+/* runu.lines= and runu.fs= from the kernel command line (needs /proc). */
+static void read_kernel_args(void)
+{
+	static char cmdline[4096];
+	char *args, *devs;
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC), n = 0;
+	ssize_t got = fd < 0 ? -1 : read(fd, cmdline, sizeof(cmdline) - 1);
+
+	if (got < 0)
+		die(126, "read the kernel command line: %s", strerror(errno));
+	close(fd);
+	cmdline[got] = '\0';
+	for (char *arg = strtok_r(cmdline, " \n", &args); arg; arg = strtok_r(NULL, " \n", &args)) {
+		if (!strncmp(arg, "runu.fs=", 8))
+			shared_fs = arg + 8;
+		else if (!strncmp(arg, "runu.lines=", 11))
+			for (char *dev = strtok_r(arg + 11, ",", &devs); dev && n < RUNU_LINE_COUNT;
+			     dev = strtok_r(NULL, ",", &devs))
+				lines[++n] = dev;
+	}
+	if (!shared_fs || n != RUNU_LINE_COUNT)
+		die(126, "the kernel command line must give runu.fs= and runu.lines= with %d devices",
+		    RUNU_LINE_COUNT);
+}
+
 static void mount_early(void)
 {
 	mkdir("/proc", 0555);
@@ -290,18 +318,16 @@ static void mount_early(void)
 	guest_exit_through(open("/proc/exitcode", O_WRONLY | O_CLOEXEC));
 	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) < 0)
 		die(126, "mount the guest's devtmpfs: %s", strerror(errno));
-	if (mount("none", "/meta", "hostfs", MS_RDONLY, "/meta") < 0)
+	read_kernel_args();
+	if (mount("none", "/meta", shared_fs, MS_RDONLY, "/meta") < 0)
 		die(126, "mount the sandbox description: %s", strerror(errno));
 }
 
 static int open_line(int n, int flags, int raw)
 {
-	char path[32];
 	struct termios tio;
-	int fd;
+	int fd = open(lines[n], flags | O_NOCTTY | O_CLOEXEC);
 
-	snprintf(path, sizeof(path), "/dev/tty%d", n);
-	fd = open(path, flags | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	if (raw && tcgetattr(fd, &tio) == 0) {
@@ -541,7 +567,7 @@ int main(void)
 	process_tokens.pos = process_tokens.buf;
 	control_fd = open_line(RUNU_LINE_CONTROL, O_RDWR | O_NONBLOCK, 1);
 
-	if (mount("none", NEWROOT, "hostfs", 0, "/rootfs") < 0)
+	if (mount("none", NEWROOT, shared_fs, 0, "/rootfs") < 0)
 		die(126, "mount the rootfs: %s", strerror(errno));
 	read_process(&process_tokens, &proc);
 	if (proc.nargs == 0)

@@ -17,8 +17,9 @@
  * log left open for the kernel; the ready file and events log for the monitor.
  *
  * Usage:
- *   runu-sandbox --id ID [--tty|--relay-stdin] [--join TYPE PATH]... [--unshare TYPE]...
+ *   runu-sandbox --id ID [--tty|--relay-stdin] [--no-aslr] [--join TYPE PATH]... [--unshare TYPE]...
  *                [--bind SRC DST ro|rw]... [--tmpfs DST]... --root DIR
+ * --no-aslr: the kernel runs without address randomisation (its kind asks for it).
  * TYPE is one of net, uts, ipc, mnt. DST is relative to DIR. A new mount
  * namespace is always made, after joining, for the sandbox root.
  */
@@ -186,7 +187,7 @@ static char *read_launch(size_t *len)
  * none), then the kernel's argv, then an empty token as the end mark. A
  * message without the end mark means `runu start` died while writing it.
  */
-static void launch(int relay, int tty, const char *id)
+static void launch(int relay, int tty, int no_aslr, const char *id)
 {
 	size_t len, count = 0;
 	char *msg = read_launch(&len);
@@ -218,8 +219,8 @@ static void launch(int relay, int tty, const char *id)
 		CPU_SET(atoi(argv[0]), &set);
 		sched_setaffinity(0, sizeof(set), &set);
 	}
-	/* UML boots reliably with small mem= only at fixed addresses. */
-	personality(ADDR_NO_RANDOMIZE);
+	if (no_aslr && personality(ADDR_NO_RANDOMIZE) < 0)
+		give_up("switch address randomisation off: %s", strerror(errno));
 	close(RUNU_FD_LAUNCH);
 	monitor_start(id);
 	if (strcmp(argv[1], "-"))
@@ -236,7 +237,7 @@ static void launch(int relay, int tty, const char *id)
 int main(int argc, char **argv)
 {
 	const char *root = NULL, *id = "?";
-	int unshare_flags = 0, tty = 0, relay = 0;
+	int unshare_flags = 0, tty = 0, relay = 0, no_aslr = 0;
 	char byte;
 
 	for (int i = 1; i < argc; i++) {
@@ -248,6 +249,8 @@ int main(int argc, char **argv)
 			tty = 1;
 		else if (!strcmp(argv[i], "--relay-stdin"))
 			relay = 1;
+		else if (!strcmp(argv[i], "--no-aslr"))
+			no_aslr = 1;
 		else if (!strcmp(argv[i], "--join") && i + 2 < argc) {
 			join_ns(argv[i + 1], argv[i + 2]);
 			i += 2;
@@ -279,6 +282,6 @@ int main(int argc, char **argv)
 	if (read(RUNU_FD_COMMIT, &byte, 1) != 1)
 		_exit(1);
 	close(RUNU_FD_COMMIT);
-	launch(relay, tty, id);
+	launch(relay, tty, no_aslr, id);
 	return 1;
 }

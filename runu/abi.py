@@ -1,4 +1,4 @@
-"""ext/runu-abi.h in Python: the sandbox process's descriptors and the guest's console lines.
+"""ext/runu-abi.h in Python: the sandbox process's descriptors and the guest's channels.
 
 tests/unit/test_abi.py reads the header and fails when a number here differs.
 """
@@ -13,8 +13,10 @@ FD_STDIN_ACK = 8  # the kernel writes the guest's stdin go-ahead
 FD_READY = 9  # the ready file, then the pipe into the monitor (see the header)
 FD_EVENTS_LOG = 10  # --root's events log, for the monitor
 
-# The guest's console lines.
+# The guest's channels, in the order a kind lists their devices (runu.lines= on the kernel's
+# command line).
 LINE_STDOUT = 1  # stdout, or the terminal
 LINE_STDERR = 2
 LINE_CONTROL = 3  # signals in; "ready" out
 LINE_STDIN = 4  # framed stdin in; the go-ahead out
+LINE_COUNT = 4

@@ -41,7 +41,7 @@ COMMANDS = {
         (("-f", "--format"), {"choices": ("table", "json"), "default": "table"}), _ID,
         (("ps_args",), {"nargs": "*"}))),
     "features": ("print what this runtime supports (runtime-spec features JSON)", ()),
-    "exec": ("run a second process in a container (not supported by the uml sandbox)", (
+    "exec": ("run a second process in a container (where its sandbox kind can)", (
         (("-p", "--process"), {}), (("-d", "--detach"), {"action": "store_true"}), _PID_FILE, _CONSOLE,
         (("-t", "--tty"), {"action": "store_true"}), (("--cwd",), {}), (("-e", "--env"), {"action": "append"}),
         _ID, (("exec_args",), {"nargs": "*"}))),

@@ -16,7 +16,8 @@ from runu.errors import RunuError
 from runu.hooks import run_hooks
 from runu.log import RuntimeLog
 from runu.process import is_alive, rooted_in, start_time
-from runu.sandbox import get_sandbox
+from runu import sandbox as kinds
+from runu.sandbox.base import NetworkFacts
 from runu.spec import ANNOTATION_SANDBOX, annotation, load_spec, read_spec, rootfs_path
 from runu.state import CREATED, CREATING, RUNNING, STOPPED, ContainerDir, State, StateStore
 
@@ -25,7 +26,6 @@ NETWORK_REPORT = "network.report"  # what the eth0 hand-over took (runu-netplumb
 # The spec as create read it: later verbs use this copy, never the bundle's config.json again
 # (the runtime-spec: changes to it after create do not affect the container).
 SPEC_COPY = "config.json"
-GUEST_READY_SECONDS = 30
 
 
 def require_status(state: State, action: str, *allowed: str) -> str:
@@ -56,7 +56,7 @@ class Runtime:
         joined_netns = network_namespace(spec)
         for field in unenforced_resources(spec):
             self.log.warning(f"{field} is not enforced: the sandbox has no cgroup of its own yet")
-        sandbox = get_sandbox(annotation(spec, ANNOTATION_SANDBOX, "uml"))
+        sandbox = kinds.lookup(annotation(spec, ANNOTATION_SANDBOX, "") or kinds.default_kind())
         terminal = bool(spec["process"].get("terminal"))
         if terminal and not console_socket:
             raise RunuError("process.terminal is true: --console-socket is required")
@@ -69,7 +69,7 @@ class Runtime:
                 hook_state = state.hook_state(CREATING)
                 for phase in ("prestart", "createRuntime", "createContainer"):
                     run_hooks(spec, phase, hook_state)
-                self._take_over_network(cdir, state, joined_netns)
+                self._take_over_network(cdir, state, sandbox, joined_netns)
                 if pid_file:
                     _write_atomic(Path(pid_file), f"{state.pid}")
                 state.status = CREATED
@@ -93,11 +93,11 @@ class Runtime:
 
         cdir.save(state)
         (cdir.path / SPEC_COPY).write_text(json.dumps(spec))
-        runtime = state.runtime
-        runtime["sandbox"] = sandbox.name
-        runtime["stdio"] = "terminal" if terminal else stdio_mode(0)
-        desc = describe(spec, runtime["stdio"])
-        binds = sandbox.prepare(spec, runtime)
+        facts = state.facts
+        facts.sandbox = sandbox.name
+        facts.stdio = "terminal" if terminal else stdio_mode(0)
+        desc = describe(spec, facts.stdio)
+        binds = sandbox.prepare(spec, facts)
         if spec["root"].get("readonly"):
             from runu.mountpoints import ensure_all
 
@@ -109,10 +109,9 @@ class Runtime:
             root, Path(state.rootfs), bool(spec["root"].get("readonly")), binds, desc.host_mounts)
 
         os.mkfifo(cdir.path / "launch.fifo", 0o600)
-        os.mkfifo(cdir.path / "control.fifo", 0o600)
         fds = {
+            **sandbox.channels(cdir.path),
             abi.FD_LAUNCH: os.open(cdir.path / "launch.fifo", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC),
-            abi.FD_CONTROL: os.open(cdir.path / "control.fifo", os.O_RDWR | os.O_CLOEXEC),
             abi.FD_KERNEL_LOG: os.open(cdir.path / "kernel.log", os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600),
             abi.FD_READY: os.open(cdir.path / "ready", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600),
             abi.FD_EVENTS_LOG: events.open_for_sandbox(self.store.root),
@@ -120,7 +119,8 @@ class Runtime:
         slave = open_console(console_socket) if terminal else None
         stdio = (slave, slave, slave) if slave is not None else (0, 1, 2)
         try:
-            launched = launcher.spawn(state.id, args, stdio, fds, tty=terminal, relay_stdin=runtime["stdio"] == "pipes")
+            launched = launcher.spawn(state.id, [*sandbox.launcher_flags, *args], stdio, fds, tty=terminal,
+                                      relay_stdin=facts.stdio == "pipes")
         finally:
             for fd in (*fds.values(), *([slave] if slave is not None else [])):
                 os.close(fd)
@@ -147,11 +147,11 @@ class Runtime:
             state = cdir.load()
             require_status(state, "start", CREATED)
             spec = _saved_spec(cdir, state)
-            sandbox = get_sandbox(state.runtime["sandbox"])
+            sandbox = kinds.lookup(state.facts.sandbox)
             run_hooks(spec, "startContainer", state.hook_state())
-            argv = sandbox.launch_argv(spec, state.runtime)
-            network = state.runtime.get("network")
-            self._launch(cdir, state, argv, network["dns_relay"] if network else "-")
+            argv = sandbox.launch_argv(spec, state.facts)
+            network = state.facts.network
+            self._launch(cdir, state, argv, network.dns_relay if network else "-")
             state.status = RUNNING
             cdir.save(state)
         events.record(self.store.root, container_id, "started")
@@ -161,21 +161,20 @@ class Runtime:
             self.log.warning(str(e))
         return state
 
-    def _take_over_network(self, cdir: ContainerDir, state: State, joined_netns: str | None) -> None:
+    def _take_over_network(self, cdir: ContainerDir, state: State, sandbox, joined_netns: str | None) -> None:
         """Hand eth0 of the container's netns to the guest, if Docker's hook put one there
         (at create: the hook has run, and start stays short). A namespace joined by path
         outlives the container: remember it, for delete to give eth0 back."""
         from runu import network
 
-        plan = network.take_over(state.pid, cdir.path / "sandbox" / "meta" / "network",
-                                 cdir.path / NETWORK_REPORT)
+        plan = network.take_over(state.pid, cdir.path / NETWORK_REPORT)
         if plan is not None:
-            state.runtime["network"] = {"tap": plan.tap, "dns_tap": plan.dns_tap, "dns_relay": plan.dns_relay,
-                                        "joined_netns": joined_netns}
+            (cdir.path / "sandbox" / "meta" / "network").write_bytes(sandbox.guest_network(plan))
+            state.facts.network = NetworkFacts(plan.tap, plan.dns_tap, plan.dns_relay, joined_netns)
 
     def _give_back_network(self, cdir: ContainerDir, state: State) -> None:
         """At delete (the guest gone): undo the hand-over in a namespace that outlives us."""
-        joined = state.runtime.get("network", {}).get("joined_netns")
+        joined = state.facts.network.joined_netns if state.facts.network else None
         if not joined or not (cdir.path / NETWORK_REPORT).exists():
             return
         from runu.netplumb import give_back
@@ -211,18 +210,9 @@ class Runtime:
                 # Before start there is no guest; SIGKILL ends the sandbox at once.
                 os.kill(state.pid, signum)
                 return
-        # The wait for the guest and the write need no lock: a delete meanwhile shows as the
-        # guest never becoming ready, or as the control line gone.
-        _wait_guest_ready(cdir, state)
-        line = f"{'a' if all_processes else ''}{signum}\n".encode()
-        try:
-            fd = os.open(cdir.path / "control.fifo", os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        except FileNotFoundError:
-            raise RunuError("container not running") from None
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
+        # The kind's channel needs no lock: a delete meanwhile shows as the sandbox gone.
+        kinds.lookup(state.facts.sandbox).signal(cdir.path, lambda: is_alive(state.pid, state.pid_start),
+                                                  signum, all_processes)
 
     def delete(self, container_id: str, force: bool = False) -> None:
         if force and not (self.store.root / container_id).exists():
@@ -268,26 +258,6 @@ def _pick_cpu(container_id: str) -> str:
     processes, and an unpinned handoff wakes an idle CPU. Spread ids over CPUs."""
     cpus = sorted(os.sched_getaffinity(0))
     return str(cpus[sum(container_id.encode()) % len(cpus)])
-
-
-def _wait_guest_ready(cdir: ContainerDir, state: State) -> None:
-    """Signals go to the guest only once its init listens (it says "ready"):
-    UML reads a host fd only after a SIGIO, and a write made earlier raises none."""
-    ready = cdir.path / "ready"
-    deadline = time.monotonic() + GUEST_READY_SECONDS
-    while b"ready" not in _read_or_empty(ready):
-        if not is_alive(state.pid, state.pid_start):
-            raise RunuError(f"container {state.id} is not running")
-        if time.monotonic() > deadline:
-            raise RunuError(f"container {state.id}: the guest did not become ready")
-        time.sleep(0.002)
-
-
-def _read_or_empty(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return b""  # deleted meanwhile: the liveness check says so
 
 
 def _end_container(cdir: ContainerDir, state: State) -> None:

@@ -176,15 +176,3 @@ def describe(spec: dict, stdio_mode: str) -> GuestDescription:
         for rule in firewall.parse_rules(rules):
             desc.record("fw", *rule)
     return desc
-
-
-def network_description(plan) -> bytes:
-    """/meta/network: the guest's vector device becomes the container's interface."""
-    desc = GuestDescription()
-    desc.record("link", "vec0", plan.name, plan.mac, plan.mtu)
-    for family, addr, prefix in plan.addresses:
-        desc.record("addr", family, addr, prefix)
-    for family, gateway in plan.gateways:
-        desc.record("route", family, gateway)
-    desc.record("dns", "vec1", plan.dns_guest, 30, plan.dns_relay)
-    return desc.encode()

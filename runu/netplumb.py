@@ -17,7 +17,6 @@ from pathlib import Path
 
 from runu import paths
 from runu.errors import RunuError
-from runu.guest import network_description
 from runu.sandbox.base import NetworkPlan
 
 TAP = "tap0"
@@ -28,9 +27,9 @@ DNS_TAP, DNS_RELAY, DNS_GUEST, DNS_PREFIX = "tap1", "169.254.53.1", "169.254.53.
 NO_INTERFACE = 3  # runu-netplumb's exit status when the netns has no eth0
 
 
-def hand_to_guest(pid: int, description: Path, report: Path) -> NetworkPlan | None:
-    """Move eth0's identity to the guest; write the guest's side to `description`, and what
-    the hand-over took to `report`."""
+def hand_to_guest(pid: int, report: Path) -> NetworkPlan | None:
+    """Move eth0's identity to the guest (the plan says what it takes); write what the
+    hand-over took to `report`."""
     done = subprocess.run(
         [paths.netplumb(), f"/proc/{pid}/ns/net", INTERFACE, TAP, DNS_TAP, f"{DNS_RELAY}/{DNS_PREFIX}"],
         capture_output=True, text=True)
@@ -39,9 +38,7 @@ def hand_to_guest(pid: int, description: Path, report: Path) -> NetworkPlan | No
     if done.returncode != 0:
         raise RunuError(done.stderr.strip() or f"runu-netplumb exited with {done.returncode}")
     report.write_text(done.stdout)
-    plan = _plan(done.stdout.splitlines())
-    description.write_bytes(network_description(plan))
-    return plan
+    return _plan(done.stdout.splitlines())
 
 
 def give_back(netns: str, report: Path) -> None:

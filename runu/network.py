@@ -16,8 +16,8 @@ def interfaces(pid: int) -> list[str]:
     return [line.split(":", 1)[0].strip() for line in lines]
 
 
-def take_over(pid: int, description: Path, report: Path) -> NetworkPlan | None:
+def take_over(pid: int, report: Path) -> NetworkPlan | None:
     """None when the netns has nothing but loopback (runu run, docker --network none)."""
     if interfaces(pid) == ["lo"]:
         return None
-    return hand_to_guest(pid, description, report)
+    return hand_to_guest(pid, report)

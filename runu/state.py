@@ -13,6 +13,7 @@ from pathlib import Path
 
 from runu import OCI_VERSION, process
 from runu.errors import RunuError
+from runu.sandbox.base import ContainerFacts
 
 CONTAINER_ID = re.compile(r"^[\w+.-]+$")
 
@@ -42,8 +43,12 @@ class State:
         self.pid, self.pid_start = pid, pid_start
         self.annotations = annotations or {}
         self.created, self.rootfs = created, rootfs
-        # Runtime details: the sandbox kind, its kernel profile, stdio mode, ...
-        self.runtime = runtime or {}
+        # What create learnt for the later verbs (saved under "runtime").
+        self.facts = ContainerFacts.from_dict(runtime or {})
+
+    def to_dict(self) -> dict:
+        doc = {k: v for k, v in self.__dict__.items() if k != "facts"}
+        return {**doc, "runtime": self.facts.to_dict()}
 
     def current_status(self) -> str:
         """The recorded status, corrected by whether the process still lives."""
@@ -101,7 +106,7 @@ class ContainerDir:
 
     def save(self, state: State) -> None:
         tmp = self.path / "state.json.tmp"
-        tmp.write_text(json.dumps(state.__dict__))
+        tmp.write_text(json.dumps(state.to_dict()))
         os.replace(tmp, self.state_file)
 
     def remove(self) -> None:

@@ -1,13 +1,15 @@
-"""`runu exec`: a second process in a running sandbox is not supported yet.
+"""`runu exec`: a second process in a running sandbox, where its kind can run one.
 
-A process's stdio reaches the caller through console lines fixed when the
-kernel boots; a new process would need new lines wired to the caller's fds
-inside a running kernel, which UML offers no way to do. Say so clearly.
+No kind shipped today can: say so clearly, with the kind's reason.
 """
 
+from runu import sandbox as kinds
+from runu.commands import runtime
 from runu.errors import RunuError
 
 
 def run(args, log):
-    raise RunuError(f"exec into container {args.id} is not supported by the uml sandbox: "
-                    "its console lines are fixed at boot")
+    state = runtime(args, log).state(args.id)
+    kind = kinds.lookup(state.facts.sandbox)
+    raise RunuError(f"exec into container {args.id} is not supported by its sandbox kind {kind.name}: "
+                    f"{kind.exec_refusal}")

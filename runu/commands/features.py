@@ -5,10 +5,14 @@ import json
 from runu import OCI_VERSION
 from runu.capabilities import CAPABILITIES
 from runu.hooks import PHASES
-from runu.spec import ANNOTATION_PROFILE, ANNOTATION_SANDBOX
+from runu import sandbox as kinds
+from runu.spec import ANNOTATION_SANDBOX
 
 
 def run(args, log):
+    kind_features = {}
+    for name in kinds.known():
+        kind_features.update(kinds.lookup(name).features())
     print(json.dumps({
         "ociVersionMin": "1.0.0",
         "ociVersionMax": OCI_VERSION,
@@ -24,8 +28,8 @@ def run(args, log):
             "selinux": {"enabled": False},
         },
         "annotations": {
-            ANNOTATION_SANDBOX: "uml",
-            ANNOTATION_PROFILE: "default",
+            ANNOTATION_SANDBOX: ",".join(kinds.known()),
+            **kind_features,
             "org.opencontainers.runc.version": "runu",
         },
     }, indent=2))

@@ -1,14 +1,38 @@
-"""Sandbox kernels: one module per kind behind one small interface, chosen by annotation."""
+"""Sandbox kinds: each lives in one module behind SandboxKind (base.py), registers itself
+there, and is looked up here by the name a spec gives (annotation org.runu.sandbox)."""
+
+import importlib
 
 from runu.errors import RunuError
-from runu.sandbox.base import SandboxKernel
+
+# The modules of the kinds runu ships; importing one registers its kind.
+_MODULES = ("runu.sandbox.uml",)
+_registered: dict[str, type] = {}
 
 
-def get_sandbox(name: str) -> SandboxKernel:
-    if name == "uml":
-        from runu.sandbox.uml import UmlSandbox
+def register(kind: type) -> type:
+    """Class decorator: the kind becomes known by its name."""
+    _registered[kind.name] = kind
+    return kind
 
-        return UmlSandbox()
-    if name in ("lkl", "unikraft"):
-        raise RunuError(f"sandbox kernel {name!r} is not available on this host")
-    raise RunuError(f"unknown sandbox kernel {name!r} (known: uml)")
+
+def known() -> list[str]:
+    for module in _MODULES:
+        importlib.import_module(module)
+    return sorted(_registered)
+
+
+def default_kind() -> str:
+    """The kind a spec without org.runu.sandbox gets: the one registered as the default."""
+    known()
+    return next(name for name, kind in _registered.items() if kind.is_default)
+
+
+def lookup(name: str):
+    """The kind called `name`; a RunuError listing the known ones for any other name."""
+    if name not in _registered:
+        known()
+    try:
+        return _registered[name]()
+    except KeyError:
+        raise RunuError(f"unknown sandbox kind {name!r} (known: {', '.join(known())})") from None

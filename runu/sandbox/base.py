@@ -1,7 +1,10 @@
-"""The interface every sandbox kernel implements.
+"""What a sandbox kind is: the one interface a kernel kind lives behind, and the typed facts
+create records for the later verbs.
 
 Plain classes rather than dataclasses: this is on every container start, and
 importing dataclasses costs more than all of runu's own modules."""
+
+from pathlib import Path
 
 
 class RootBind:
@@ -24,18 +27,72 @@ class NetworkPlan:
         self.dns_tap, self.dns_relay, self.dns_guest = dns_tap, dns_relay, dns_guest
 
 
-class SandboxKernel:
-    """prepare (at create) -> launch argv (at start) -> the kernel process is the container."""
+class NetworkFacts:
+    """The guest's network as create left it: the taps the kernel opens, where the DNS relay
+    listens, and the namespace to give back at delete (None: it dies with the container)."""
+
+    def __init__(self, tap: str, dns_tap: str, dns_relay: str, joined_netns: str | None = None):
+        self.tap, self.dns_tap, self.dns_relay, self.joined_netns = tap, dns_tap, dns_relay, joined_netns
+
+
+class ContainerFacts:
+    """What create learnt that the later verbs need, saved in the state: the sandbox kind and
+    what it chose (kernel, stdio mode), and the network handed to the guest."""
+
+    def __init__(self, sandbox: str = "", stdio: str = "", kernel: str = "", kernel_version: str = "",
+                 lpj: int = 0, network: NetworkFacts | None = None):
+        self.sandbox, self.stdio = sandbox, stdio
+        self.kernel, self.kernel_version, self.lpj = kernel, kernel_version, lpj
+        self.network = network
+
+    def to_dict(self) -> dict:
+        return {**{k: v for k, v in self.__dict__.items() if k != "network"},
+                "network": self.network.__dict__ if self.network else None}
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> "ContainerFacts":
+        network = doc.get("network")
+        return cls(**{**doc, "network": NetworkFacts(**network) if network else None})
+
+
+class SandboxKind:
+    """A kernel kind, whole. The verbs and the lifecycle know it only through this: how it
+    launches (the sandbox root it needs, the kernel's argv, the launcher's options), where stdio,
+    the control channel and the kernel log travel, how the network is handed to the guest,
+    what memory it takes, and what it reports in `runu features`.
+
+    create: check() -> prepare() -> channels(); start: launch_argv(); kill: signal()."""
 
     name = "base"
+    is_default = False  # the kind of a spec that names none
+    # runu-sandbox options the kind needs (e.g. "--no-aslr").
+    launcher_flags: tuple[str, ...] = ()
+    # Why `runu exec` cannot run a second process in this kind's sandbox (None: it can).
+    exec_refusal: str | None = "not supported"
 
-    def prepare(self, spec: dict, runtime: dict) -> list[RootBind]:
-        """What the sandbox root needs besides the rootfs and the bind-mount sources.
-
-        May record facts for later phases in `runtime` (saved in the state)."""
+    def prepare(self, spec: dict, facts: ContainerFacts) -> list[RootBind]:
+        """At create: check the spec against the kind (memory, kernel), record what later phases
+        need in `facts`, and return what the sandbox root needs besides the rootfs and binds."""
         raise NotImplementedError
 
-    def launch_argv(self, spec: dict, runtime: dict) -> list[str]:
-        """The kernel's argv, with paths as seen inside the sandbox root; runtime["network"]
-        (tap, dns_tap, dns_relay) is there when the guest takes over a network."""
+    def channels(self, container_dir: Path) -> dict[int, int]:
+        """At create: the descriptors (runu.abi numbers -> open fds) the kernel needs for its
+        control channel; the caller closes them once the launcher has them."""
         raise NotImplementedError
+
+    def launch_argv(self, spec: dict, facts: ContainerFacts) -> list[str]:
+        """At start: the kernel's argv, paths as seen inside the sandbox root."""
+        raise NotImplementedError
+
+    def guest_network(self, plan: NetworkPlan) -> bytes:
+        """How the container's network reaches the guest: /meta/network for its init."""
+        raise NotImplementedError
+
+    def signal(self, container_dir: Path, is_running, signum: int, all_processes: bool) -> None:
+        """Deliver `signum` to the container's process (every process of the guest if
+        `all_processes`); is_running() says whether the sandbox still lives."""
+        raise NotImplementedError
+
+    def features(self) -> dict[str, str]:
+        """Annotations the kind understands, with their defaults (for `runu features`)."""
+        return {}

@@ -10,16 +10,25 @@ Everything else is null, so nothing else reaches the caller.
 """
 
 import os
+import time
+from pathlib import Path
 
 from runu import abi
 from runu.errors import RunuError
+from runu.guest import GuestDescription
 from runu.kernels import find_kernel
 from runu.paths import initramfs
-from runu.sandbox.base import RootBind, SandboxKernel
+from runu.sandbox import register
+from runu.sandbox.base import ContainerFacts, NetworkPlan, RootBind, SandboxKind
 from runu.spec import ANNOTATION_PROFILE, annotation
 
+DEFAULT_PROFILE = "default"
 DEFAULT_MEMORY_MB = 256
 MIN_MEMORY_MB = 32
+GUEST_READY_SECONDS = 30
+CONTROL_FIFO = "control.fifo"
+# The guest's vector devices: the container's interface, and the DNS side link.
+GUEST_LINK, GUEST_DNS_LINK = "vec0", "vec1"
 
 
 def _backable_mb() -> int:
@@ -54,13 +63,18 @@ def _console_lines(stdio: str) -> list[str]:
     return lines
 
 
-class UmlSandbox(SandboxKernel):
+@register
+class UmlSandbox(SandboxKind):
     name = "uml"
+    is_default = True
+    # UML boots reliably with a small mem= only at fixed addresses.
+    launcher_flags = ("--no-aslr",)
+    exec_refusal = "a process's stdio rides console lines fixed when the kernel boots"
 
-    def prepare(self, spec: dict, runtime: dict) -> list[RootBind]:
+    def prepare(self, spec: dict, facts: ContainerFacts) -> list[RootBind]:
         memory_mb(spec)  # a limit the guest cannot take fails create, before anything is made
-        kernel = find_kernel(annotation(spec, ANNOTATION_PROFILE, "default"))
-        runtime.update(kernel=kernel.profile, kernel_version=kernel.version, lpj=kernel.lpj)
+        kernel = find_kernel(annotation(spec, ANNOTATION_PROFILE, DEFAULT_PROFILE))
+        facts.kernel, facts.kernel_version, facts.lpj = kernel.profile, kernel.version, kernel.lpj
         binds = [
             RootBind(str(kernel.path), "kernel"),
             RootBind(str(initramfs()), "initrd"),
@@ -72,7 +86,12 @@ class UmlSandbox(SandboxKernel):
             binds.append(RootBind("/dev/net/tun", "dev/net/tun", readonly=False))
         return binds
 
-    def launch_argv(self, spec: dict, runtime: dict) -> list[str]:
+    def channels(self, container_dir: Path) -> dict[int, int]:
+        """The control line reads a fifo that `signal` writes into."""
+        os.mkfifo(container_dir / CONTROL_FIFO, 0o600)
+        return {abi.FD_CONTROL: os.open(container_dir / CONTROL_FIFO, os.O_RDWR | os.O_CLOEXEC)}
+
+    def launch_argv(self, spec: dict, facts: ContainerFacts) -> list[str]:
         argv = [
             "/kernel",
             f"mem={memory_mb(spec)}M",
@@ -81,19 +100,68 @@ class UmlSandbox(SandboxKernel):
             "ssl=null",
             f"con0=null,fd:{abi.FD_KERNEL_LOG}",
             f"con{abi.LINE_CONTROL}=fd:{abi.FD_CONTROL},fd:{abi.FD_READY}",
-            *_console_lines(runtime["stdio"]),
+            *_console_lines(facts.stdio),
             "uml_dir=/tmp",
             "quiet",
-            f"lpj={runtime['lpj']}",
+            # How the guest's init reaches the host: console line N is /dev/ttyN, files come by hostfs.
+            "runu.lines=" + ",".join(f"/dev/tty{n}" for n in range(1, abi.LINE_COUNT + 1)),
+            "runu.fs=hostfs",
+            f"lpj={facts.lpj}",
         ]
-        if int(runtime["kernel_version"].split(".")[0]) >= 7:
+        if int(facts.kernel_version.split(".")[0]) >= 7:
             # Seccomp-based userspace: half the cost of ptrace per guest syscall.
             argv.append("seccomp=on")
-        network = runtime.get("network")
-        if network is not None:
+        if facts.network is not None:
             # vec=0: a frame at a time. With multi-frame IO about 1 frame in 300 of the
             # conformance suite's was lost (a case got no reply even after 4 s); none in 1568
             # cases without it.
-            argv.append(f"vec0:transport=tap,ifname={network['tap']},depth=64,gro=1,vec=0")
-            argv.append(f"vec1:transport=tap,ifname={network['dns_tap']}")
+            argv.append(f"{GUEST_LINK}:transport=tap,ifname={facts.network.tap},depth=64,gro=1,vec=0")
+            argv.append(f"{GUEST_DNS_LINK}:transport=tap,ifname={facts.network.dns_tap}")
         return argv
+
+    def guest_network(self, plan: NetworkPlan) -> bytes:
+        """The guest's vector device takes eth0's name, MAC, addresses and routes; a second one
+        is the DNS side link."""
+        desc = GuestDescription()
+        desc.record("link", GUEST_LINK, plan.name, plan.mac, plan.mtu)
+        for family, addr, prefix in plan.addresses:
+            desc.record("addr", family, addr, prefix)
+        for family, gateway in plan.gateways:
+            desc.record("route", family, gateway)
+        desc.record("dns", GUEST_DNS_LINK, plan.dns_guest, 30, plan.dns_relay)
+        return desc.encode()
+
+    def signal(self, container_dir: Path, is_running, signum: int, all_processes: bool) -> None:
+        _wait_guest_ready(container_dir, is_running)
+        line = f"{'a' if all_processes else ''}{signum}\n".encode()
+        try:
+            fd = os.open(container_dir / CONTROL_FIFO, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise RunuError("container not running") from None
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
+
+    def features(self) -> dict[str, str]:
+        return {ANNOTATION_PROFILE: DEFAULT_PROFILE}
+
+
+def _wait_guest_ready(container_dir: Path, is_running) -> None:
+    """Signals go to the guest only once its init listens (it says "ready"):
+    UML reads a host fd only after a SIGIO, and a write made earlier raises none."""
+    ready = container_dir / "ready"
+    deadline = time.monotonic() + GUEST_READY_SECONDS
+    while b"ready" not in _read_or_empty(ready):
+        if not is_running():
+            raise RunuError("container not running")
+        if time.monotonic() > deadline:
+            raise RunuError("the guest did not become ready")
+        time.sleep(0.002)
+
+
+def _read_or_empty(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""  # deleted meanwhile: the liveness check says so

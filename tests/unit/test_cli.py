@@ -75,3 +75,12 @@ def test_a_bug_is_one_line_that_says_so_and_where_its_traceback_is(tmp_path, cap
         os.unlink(kept)
     else:
         assert kept == str(log)
+
+
+def test_text_log_lines_stay_one_record_whatever_the_message(tmp_path):
+    from runu.log import RuntimeLog
+
+    log = tmp_path / "runu.log"
+    RuntimeLog(str(log)).error('hook "x" said:\nline two')
+    [line] = log.read_text().splitlines()
+    assert line.endswith('level=error msg="hook \\"x\\" said:\\nline two"')

@@ -115,6 +115,6 @@ def test_exec_fails_with_a_clear_error(docker):
     c = docker.start(["sleep", "300"])
     result = c.exec_run(["echo", "hi"])
     assert result.exit_code == 126
-    assert b"exec into container" in result.output and b"is not supported by the uml sandbox" in result.output
+    assert b"exec into container" in result.output and b"is not supported by its sandbox kind uml: " in result.output
     c.reload()
     assert c.status == "running"
