@@ -285,6 +285,13 @@ def _signal(pid: int, signum: int) -> None:
         pass
 
 
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass  # not ours: our caller reaps it
+
+
 def _reap_children() -> None:
     """Reap whatever children of ours have ended (runu run adopts the sandbox's helpers)."""
     try:
@@ -296,6 +303,7 @@ def _reap_children() -> None:
 
 def _kill_and_wait(pid: int, started: int | None) -> None:
     if not is_alive(pid, started):
+        _reap(pid)  # ended by itself: if it is our child (runu run, a library caller), reap it
         return
     _signal(pid, signal.SIGKILL)
     deadline = time.monotonic() + KILL_WAIT_SECONDS
