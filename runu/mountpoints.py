@@ -43,8 +43,15 @@ def ensure(rootfs: Path, destination: str, is_file: bool) -> None:
 
 
 def ensure_all(rootfs: Path, mounts: list[dict]) -> None:
-    """Every mount destination of the spec (a bind of a file gets a file)."""
+    """Every mount destination of the spec that lies in the rootfs itself (a bind of a file
+    gets a file). One under an earlier mount (/dev/mqueue under /dev's tmpfs) is made in that
+    mount by the guest: the rootfs gets only what it must hold."""
+    covered: list[str] = []
     for mount in mounts:
+        destination = "/" + "/".join(p for p in mount["destination"].split("/") if p not in ("", "."))
+        if any(destination.startswith(earlier.rstrip("/") + "/") for earlier in covered):
+            continue
+        covered.append(destination)
         source = mount.get("source", "")
         is_bind = mount.get("type") == "bind" or {"bind", "rbind"} & set(mount.get("options", []))
         is_file = bool(is_bind and source.startswith("/") and os.path.exists(source) and not os.path.isdir(source))

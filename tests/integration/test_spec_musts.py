@@ -149,3 +149,16 @@ def test_config_json_is_read_once_at_create(runu, make_bundle, tmp_path):
     wait_status(runu, "c1", "stopped")
     runu("delete", "c1")
     assert (tmp_path / "out").read_bytes() == b"as created\n"
+
+
+def test_a_read_only_rootfs_gets_only_the_mount_points_it_must_hold(runu, make_bundle):
+    """Mount points under an earlier mount are made in that mount, not in the rootfs: a verified
+    rootfs stays as its manifest says, run after run."""
+    def edit(spec):
+        spec["root"]["readonly"] = True
+        spec["mounts"].append({"destination": "/made/for/it", "type": "tmpfs", "source": "tmpfs"})
+    bundle = make_bundle(["true"], edit=edit)
+    before = {p.relative_to(bundle / "rootfs") for p in (bundle / "rootfs").rglob("*")}
+    runu("run", "--bundle", str(bundle), "c1")
+    made = {p.relative_to(bundle / "rootfs") for p in (bundle / "rootfs").rglob("*")} - before
+    assert {str(p) for p in made} == {"made", "made/for", "made/for/it"}
