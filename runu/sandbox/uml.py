@@ -15,7 +15,6 @@ from pathlib import Path
 
 from runu import abi
 from runu.errors import RunuError
-from runu.guest import GuestDescription
 from runu.kernels import find_kernel
 from runu.paths import initramfs
 from runu.sandbox import register
@@ -122,6 +121,8 @@ class UmlSandbox(SandboxKind):
     def guest_network(self, plan: NetworkPlan) -> bytes:
         """The guest's vector device takes eth0's name, MAC, addresses and routes; a second one
         is the DNS side link."""
+        from runu.guest import GuestDescription  # only at create: kill and start never need it
+
         desc = GuestDescription()
         desc.record("link", GUEST_LINK, plan.name, plan.mac, plan.mtu)
         for family, addr, prefix in plan.addresses:
