@@ -17,8 +17,9 @@
  * log left open for the kernel; the ready file and events log for the monitor.
  *
  * Usage:
- *   runu-sandbox --id ID [--tty|--relay-stdin] [--no-aslr] [--join TYPE PATH]... [--unshare TYPE]...
- *                [--bind SRC DST ro|rw]... [--tmpfs DST]... --root DIR
+ *   runu-sandbox --id ID [--tty|--relay-stdin] [--no-aslr] [--cgroup PROCS]... [--join TYPE PATH]...
+ *                [--unshare TYPE]... [--bind SRC DST ro|rw]... [--tmpfs DST]... --root DIR
+ * --cgroup: a cgroup.procs file of the container's cgroup, joined before anything else.
  * --no-aslr: the kernel runs without address randomisation (its kind asks for it).
  * TYPE is one of net, uts, ipc, mnt. DST is relative to DIR. A new mount
  * namespace is always made, after joining, for the sandbox root.
@@ -79,6 +80,16 @@ static void give_up(const char *fmt, ...)
 	_exit(126);
 }
 
+/* Writing 0 to cgroup.procs moves the writer: every later process of the sandbox is born there. */
+static void join_cgroup(const char *procs)
+{
+	int fd = open(procs, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		fail("join cgroup %s: %s", procs, strerror(errno));
+	close(fd);
+}
+
 static int ns_flag(const char *type)
 {
 	if (!strcmp(type, "net"))
@@ -137,7 +148,7 @@ static void build_root(int argc, char **argv, const char *root)
 		} else if (!strcmp(argv[i], "--join")) {
 			i += 2;
 		} else if (!strcmp(argv[i], "--root") || !strcmp(argv[i], "--id") ||
-			   !strcmp(argv[i], "--unshare")) {
+			   !strcmp(argv[i], "--unshare") || !strcmp(argv[i], "--cgroup")) {
 			i += 1;
 		}
 	}
@@ -251,6 +262,8 @@ int main(int argc, char **argv)
 			relay = 1;
 		else if (!strcmp(argv[i], "--no-aslr"))
 			no_aslr = 1;
+		else if (!strcmp(argv[i], "--cgroup") && i + 1 < argc)
+			join_cgroup(argv[++i]);
 		else if (!strcmp(argv[i], "--join") && i + 2 < argc) {
 			join_ns(argv[i + 1], argv[i + 2]);
 			i += 2;

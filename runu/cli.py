@@ -12,6 +12,22 @@ from runu import __version__, OCI_VERSION
 from runu.errors import RunuError
 
 _ID = (("id",), {"metavar": "CONTAINER_ID"})
+_UPDATE_FLAGS = ("blkio_weight", "cpu_period", "cpu_quota", "cpu_share", "cpuset_cpus", "cpuset_mems",
+                 "memory", "memory_reservation", "memory_swap", "pids_limit")
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _duration(text: str) -> float:
+    """A Go duration ("5s", "250ms", "1m30s") in seconds, as runc's --interval takes it."""
+    import re
+
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r}")
+    seconds = sum(float(n) * _DURATION_UNITS[u] for n, u in parts)
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r}: not positive")
+    return seconds
 _BUNDLE = (("-b", "--bundle"), {"default": "."})
 _PID_FILE = (("--pid-file",), {})
 _CONSOLE = (("--console-socket",), {})
@@ -45,7 +61,16 @@ COMMANDS = {
         (("-p", "--process"), {}), (("-d", "--detach"), {"action": "store_true"}), _PID_FILE, _CONSOLE,
         (("-t", "--tty"), {"action": "store_true"}), (("--cwd",), {}), (("-e", "--env"), {"action": "append"}),
         _ID, (("exec_args",), {"nargs": "*"}))),
-    "events": ("follow a container's lifecycle events (JSON lines) until it is deleted", (_ID,)),
+    "events": ("follow a container's lifecycle events (JSON lines) until it is deleted", (
+        (("--stats",), {"action": "store_true", "help": "print the cgroup's statistics once, then exit"}),
+        (("--interval",), {"type": _duration, "help": "also print statistics this often (Go duration: 5s)"}),
+        _ID)),
+    "pause": ("freeze every process of a container", (_ID,)),
+    "resume": ("thaw a paused container", (_ID,)),
+    "update": ("change a live container's resource limits", (
+        (("-r", "--resources"), {"help": 'a JSON file of linux.resources ("-": stdin)'}),
+        *((("--" + flag.replace("_", "-"),), {"dest": flag}) for flag in _UPDATE_FLAGS),
+        _ID)),
 }
 
 
@@ -62,7 +87,7 @@ class _Parser(argparse.ArgumentParser):
 
 _GLOBAL_WITH_VALUE = {"--root", "--log", "--log-format", "--rootless"}
 # runc verbs a sandbox kernel cannot offer: refused through the log, where containerd looks.
-UNSUPPORTED = ("pause", "resume", "update", "checkpoint", "restore")
+UNSUPPORTED = ("checkpoint", "restore")
 
 
 def _verb(argv: list[str]) -> str | None:
@@ -86,7 +111,7 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--log", help="log file (containerd reads errors from it)")
     parser.add_argument("--log-format", choices=("text", "json"), default="text")
     parser.add_argument("--debug", action="store_true")
-    parser.add_argument("--systemd-cgroup", action="store_true", help="accepted for runc compatibility")
+    parser.add_argument("--systemd-cgroup", action="store_true", help="linux.cgroupsPath is systemd's slice:prefix:name")
     parser.add_argument("--rootless", default="auto", help="accepted for runc compatibility")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (help_text, arguments) in COMMANDS.items():

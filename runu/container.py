@@ -19,7 +19,7 @@ from runu.process import is_alive, rooted_in, start_time
 from runu import sandbox as kinds
 from runu.sandbox.base import NetworkFacts
 from runu.spec import ANNOTATION_SANDBOX, annotation, load_spec, read_spec, rootfs_path
-from runu.state import CREATED, CREATING, RUNNING, STOPPED, ContainerDir, State, StateStore
+from runu.state import CREATED, CREATING, LIVE, PAUSED, RUNNING, STOPPED, ContainerDir, State, StateStore
 
 KILL_WAIT_SECONDS = 10
 NETWORK_REPORT = "network.report"  # what the eth0 hand-over took (runu-netplumb's report)
@@ -38,9 +38,10 @@ def require_status(state: State, action: str, *allowed: str) -> str:
 class Runtime:
     """All operations on the containers under one --root."""
 
-    def __init__(self, root: Path, log: RuntimeLog):
+    def __init__(self, root: Path, log: RuntimeLog, systemd_cgroup: bool = False):
         self.store = StateStore(root)
         self.log = log
+        self.systemd_cgroup = systemd_cgroup  # linux.cgroupsPath is systemd's slice:prefix:name
 
     # create -------------------------------------------------------------
 
@@ -55,7 +56,7 @@ class Runtime:
         integrity.verify(bundle, spec)
         joined_netns = network_namespace(spec)
         for field in unenforced_resources(spec):
-            self.log.warning(f"{field} is not enforced: the sandbox has no cgroup of its own yet")
+            self.log.warning(f"{field} is not enforced by runu")
         sandbox = kinds.lookup(annotation(spec, ANNOTATION_SANDBOX, "") or kinds.default_kind())
         terminal = bool(spec["process"].get("terminal"))
         if terminal and not console_socket:
@@ -98,6 +99,8 @@ class Runtime:
         facts.stdio = "terminal" if terminal else stdio_mode(0)
         desc = describe(spec, facts.stdio)
         binds = sandbox.prepare(spec, facts)
+        facts.guest_memory = sandbox.guest_memory(spec)
+        cgroup = self._make_cgroup(cdir, state, spec, sandbox)
         if spec["root"].get("readonly"):
             from runu.mountpoints import ensure_all
 
@@ -105,7 +108,7 @@ class Runtime:
         root = cdir.path / "sandbox"
         (root / "meta").mkdir(parents=True)
         (root / "meta" / "process").write_bytes(desc.encode())
-        args = launcher.namespace_args(spec) + launcher.root_args(
+        args = launcher.cgroup_args(cgroup) + launcher.namespace_args(spec) + launcher.root_args(
             root, Path(state.rootfs), bool(spec["root"].get("readonly")), binds, desc.host_mounts)
 
         os.mkfifo(cdir.path / "launch.fifo", 0o600)
@@ -128,6 +131,19 @@ class Runtime:
         cdir.save(state)
         return launched.commit_fd
 
+    def _make_cgroup(self, cdir: ContainerDir, state: State, spec: dict, sandbox):
+        """The container's cgroup, made and bounded before any of its processes exists."""
+        from runu.cgroup import Cgroup
+
+        cgroup = Cgroup.at(spec.get("linux", {}).get("cgroupsPath", ""), state.id, self.systemd_cgroup)
+        state.facts.cgroup = cgroup.to_list()
+        cdir.save(state)  # an interrupted create still finds it to remove
+        cgroup.create()
+        resources = spec.get("linux", {}).get("resources") or {}
+        for field in cgroup.apply(resources, sandbox.memory_overhead, state.facts.guest_memory):
+            self.log.warning(f"{field} is not enforced: this host's cgroups have no control for it")
+        return cgroup
+
     def _abandon(self, cdir: ContainerDir, state: State, commit_fd: int | None) -> None:
         """Undo a failed create: no process, no state directory, the network given back."""
         if commit_fd is not None:
@@ -138,6 +154,10 @@ class Runtime:
             except RunuError as e:  # the create's own error is the one to report
                 self.log.warning(str(e))
         self._give_back_network(cdir, state)
+        try:
+            _remove_cgroup(state)
+        except RunuError as e:
+            self.log.warning(str(e))
         cdir.remove()
 
     # start --------------------------------------------------------------
@@ -203,12 +223,15 @@ class Runtime:
         with self.store.open(container_id) as cdir:
             state = cdir.load()
             status = state.current_status()
-            if status not in (CREATED, RUNNING):
+            if status not in LIVE:
                 # containerd recognises runc's words for a kill that lost the race with exit.
                 raise RunuError("container not running")
             if status == CREATED or signum == signal.SIGKILL:
-                # Before start there is no guest; SIGKILL ends the sandbox at once.
+                # Before start there is no guest; SIGKILL ends the sandbox at once
+                # (a frozen sandbox takes it once thawed).
                 os.kill(state.pid, signum)
+                if status == PAUSED:
+                    _cgroup(state).thaw()
                 return
         # The kind's channel needs no lock: a delete meanwhile shows as the sandbox gone.
         kinds.lookup(state.facts.sandbox).signal(cdir.path, lambda: is_alive(state.pid, state.pid_start),
@@ -225,6 +248,7 @@ class Runtime:
             if state.pid:
                 _end_container(cdir, state)
             self._give_back_network(cdir, state)
+            _remove_cgroup(state)
             if state.bundle and status != CREATING:
                 try:
                     run_hooks(_saved_spec(cdir, state), "poststop", state.hook_state(STOPPED))
@@ -236,6 +260,68 @@ class Runtime:
     def state(self, container_id: str) -> State:
         with self.store.open(container_id) as cdir:
             return cdir.load()
+
+    # pause / resume / update / stats --------------------------------------
+
+    def pause(self, container_id: str) -> None:
+        with self.store.open(container_id) as cdir:
+            state = cdir.load()
+            require_status(state, "pause", RUNNING, CREATED)
+            self._cgroup_of(state).freeze()
+            state.status = PAUSED
+            cdir.save(state)
+        events.record(self.store.root, container_id, "paused")
+
+    def resume(self, container_id: str) -> None:
+        with self.store.open(container_id) as cdir:
+            state = cdir.load()
+            if state.current_status() != PAUSED:
+                raise RunuError(f"container {container_id} is not paused")
+            self._cgroup_of(state).thaw()
+            state.status = RUNNING
+            cdir.save(state)
+        events.record(self.store.root, container_id, "resumed")
+
+    def update(self, container_id: str, resources: dict) -> list[str]:
+        """Apply new linux.resources to a live container; return the fields not enforced. A guest
+        sized at boot keeps its memory: a different memory limit is refused."""
+        with self.store.open(container_id) as cdir:
+            state = cdir.load()
+            require_status(state, "update", *LIVE)
+            sandbox = kinds.lookup(state.facts.sandbox)
+            guest = state.facts.guest_memory
+            limit = (resources.get("memory") or {}).get("limit")
+            if guest and limit not in (None, 0, -1) and limit != guest:
+                raise RunuError(f"memory limit {limit} differs from the guest's {guest} bytes, fixed when "
+                                "its kernel booted (a sandbox kernel cannot grow or give back memory)")
+            spec = _saved_spec(cdir, state)
+            merged = _merge_resources(spec.get("linux", {}).get("resources") or {}, resources)
+            unenforced = self._cgroup_of(state).apply(merged, sandbox.memory_overhead, guest)
+            spec.setdefault("linux", {})["resources"] = merged
+            (cdir.path / SPEC_COPY).write_text(json.dumps(spec))  # the next update starts from here
+            return unenforced
+
+    def stats(self, container_id: str) -> dict:
+        with self.store.open(container_id) as cdir:
+            state = cdir.load()
+            require_status(state, "read the statistics of", *LIVE)
+            from runu.cgroup.stats import stats
+
+            return stats(self._cgroup_of(state).dirs)
+
+    def processes(self, container_id: str) -> list[int]:
+        """The host pids of the sandbox: every process in its cgroup."""
+        with self.store.open(container_id) as cdir:
+            state = cdir.load()
+            require_status(state, "list the processes of", *LIVE)
+            return self._cgroup_of(state).pids()
+
+    @staticmethod
+    def _cgroup_of(state: State):
+        cgroup = _cgroup(state)
+        if cgroup is None:
+            raise RunuError(f"container {state.id} has no cgroup (made by a runu before cgroups)")
+        return cgroup
 
     def list(self) -> list[State]:
         states = []
@@ -253,6 +339,15 @@ def _saved_spec(cdir: ContainerDir, state: State) -> dict:
     return read_spec(copy if copy.exists() else Path(state.bundle) / "config.json")
 
 
+def _merge_resources(old: dict, new: dict) -> dict:
+    """runc update's rule: what the update names replaces, the rest stays."""
+    merged = {group: dict(values) for group, values in old.items() if isinstance(values, dict)}
+    for group, values in new.items():
+        if isinstance(values, dict):
+            merged.setdefault(group, {}).update({k: v for k, v in values.items() if v is not None})
+    return merged
+
+
 def _pick_cpu(container_id: str) -> str:
     """Pin each sandbox to one CPU: a guest syscall is a handoff between two host
     processes, and an unpinned handoff wakes an idle CPU. Spread ids over CPUs."""
@@ -265,10 +360,13 @@ def _end_container(cdir: ContainerDir, state: State) -> None:
     monitor, the kernel's own processes) are found by their root, the sandbox's; they end
     by themselves once the kernel has, and are killed if they linger. Raises when they will
     not end, so that delete keeps the state of what still runs."""
+    cgroup = _cgroup(state)
+    if cgroup is not None and cgroup.is_frozen():
+        cgroup.thaw()  # a frozen process takes its SIGKILL only once thawed
     _kill_and_wait(state.pid, state.pid_start)
     deadline = time.monotonic() + KILL_WAIT_SECONDS
     root = (cdir.path / "sandbox").resolve()
-    while left := rooted_in(root):
+    while left := rooted_in(root) | set(cgroup.pids() if cgroup else ()):
         if time.monotonic() > deadline:
             raise RunuError(f"container {state.id}: processes {sorted(left)} did not end")
         if time.monotonic() > deadline - KILL_WAIT_SECONDS / 2:
@@ -276,6 +374,19 @@ def _end_container(cdir: ContainerDir, state: State) -> None:
                 _signal(pid, signal.SIGKILL)
         _reap_children()
         time.sleep(0.002)
+
+
+def _cgroup(state: State):
+    if not state.facts.cgroup:
+        return None
+    from runu.cgroup import Cgroup
+
+    return Cgroup(state.facts.cgroup)
+
+
+def _remove_cgroup(state: State) -> None:
+    if (cgroup := _cgroup(state)) is not None:
+        cgroup.remove()
 
 
 def _signal(pid: int, signum: int) -> None:

@@ -35,8 +35,9 @@ def open_for_sandbox(root: Path) -> int:
     return os.open(log_path(root), os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
 
 
-def follow(root: Path, container_id: str, poll_seconds: float = 0.05):
-    """Yield the container's events, past and new, until it is deleted.
+def follow(root: Path, container_id: str, poll_seconds: float = 0.05, every: float | None = None, tick=None):
+    """Yield the container's events, past and new, until it is deleted; with `every`, also
+    what tick() returns every that many seconds (while it raises RunuError: nothing).
 
     Like runc, it ends with an error rather than wait forever: when the id does
     not exist, and (after yielding "deleted") once the container is gone."""
@@ -46,9 +47,16 @@ def follow(root: Path, container_id: str, poll_seconds: float = 0.05):
         raise RunuError(f"container {container_id} does not exist")
     deleted = RunuError(f"container {container_id} was deleted")
     gone = False
+    next_tick = time.monotonic() + every if every else None
     with log_path(root).open("a+") as log:
         log.seek(0)
         while True:
+            if next_tick is not None and time.monotonic() >= next_tick:
+                next_tick += every
+                try:
+                    yield tick()
+                except RunuError:
+                    pass  # not live now (created, stopped): no statistics to give
             line = log.readline()
             if not line.endswith("\n"):
                 log.seek(log.tell() - len(line))

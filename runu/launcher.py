@@ -43,6 +43,11 @@ def namespace_args(spec: dict) -> list[str]:
     return args
 
 
+def cgroup_args(cgroup) -> list[str]:
+    """The launcher joins the container's cgroup first thing, before it makes anything."""
+    return [arg for procs in cgroup.procs_files() for arg in ("--cgroup", procs)]
+
+
 def _mountpoint(root: Path, target: str, is_file: bool) -> None:
     path = root / target.lstrip("/")
     if is_file:

@@ -17,7 +17,8 @@ from runu.sandbox.base import ContainerFacts
 
 CONTAINER_ID = re.compile(r"^[\w+.-]+$")
 
-CREATING, CREATED, RUNNING, STOPPED = "creating", "created", "running", "stopped"
+CREATING, CREATED, RUNNING, PAUSED, STOPPED = "creating", "created", "running", "paused", "stopped"
+LIVE = (CREATED, RUNNING, PAUSED)  # a status whose process must still be there
 
 
 MAX_ID_LENGTH = 255  # the id names a directory: a file name's limit
@@ -52,7 +53,7 @@ class State:
 
     def current_status(self) -> str:
         """The recorded status, corrected by whether the process still lives."""
-        if self.status in (CREATED, RUNNING) and not process.is_alive(self.pid, self.pid_start):
+        if self.status in LIVE and not process.is_alive(self.pid, self.pid_start):
             return STOPPED
         return self.status
 
@@ -62,7 +63,7 @@ class State:
             "ociVersion": OCI_VERSION,
             "id": self.id,
             "status": status,
-            "pid": self.pid if status in (CREATED, RUNNING) else 0,
+            "pid": self.pid if status in LIVE else 0,
             "bundle": self.bundle,
             "rootfs": self.rootfs,
             "created": self.created,

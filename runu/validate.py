@@ -237,8 +237,10 @@ def validate(spec: dict) -> None:
 
 # Resources the sandbox has no means to bound yet (it runs in no cgroup of its own): asked
 # for, they draw a warning rather than pass unseen. Zero values are "not set" (Docker's).
-_UNENFORCED = (("cpu", ("shares", "quota", "cpus", "mems", "realtimeRuntime")), ("pids", ("limit",)),
-               ("blockIO", ("weight",)), ("memory", ("swap", "reservation")))
+# Enforced through the container's cgroup (runu.cgroup) are shares, quota and period, cpus,
+# mems, the memory limit, swap and reservation, pids and the block I/O weight.
+_UNENFORCED = (("cpu", ("realtimeRuntime", "realtimePeriod")), ("memory", ("kernel", "kernelTCP")),
+               ("blockIO", ("leafWeight",)))
 
 
 def unenforced_resources(spec: dict) -> list[str]:

@@ -123,6 +123,13 @@ def host_links() -> set[str]:
     return {name for name in os.listdir("/sys/class/net") if not name.startswith(("veth", "br-"))}
 
 
+def cgroup_dirs() -> set[str]:
+    """Every cgroup directory of every hierarchy the host mounts."""
+    from runu.cgroup.layout import hierarchies
+
+    return {dirpath for h in hierarchies().values() for dirpath, _, _ in os.walk(h.mount)}
+
+
 @pytest.fixture(autouse=True)
 def no_leaks(request, tmp_path):
     """Every test must leave no sandbox process, mount, link or state behind."""
@@ -130,12 +137,14 @@ def no_leaks(request, tmp_path):
         yield
         return
     links = host_links()
+    cgroups = cgroup_dirs()
     yield
     leaked_procs = sandbox_processes(under=tmp_path)
     assert not leaked_procs, f"sandbox processes left: {sorted(leaked_procs)}"
     left_behind = processes_naming(tmp_path)
     assert not left_behind, f"left behind: {left_behind}"
     assert host_links() == links, f"links left: {host_links() - links}"
+    assert not cgroup_dirs() - cgroups, f"cgroups left: {sorted(cgroup_dirs() - cgroups)}"
     # runu mounts only in private namespaces: nothing of this test may show on the host.
     assert str(tmp_path) not in Path("/proc/self/mountinfo").read_text(), "mounts left on the host"
     state = tmp_path / "state"

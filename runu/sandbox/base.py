@@ -40,10 +40,13 @@ class ContainerFacts:
     what it chose (kernel, stdio mode), and the network handed to the guest."""
 
     def __init__(self, sandbox: str = "", stdio: str = "", kernel: str = "", kernel_version: str = "",
-                 lpj: int = 0, network: NetworkFacts | None = None):
+                 lpj: int = 0, network: NetworkFacts | None = None, cgroup: dict[str, str] | None = None,
+                 guest_memory: int = 0):
         self.sandbox, self.stdio = sandbox, stdio
         self.kernel, self.kernel_version, self.lpj = kernel, kernel_version, lpj
         self.network = network
+        self.cgroup = cgroup or {}  # hierarchy -> the container's directory there (runu.cgroup)
+        self.guest_memory = guest_memory  # bytes the guest was given at create
 
     def to_dict(self) -> dict:
         return {**{k: v for k, v in self.__dict__.items() if k != "network"},
@@ -69,6 +72,14 @@ class SandboxKind:
     launcher_flags: tuple[str, ...] = ()
     # Why `runu exec` cannot run a second process in this kind's sandbox (None: it can).
     exec_refusal: str | None = "not supported"
+    # Host memory the sandbox takes besides the guest's own (kernel text and data, page
+    # tables, helpers): the cgroup's memory limit is the guest's memory plus this.
+    memory_overhead = 0
+
+    def guest_memory(self, spec: dict) -> int:
+        """Bytes of memory the guest gets (at create; a limit it cannot take raises); 0: the
+        kind sizes nothing, the spec's limit bounds the sandbox as it is."""
+        return 0
 
     def prepare(self, spec: dict, facts: ContainerFacts) -> list[RootBind]:
         """At create: check the spec against the kind (memory, kernel), record what later phases
