@@ -22,6 +22,8 @@
  */
 #define RUNU_FD_READY 9
 #define RUNU_FD_EVENTS_LOG 10 /* --root's events log, for the monitor */
+#define RUNU_FD_RUNTIME_LOG 11     /* --log, if given: the monitor logs seccomp violations */
+#define RUNU_FD_SECCOMP_LEARNED 12 /* learning mode: the monitor writes each call's name */
 
 /*
  * The guest's channels to the host, in the order the sandbox kind lists their

@@ -96,23 +96,37 @@ static void relay(int listener, const struct sockaddr_in *upstream)
 	}
 }
 
-int dns_relay_start(const char *listen_ip, const char *upstream_ip)
+int dns_relay_listen(const char *listen_ip)
 {
-	struct sockaddr_in listen_addr = dns_addr(listen_ip), upstream = dns_addr(upstream_ip);
-	pid_t parent = getpid(), child = fork();
-	int listener;
+	struct sockaddr_in listen_addr = dns_addr(listen_ip);
+	int listener = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-	if (child != 0)
+	if (listener < 0)
+		return -1;
+	if (bind(listener, (struct sockaddr *)&listen_addr, sizeof(listen_addr)) < 0) {
+		close(listener);
+		return -1;
+	}
+	return listener;
+}
+
+int dns_relay_start(int listener, const char *upstream_ip)
+{
+	struct sockaddr_in upstream = dns_addr(upstream_ip);
+	pid_t parent = getpid(), child = fork();
+
+	if (child != 0) {
+		close(listener);
 		return child < 0 ? -1 : 0;
+	}
 	/* Live exactly as long as the process that started us (the kernel, or init). */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(0);
 	/* Hold none of the container's descriptors: its stdio and event pipes must close with it. */
-	close_range(0, ~0U, 0);
-	listener = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (listener < 0 || bind(listener, (struct sockaddr *)&listen_addr, sizeof(listen_addr)) < 0)
+	if (dup2(listener, 0) < 0)
 		_exit(1);
-	relay(listener, &upstream);
+	close_range(1, ~0U, 0);
+	relay(0, &upstream);
 	_exit(0);
 }

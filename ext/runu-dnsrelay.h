@@ -10,7 +10,11 @@
 #ifndef RUNU_DNSRELAY_H
 #define RUNU_DNSRELAY_H
 
-/* Fork a child relaying UDP queries from listen_ip:53 to upstream_ip:53; -1 (errno) if it cannot. */
-int dns_relay_start(const char *listen_ip, const char *upstream_ip);
+/* A UDP socket bound to listen_ip:53 (binding port 53 needs privilege: done before it is
+ * dropped); -1 (errno) if it cannot be made. */
+int dns_relay_listen(const char *listen_ip);
+
+/* Fork a child relaying UDP queries from `listener` to upstream_ip:53; -1 (errno) if it cannot. */
+int dns_relay_start(int listener, const char *upstream_ip);
 
 #endif

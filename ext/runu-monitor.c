@@ -1,13 +1,22 @@
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "runu-abi.h"
 #include "runu-monitor.h"
+#include "runu-privdrop.h"
+#include "runu-seccomp.h"
+
+/* The monitor's own descriptors (others keep their runu-abi.h numbers). */
+#define GUEST_FD RUNU_FD_STATUS   /* what the guest says on its control line */
+#define WARDEN_FD RUNU_FD_COMMIT  /* the kernel's host pid, then the seccomp listener */
 
 static void log_event(int log, const char *id, const char *event)
 {
@@ -27,38 +36,165 @@ static void log_event(int log, const char *id, const char *event)
 		_exit(1);
 }
 
-static void monitor(int guest, int ready_file, int log, const char *id)
+/* The warden socket's next message: an int (the kernel's pid) or a descriptor. */
+static int receive(int sock, int *pid, int *fd)
 {
-	char buf[256];
-	ssize_t n;
-	int said_ready = 0;
+	char control[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = pid, .iov_len = sizeof(*pid) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+			      .msg_controllen = sizeof(control) };
+	struct cmsghdr *c;
+	ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 
-	while ((n = read(guest, buf, sizeof(buf))) > 0) {
-		if (said_ready || !memmem(buf, n, "ready", 5))
-			continue;
-		said_ready = 1;
-		if (write(ready_file, "ready\n", 6) != 6)
-			_exit(1);
-		log_event(log, id, "ready");
+	if (n <= 0)
+		return -1;
+	c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		memcpy(fd, CMSG_DATA(c), sizeof(int));
+	return 0;
+}
+
+static void monitor(const struct monitor_setup *setup)
+{
+	struct pollfd pfd[2] = { { .fd = GUEST_FD, .events = POLLIN }, { .fd = WARDEN_FD, .events = POLLIN } };
+	int said_ready = 0, launched = 0, kernel = 0, listener = -1;
+	int runtime_log = fcntl(RUNU_FD_RUNTIME_LOG, F_GETFD) < 0 ? -1 : RUNU_FD_RUNTIME_LOG;
+	char buf[256];
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents) {
+			int value = 0, fd = -1;
+
+			if (listener >= 0) {
+				if (pfd[1].revents & POLLIN)
+					seccomp_ward(listener, setup->learn, RUNU_FD_SECCOMP_LEARNED, RUNU_FD_KERNEL_LOG,
+						     runtime_log, setup->log_json, kernel, setup->container_id);
+				if (pfd[1].revents & (POLLHUP | POLLERR | POLLNVAL))
+					pfd[1].fd = -1;  /* nothing runs under the filter any more */
+			} else if (receive(WARDEN_FD, &value, &fd) < 0) {
+				pfd[1].fd = -1;  /* no allow-list: nothing to ward */
+			} else if (fd >= 0) {
+				close(WARDEN_FD);
+				pfd[1].fd = listener = fd;
+			} else {
+				kernel = value;
+			}
+		}
+		if (pfd[0].revents) {
+			ssize_t n = read(GUEST_FD, buf, sizeof(buf));
+
+			if (n <= 0)
+				break;
+			launched = 1;  /* the launcher's mark comes first (monitor_launched) */
+			if (said_ready || !memmem(buf, n, "ready", 5))
+				continue;
+			said_ready = 1;
+			if (write(RUNU_FD_READY, "ready\n", 6) != 6)
+				_exit(1);
+			log_event(RUNU_FD_EVENTS_LOG, setup->container_id, "ready");
+		}
 	}
-	log_event(log, id, "stopped");
+	if (launched)
+		log_event(RUNU_FD_EVENTS_LOG, setup->container_id, "stopped");  /* never started: never stopped */
 	_exit(0);
 }
 
-void monitor_start(const char *container_id)
+/* Keep `fd` at `number`: what is there now is moved out of the way first. */
+static void place(int fd, int number)
 {
-	int p[2];
+	if (fd != number && dup2(fd, number) < 0)
+		_exit(1);
+}
+
+/* Close every descriptor but the monitor's (fixed numbers above 2). */
+static void keep_only_monitor_fds(int guest, int warden)
+{
+	int keep[] = { GUEST_FD, WARDEN_FD, RUNU_FD_KERNEL_LOG, RUNU_FD_READY, RUNU_FD_EVENTS_LOG,
+		       RUNU_FD_RUNTIME_LOG, RUNU_FD_SECCOMP_LEARNED };
+	unsigned int from = 0;
+
+	place(guest, GUEST_FD);  /* both above the fixed numbers (high()) */
+	place(warden, WARDEN_FD);
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		if ((unsigned int)keep[i] > from)
+			close_range(from, keep[i] - 1, 0);
+		from = keep[i] + 1;
+	}
+	close_range(from, ~0U, 0);
+}
+
+/* Move `fd` above the fixed numbers: one left free by the caller (an optional log) is closed
+ * below as the monitor's. */
+static int high(int fd)
+{
+	int moved = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+
+	if (moved < 0)
+		_exit(126);
+	close(fd);
+	return moved;
+}
+
+int monitor_start(const struct monitor_setup *setup)
+{
+	int p[2], sock[2];
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0)
+	if (pipe2(p, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
+		_exit(126);
+	p[0] = high(p[0]), p[1] = high(p[1]), sock[0] = high(sock[0]), sock[1] = high(sock[1]);
+	if ((pid = fork()) < 0)
 		_exit(126);
 	if (pid == 0) {
-		close(p[1]);
-		monitor(p[0], RUNU_FD_READY, RUNU_FD_EVENTS_LOG, container_id);
+		/* Started at create, beside the sandbox's pid namespace (it outlives the kernel by the
+		 * moment it takes to log "stopped", and can kill it): it holds nothing the container owns. */
+		keep_only_monitor_fds(p[0], sock[0]);
+		if (setup->host_ids && drop_to_host_ids(setup->host_ids))
+			_exit(1);
+		monitor(setup);
 	}
 	close(p[0]);
+	close(sock[0]);
 	close(RUNU_FD_EVENTS_LOG);
+	close(RUNU_FD_RUNTIME_LOG);
+	close(RUNU_FD_SECCOMP_LEARNED);
 	if (dup2(p[1], RUNU_FD_READY) < 0)
 		_exit(126);
 	close(p[1]);
+	return sock[1];
+}
+
+void monitor_tell_kernel(int warden, int pid)
+{
+	if (send(warden, &pid, sizeof(pid), 0) != sizeof(pid))
+		_exit(126);
+}
+
+void monitor_hand_listener(int warden, int listener)
+{
+	char control[CMSG_SPACE(sizeof(int))] = { 0 };
+	int zero = 0;
+	struct iovec iov = { .iov_base = &zero, .iov_len = sizeof(zero) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+			      .msg_controllen = sizeof(control) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &listener, sizeof(int));
+	if (sendmsg(warden, &msg, 0) != sizeof(zero))
+		_exit(126);
+	close(listener);
+}
+
+void monitor_launched(void)
+{
+	if (write(RUNU_FD_READY, "\n", 1) != 1)
+		_exit(126);
 }

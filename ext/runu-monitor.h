@@ -1,18 +1,34 @@
 /*
- * The sandbox monitor: a small child of the sandbox process that turns what
- * the guest says on its control line into lifecycle events, and notices the
- * kernel's exit (its end of a pipe closes).
- *   "ready" from the guest -> the container's ready file and the events log
- *   the kernel gone        -> "stopped" in the events log
+ * The sandbox monitor: a small process beside the sandbox that
+ *   turns "ready" from the guest (its control line) into the ready file and the events log,
+ *   notices the kernel's exit (its end of a pipe closes) and logs "stopped",
+ *   wards the seccomp allow-list (runu-seccomp.h): logs a call outside it, kills the sandbox.
  */
 #ifndef RUNU_MONITOR_H
 #define RUNU_MONITOR_H
 
+struct monitor_setup {
+	const char *container_id;
+	unsigned int host_ids;  /* it runs as this host uid and gid, without capabilities (0: root) */
+	int learn;              /* seccomp learning mode: names to RUNU_FD_SECCOMP_LEARNED */
+	int log_json;           /* the runtime log (RUNU_FD_RUNTIME_LOG, if open) is JSON lines */
+};
+
 /*
- * Fork the monitor with the ready file (RUNU_FD_READY) and the events log
- * (RUNU_FD_EVENTS_LOG, runu-abi.h); afterwards RUNU_FD_READY is the pipe into
- * it and RUNU_FD_EVENTS_LOG is closed.
+ * Fork the monitor with the ready file (RUNU_FD_READY), the events log (RUNU_FD_EVENTS_LOG),
+ * kernel.log and, when open, the runtime log and the learned-calls file (runu-abi.h).
+ * Afterwards RUNU_FD_READY is the pipe into it, the logs it alone writes are closed, and the
+ * returned socket is where it learns the kernel's pid and takes the seccomp listener.
  */
-void monitor_start(const char *container_id);
+int monitor_start(const struct monitor_setup *setup);
+
+/* The kernel's host pid, for the warden to kill. */
+void monitor_tell_kernel(int warden, int pid);
+
+/* The seccomp listener (closed here); closing `warden` without it: nothing to ward. */
+void monitor_hand_listener(int warden, int listener);
+
+/* Tell the monitor the kernel is about to run: only a launched sandbox logs "stopped". */
+void monitor_launched(void);
 
 #endif

@@ -212,7 +212,9 @@ void net_configure(struct tokens *t)
 			link_up(device);
 			add_addr4(addr, prefix);
 			snprintf(ifname, sizeof(ifname), "%s", main_if);
-			if (dns_relay_start("127.0.0.11", relay) < 0)
+			int listener = dns_relay_listen("127.0.0.11");
+
+			if (listener < 0 || dns_relay_start(listener, relay) < 0)
 				die(126, "start the DNS relay: %s", strerror(errno));
 		} else
 			die(126, "unknown network field %s", kw);

@@ -260,8 +260,8 @@ static void link_up(const char *ifname)
 		die("%s %s: %s", step, ifname, strerror(errno));
 }
 
-/* A persistent tap: the sandbox kernel opens it by name at start. */
-static unsigned int create_tap(const char *name)
+/* A persistent tap: the sandbox kernel opens it by name at start, as its owner. */
+static unsigned int create_tap(const char *name, unsigned long owner)
 {
 	struct ifreq ifr = { 0 };
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
@@ -272,6 +272,8 @@ static unsigned int create_tap(const char *name)
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;  /* never adopt someone else's */
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, 1) < 0)
 		die("create tap %s: %s", name, strerror(errno));
+	if (owner && (ioctl(fd, TUNSETOWNER, owner) < 0 || ioctl(fd, TUNSETGROUP, owner) < 0))
+		die("give tap %s to uid %lu: %s", name, owner, strerror(errno));
 	close(fd);
 	undo.taps[undo.ntaps++] = name;
 	link_up(name);
@@ -534,10 +536,11 @@ int main(int argc, char **argv)
 	const char *ifname, *tap, *dns_tap;
 	unsigned int ifindex, tap_index;
 	int restoring = argc == 6 && !strcmp(argv[1], "--restore");
+	unsigned long owner = argc == 7 ? strtoul(argv[6], NULL, 10) : 0;
 	char old_ipv6;
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: runu-netplumb NETNS IFNAME TAP DNS_TAP DNS_ADDRESS/PREFIX\n"
+	if (argc != 6 && argc != 7) {
+		fprintf(stderr, "usage: runu-netplumb NETNS IFNAME TAP DNS_TAP DNS_ADDRESS/PREFIX [OWNER]\n"
 				"       runu-netplumb --restore NETNS IFNAME TAP DNS_TAP < REPORT\n");
 		return 2;
 	}
@@ -564,10 +567,10 @@ int main(int argc, char **argv)
 	undo.default_ipv6 = set_disable_ipv6("default", '1');  /* the taps made next */
 	if (undo.default_ipv6)
 		printf("was sysctl default %c\n", undo.default_ipv6);
-	tap_index = create_tap(tap);
+	tap_index = create_tap(tap, owner);
 	redirect(ifindex, tap_index);
 	redirect(tap_index, ifindex);
-	create_tap(dns_tap);
+	create_tap(dns_tap, owner);
 	set_address4(dns_tap, argv[5]);
 	/* From here on IFNAME's identity moves to the guest: nothing is undone any more. */
 	memset(&undo, 0, sizeof(undo));

@@ -1,28 +1,41 @@
 /*
  * runu-sandbox: the host-side process of one runu container.
  *
- * `runu create` spawns it. It enters or creates the container's namespaces,
- * builds the sandbox root (a private view holding only the rootfs, the bind
- * mount sources, the kernel and what the kernel needs to run), chroots into
- * it, reports back, and then waits for `runu start` to hand it the kernel's
- * argv through the launch fifo. It then execs the kernel, so its pid is the
- * container's pid for the whole life of the container.
+ * `runu create` spawns it. It joins the container's cgroup, enters or creates
+ * the container's namespaces, and forks the init of a new pid namespace, whose
+ * host pid it reports and which is the container's pid for the whole life of
+ * the container; then it exits. That init builds the sandbox root (a private
+ * view holding only the rootfs, the bind mount sources, the kernel and what
+ * the kernel needs to run), chroots into it, reports back, and waits for
+ * `runu start` to hand it the kernel's argv through the launch fifo. It then
+ * gives up root (runu-privdrop.h) and execs the kernel.
  *
  * Confinement: hostfs resolves guest paths with host syscalls, so `..` in a
  * hostfs mount option would escape any prefix. The chroot makes the sandbox
- * root the whole host filesystem the kernel can ever see.
+ * root the whole host filesystem the kernel can ever see; without privilege
+ * it cannot leave it.
  *
  * Fixed descriptors (set up by the caller; runu-abi.h): the status pipe, the
  * commit pipe, the launch fifo (non-blocking); the control line and kernel
  * log left open for the kernel; the ready file and events log for the monitor.
  *
  * Usage:
- *   runu-sandbox --id ID [--tty|--relay-stdin] [--no-aslr] [--cgroup PROCS]... [--join TYPE PATH]...
- *                [--unshare TYPE]... [--bind SRC DST ro|rw]... [--tmpfs DST]... --root DIR
+ *   runu-sandbox --id ID [--ids BASE] [--seccomp NAMES [--seccomp-learn]] [--log-json]
+ *                [--tty|--relay-stdin] [--no-aslr] [--cgroup PROCS]...
+ *                [--join TYPE PATH]... [--unshare TYPE]... [--bind SRC DST HOW]... [--tmpfs DST]...
+ *                [--overlay DST LOWER[:LOWER]... UPPER WORKNAME ro|rw] [--device HOST_PATH DST]...
+ *                --root DIR
+ * --ids: the container's host id range (runu-privdrop.h); without it the kernel stays root.
+ * --seccomp: the system calls the sandbox may make (runu-seccomp.h), comma-separated;
+ *   --seccomp-learn lets every call through and records it instead. --log-json: the runtime
+ *   log (if open, RUNU_FD_RUNTIME_LOG) is JSON lines.
  * --cgroup: a cgroup.procs file of the container's cgroup, joined before anything else.
  * --no-aslr: the kernel runs without address randomisation (its kind asks for it).
- * TYPE is one of net, uts, ipc, mnt. DST is relative to DIR. A new mount
- * namespace is always made, after joining, for the sandbox root.
+ * HOW is ro or rw, with ",idmap" for the container's own files. TYPE is one of
+ * net, uts, ipc, mnt. DST is relative to DIR. A new mount namespace is always
+ * made, after joining, for the sandbox root.
+ *
+ * Status lines: "pid N" (the container's pid), then "ok" or one line of error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,12 +48,18 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <linux/securebits.h>
+#include <sys/fsuid.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "runu-abi.h"
 #include "runu-dnsrelay.h"
 #include "runu-monitor.h"
+#include "runu-privdrop.h"
+#include "runu-seccomp.h"
 #include "runu-stdin.h"
 
 #define MAX_LAUNCH (256 * 1024)
@@ -115,11 +134,19 @@ static void join_ns(const char *type, const char *path)
 	close(fd);
 }
 
-static void bind(const char *root, const char *src, const char *dst, int ro)
+static void bind(const char *root, const char *src, const char *dst, const char *how, int userns)
 {
 	char target[4096];
+	int ro = !strncmp(how, "ro", 2);
 
 	snprintf(target, sizeof(target), "%s/%s", root, dst);
+	if (strstr(how, ",idmap") && userns >= 0) {
+		/* The container's own files: owned through its id range (runu-privdrop.h). */
+		if (idmapped_bind(src, target, ro, userns) < 0)
+			fail("bind %s to %s idmapped (its filesystem must support idmapped mounts): %s",
+			     src, target, strerror(errno));
+		return;
+	}
 	if (mount(src, target, NULL, MS_BIND | MS_REC, NULL) < 0)
 		fail("bind %s to %s: %s", src, target, strerror(errno));
 	if (ro && mount(NULL, target, NULL,
@@ -127,28 +154,111 @@ static void bind(const char *root, const char *src, const char *dst, int ro)
 		fail("make %s read-only: %s", target, strerror(errno));
 }
 
-static void tmpfs(const char *root, const char *dst)
+/*
+ * The rootfs as an overlay of idmapped layers (this kernel idmaps layers, not a merged
+ * overlay): each lower at DIR/layers/N, and the directory holding the upper and work
+ * directories (they must share a mount) at DIR/layers/upper. Read-only: no upper layer, the
+ * old upper becomes the top lower one.
+ */
+static void overlay(const char *root, const char *dst, char *lowers, const char *upper, const char *work,
+		    int ro, int userns, unsigned int host_ids)
+{
+	char target[4096], parent[4096], options[8192];
+	const char *upper_name = strrchr(upper, '/');
+	size_t used;
+	int n = 0;
+
+	if (userns < 0 || !upper_name)
+		fail("overlay rootfs %s: needs --ids and an absolute upper directory", upper);
+	snprintf(parent, sizeof(parent), "%.*s", (int)(upper_name - upper), upper);
+	snprintf(target, sizeof(target), "%s/layers/upper", root);
+	if (idmapped_bind(parent, target, ro, userns) < 0)
+		fail("bind %s to %s idmapped: %s", parent, target, strerror(errno));
+	used = ro ? (size_t)snprintf(options, sizeof(options), "lowerdir=layers/upper%s", upper_name)
+		  : (size_t)snprintf(options, sizeof(options), "upperdir=layers/upper%s,workdir=layers/upper/%s,lowerdir=",
+				     upper_name, work);
+	for (char *save = NULL, *lower = strtok_r(lowers, ":", &save); lower; lower = strtok_r(NULL, ":", &save)) {
+		snprintf(target, sizeof(target), "%s/layers/%d", root, n);
+		if (idmapped_bind(lower, target, 1, userns) < 0)
+			fail("bind layer %s to %s idmapped: %s", lower, target, strerror(errno));
+		used += snprintf(options + used, sizeof(options) - used, "%slayers/%d",
+				 ro || n ? ":" : "", n);
+		n++;
+		if (used >= sizeof(options))
+			fail("overlay rootfs: %d layers are too many", n);
+	}
+	if (!n && !ro)
+		fail("overlay rootfs %s has no lower layer", upper);
+	/* Layer paths relative to the sandbox root keep the options short. */
+	snprintf(target, sizeof(target), "%s/%s", root, dst);
+	if (chdir(root) < 0)
+		fail("chdir %s: %s", root, strerror(errno));
+	/* Overlay writes its upper layer with the mounter's credentials: mount as the sandbox's
+	 * host ids (capabilities kept), which the idmapped upper maps back to on-disk owners. */
+	if (prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP, 0, 0, 0) < 0)
+		fail("keep capabilities across setfsuid: %s", strerror(errno));
+	setfsgid(host_ids);
+	setfsuid(host_ids);
+	if (mount("overlay", target, "overlay", MS_NOSUID | MS_NODEV | (ro ? MS_RDONLY : 0), options) < 0)
+		fail("mount the rootfs overlay on %s (%s): %s", target, options, strerror(errno));
+	setfsuid(0);
+	setfsgid(0);
+	if (prctl(PR_SET_SECUREBITS, 0, 0, 0, 0) < 0)
+		fail("restore secure bits: %s", strerror(errno));
+}
+
+/* A node of the host's device `host_path` for the sandbox's user alone, on a tmpfs of its own
+ * at the target's directory (the state directory may be mounted nodev). */
+static void device(const char *root, const char *host_path, const char *dst, unsigned int host_ids)
 {
 	char target[4096];
+	struct stat st;
+	char *slash;
+
+	if (stat(host_path, &st) < 0 || !S_ISCHR(st.st_mode))
+		fail("device %s: %s", host_path, S_ISCHR(st.st_mode) ? strerror(errno) : "not a character device");
+	snprintf(target, sizeof(target), "%s/%s", root, dst);
+	slash = strrchr(target, '/');
+	*slash = '\0';
+	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=4k,mode=0755") < 0)
+		fail("tmpfs for device %s on %s: %s", host_path, target, strerror(errno));
+	*slash = '/';
+	if (mknod(target, S_IFCHR | 0600, st.st_rdev) < 0 || chown(target, host_ids, host_ids) < 0)
+		fail("device node %s: %s", target, strerror(errno));
+}
+
+static void tmpfs(const char *root, const char *dst, unsigned int host_ids)
+{
+	char target[4096], options[64];
 
 	snprintf(target, sizeof(target), "%s/%s", root, dst);
-	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+	/* Owned by the sandbox's root, writable by nobody else. */
+	snprintf(options, sizeof(options), "mode=0700,uid=%u,gid=%u", host_ids, host_ids);
+	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options) < 0)
 		fail("tmpfs on %s: %s", target, strerror(errno));
 }
 
 /* Apply the mount arguments in order; called inside the new mount namespace. */
-static void build_root(int argc, char **argv, const char *root)
+static void build_root(int argc, char **argv, const char *root, int userns, unsigned int host_ids)
 {
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--bind") && i + 3 < argc) {
-			bind(root, argv[i + 1], argv[i + 2], !strcmp(argv[i + 3], "ro"));
+			bind(root, argv[i + 1], argv[i + 2], argv[i + 3], userns);
 			i += 3;
+		} else if (!strcmp(argv[i], "--overlay") && i + 5 < argc) {
+			overlay(root, argv[i + 1], argv[i + 2], argv[i + 3], argv[i + 4], !strcmp(argv[i + 5], "ro"),
+				userns, host_ids);
+			i += 5;
+		} else if (!strcmp(argv[i], "--device") && i + 2 < argc) {
+			device(root, argv[i + 1], argv[i + 2], host_ids);
+			i += 2;
 		} else if (!strcmp(argv[i], "--tmpfs") && i + 1 < argc) {
-			tmpfs(root, argv[++i]);
+			tmpfs(root, argv[++i], host_ids);
 		} else if (!strcmp(argv[i], "--join")) {
 			i += 2;
 		} else if (!strcmp(argv[i], "--root") || !strcmp(argv[i], "--id") ||
-			   !strcmp(argv[i], "--unshare") || !strcmp(argv[i], "--cgroup")) {
+			   !strcmp(argv[i], "--unshare") || !strcmp(argv[i], "--cgroup") ||
+			   !strcmp(argv[i], "--ids") || !strcmp(argv[i], "--seccomp")) {
 			i += 1;
 		}
 	}
@@ -198,13 +308,14 @@ static char *read_launch(size_t *len)
  * none), then the kernel's argv, then an empty token as the end mark. A
  * message without the end mark means `runu start` died while writing it.
  */
-static void launch(int relay, int tty, int no_aslr, const char *id)
+static void launch(int relay, int tty, int no_aslr, int userns, const char *allowed, int warden)
 {
 	size_t len, count = 0;
 	char *msg = read_launch(&len);
 	char **argv = calloc(len / 2 + 2, sizeof(char *));
 	char *p = msg, *end = msg + len;
-	int complete = 0;
+	int complete = 0, dns_listener = -1;
+	const char *failed;
 
 	if (!argv)
 		give_up("no memory for the kernel's arguments");
@@ -233,29 +344,78 @@ static void launch(int relay, int tty, int no_aslr, const char *id)
 	if (no_aslr && personality(ADDR_NO_RANDOMIZE) < 0)
 		give_up("switch address randomisation off: %s", strerror(errno));
 	close(RUNU_FD_LAUNCH);
-	monitor_start(id);
-	if (strcmp(argv[1], "-"))
-		if (dns_relay_start(argv[1], "127.0.0.11") < 0)
-			give_up("start the DNS relay: %s", strerror(errno));
+	/* Port 53 needs privilege: bound now, relayed by an unprivileged child below. */
+	if (strcmp(argv[1], "-") && (dns_listener = dns_relay_listen(argv[1])) < 0)
+		give_up("listen for DNS on %s: %s", argv[1], strerror(errno));
+	/* The last privileged step: from here on the sandbox is its own unprivileged user. */
+	if (userns >= 0 && (failed = enter_sandbox_user(userns)))
+		give_up("%s: %s", failed, strerror(errno));
+	/* Before any helper forks: the kernel, its helpers and its stubs all live under it. */
+	if (allowed) {
+		int listener = seccomp_confine(allowed, &failed);
+
+		if (listener < 0)
+			give_up("%s: %s", failed, strerror(errno));
+		monitor_hand_listener(warden, listener);
+	}
+	close(warden);
+	if (dns_listener >= 0 && dns_relay_start(dns_listener, "127.0.0.11") < 0)
+		give_up("start the DNS relay: %s", strerror(errno));
 	if (relay || tty)
 		stdin_relay_start(!tty);
+	monitor_launched();
 	char *envp[] = { "TMPDIR=/tmp", "PATH=/", NULL };
 	execve(argv[2], argv + 2, envp);
 	dprintf(2, "runu-sandbox: exec %s: %s\n", argv[2], strerror(errno));
 	_exit(127);
 }
 
+/*
+ * The sandbox's init: in the new pid namespace (pid 1 there), it builds the sandbox root,
+ * reports "ok", waits for the commit and the launch message, and becomes the kernel.
+ */
+static void sandbox_init(int argc, char **argv, const char *root, int tty, int relay, int no_aslr,
+			 unsigned int host_ids, int userns, const char *allowed, int warden)
+{
+	char byte;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		fail("make mounts private: %s", strerror(errno));
+	build_root(argc, argv, root, userns, host_ids);
+	if (chroot(root) < 0 || chdir("/") < 0)
+		fail("chroot %s: %s", root, strerror(errno));
+	if (tty)
+		take_terminal();
+
+	if (write(RUNU_FD_STATUS, "ok\n", 3) != 3)
+		_exit(1);
+	close(RUNU_FD_STATUS);
+	if (read(RUNU_FD_COMMIT, &byte, 1) != 1)
+		_exit(1);
+	close(RUNU_FD_COMMIT);
+	launch(relay, tty, no_aslr, userns, allowed, warden);
+}
+
 int main(int argc, char **argv)
 {
-	const char *root = NULL, *id = "?";
-	int unshare_flags = 0, tty = 0, relay = 0, no_aslr = 0;
-	char byte;
+	const char *root = NULL, *allowed = NULL;
+	int unshare_flags = 0, tty = 0, relay = 0, no_aslr = 0, userns = -1, warden;
+	struct monitor_setup monitor = { .container_id = "?" };
+	pid_t init;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--root") && i + 1 < argc)
 			root = argv[++i];
 		else if (!strcmp(argv[i], "--id") && i + 1 < argc)
-			id = argv[++i];
+			monitor.container_id = argv[++i];
+		else if (!strcmp(argv[i], "--ids") && i + 1 < argc)
+			monitor.host_ids = strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--seccomp") && i + 1 < argc)
+			allowed = argv[++i];
+		else if (!strcmp(argv[i], "--seccomp-learn"))
+			monitor.learn = 1;
+		else if (!strcmp(argv[i], "--log-json"))
+			monitor.log_json = 1;
 		else if (!strcmp(argv[i], "--tty"))
 			tty = 1;
 		else if (!strcmp(argv[i], "--relay-stdin"))
@@ -271,6 +431,10 @@ int main(int argc, char **argv)
 			unshare_flags |= ns_flag(argv[++i]);
 		else if (!strcmp(argv[i], "--bind") && i + 3 < argc)
 			i += 3;
+		else if (!strcmp(argv[i], "--overlay") && i + 5 < argc)
+			i += 5;
+		else if (!strcmp(argv[i], "--device") && i + 2 < argc)
+			i += 2;
 		else if (!strcmp(argv[i], "--tmpfs") && i + 1 < argc)
 			i += 1;
 		else
@@ -278,23 +442,22 @@ int main(int argc, char **argv)
 	}
 	if (!root)
 		fail("runu-sandbox: --root is required");
-	/* The sandbox root's mounts live in a mount namespace of our own. */
-	if (unshare(unshare_flags | CLONE_NEWNS) < 0)
+	/* Made here, in the host's pid namespace, where /proc names its maker. */
+	if (monitor.host_ids && (userns = sandbox_userns(monitor.host_ids)) < 0)
+		fail("make the sandbox's user namespace (ids %u..): %s", monitor.host_ids, strerror(errno));
+	/* Forked before the pid namespace exists: it stays in the host's, and outlives the kernel. */
+	warden = monitor_start(&monitor);
+	/* The sandbox root's mounts live in a mount namespace of our own; the kernel is the init
+	 * of a pid namespace of its own, so it sees no host process. */
+	if (unshare(unshare_flags | CLONE_NEWNS | CLONE_NEWPID) < 0)
 		fail("unshare namespaces: %s", strerror(errno));
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		fail("make mounts private: %s", strerror(errno));
-	build_root(argc, argv, root);
-	if (chroot(root) < 0 || chdir("/") < 0)
-		fail("chroot %s: %s", root, strerror(errno));
-	if (tty)
-		take_terminal();
-
-	if (write(RUNU_FD_STATUS, "ok\n", 3) != 3)
-		_exit(1);
-	close(RUNU_FD_STATUS);
-	if (read(RUNU_FD_COMMIT, &byte, 1) != 1)
-		_exit(1);
-	close(RUNU_FD_COMMIT);
-	launch(relay, tty, no_aslr, id);
-	return 1;
+	init = fork();
+	if (init < 0)
+		fail("fork the sandbox's init: %s", strerror(errno));
+	if (init == 0)
+		sandbox_init(argc, argv, root, tty, relay, no_aslr, monitor.host_ids, userns, allowed, warden);
+	/* The caller learns the container's pid (the init's, on the host) and reaps us. */
+	monitor_tell_kernel(warden, init);
+	dprintf(RUNU_FD_STATUS, "pid %d\n", init);
+	return 0;
 }

@@ -17,7 +17,8 @@ CFLAGS = ["-Os", "-Wall", "-Wextra", "-Werror", "-D_FORTIFY_SOURCE=2"]
 
 # name -> (sources, compiler flags, libraries)
 PROGRAMS = {
-    "runu-sandbox": (["runu-sandbox.c", "runu-stdin.c", "runu-monitor.c", "runu-dnsrelay.c"], [], []),
+    "runu-sandbox": (["runu-sandbox.c", "runu-stdin.c", "runu-monitor.c", "runu-dnsrelay.c", "runu-privdrop.c",
+                      "runu-seccomp.c"], [], ["-lseccomp"]),
     "runu-netplumb": (["runu-netplumb.c", "runu-ifreq.c"], [], ["-lmnl"]),
     "runu-init": (["runu-init.c", "runu-net.c", "runu-ifreq.c", "runu-tokens.c", "runu-stdin.c",
                    "runu-firewall.c", "runu-dnsrelay.c", "runu-rootfs.c", "runu-fail.c"],

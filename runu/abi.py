@@ -12,6 +12,8 @@ FD_KERNEL_LOG = 7  # the kernel writes its messages (kernel.log)
 FD_STDIN_ACK = 8  # the kernel writes the guest's stdin go-ahead
 FD_READY = 9  # the ready file, then the pipe into the monitor (see the header)
 FD_EVENTS_LOG = 10  # --root's events log, for the monitor
+FD_RUNTIME_LOG = 11  # --log, if given: the monitor logs seccomp violations
+FD_SECCOMP_LEARNED = 12  # learning mode: the monitor writes each call's name
 
 # The guest's channels, in the order a kind lists their devices (runu.lines= on the kernel's
 # command line).

@@ -108,21 +108,30 @@ class Runtime:
         root = cdir.path / "sandbox"
         (root / "meta").mkdir(parents=True)
         (root / "meta" / "process").write_bytes(desc.encode())
+        from runu import idrange
+
+        facts.host_ids = idrange.allocate(cdir.path)
+        cdir.save(state)  # an interrupted create still finds the range to give back
         args = launcher.cgroup_args(cgroup) + launcher.namespace_args(spec) + launcher.root_args(
-            root, Path(state.rootfs), bool(spec["root"].get("readonly")), binds, desc.host_mounts)
+            root, Path(state.rootfs), bool(spec["root"].get("readonly")), binds, desc.host_mounts,
+            facts.host_ids, facts.made_paths)
+        cdir.save(state)
 
         os.mkfifo(cdir.path / "launch.fifo", 0o600)
         fds = {
             **sandbox.channels(cdir.path),
             abi.FD_LAUNCH: os.open(cdir.path / "launch.fifo", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC),
-            abi.FD_KERNEL_LOG: os.open(cdir.path / "kernel.log", os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600),
+            # Appended to by the kernel and by the monitor (a seccomp violation).
+            abi.FD_KERNEL_LOG: os.open(cdir.path / "kernel.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC,
+                                       0o600),
             abi.FD_READY: os.open(cdir.path / "ready", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600),
             abi.FD_EVENTS_LOG: events.open_for_sandbox(self.store.root),
         }
+        flags = [*sandbox.launcher_flags, *self._monitor_logs(fds)]
         slave = open_console(console_socket) if terminal else None
         stdio = (slave, slave, slave) if slave is not None else (0, 1, 2)
         try:
-            launched = launcher.spawn(state.id, [*sandbox.launcher_flags, *args], stdio, fds, tty=terminal,
+            launched = launcher.spawn(state.id, [*flags, *args], stdio, fds, tty=terminal,
                                       relay_stdin=facts.stdio == "pipes")
         finally:
             for fd in (*fds.values(), *([slave] if slave is not None else [])):
@@ -140,9 +149,22 @@ class Runtime:
         cdir.save(state)  # an interrupted create still finds it to remove
         cgroup.create()
         resources = spec.get("linux", {}).get("resources") or {}
-        for field in cgroup.apply(resources, sandbox.memory_overhead, state.facts.guest_memory):
+        for field in cgroup.apply(resources, sandbox, state.facts.guest_memory):
             self.log.warning(f"{field} is not enforced: this host's cgroups have no control for it")
         return cgroup
+
+    def _monitor_logs(self, fds: dict[int, int]) -> list[str]:
+        """Where the sandbox's monitor reports a seccomp violation (the runtime log, if any) and,
+        in learning mode (RUNU_SECCOMP_LEARN=FILE), records every call the sandbox makes."""
+        flags = []
+        append = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+        if self.log.path is not None:
+            fds[abi.FD_RUNTIME_LOG] = os.open(self.log.path, append, 0o600)
+            flags += ["--log-json"] if self.log.fmt == "json" else []
+        if learned := os.environ.get("RUNU_SECCOMP_LEARN"):
+            fds[abi.FD_SECCOMP_LEARNED] = os.open(learned, append, 0o600)
+            flags.append("--seccomp-learn")
+        return flags
 
     def _abandon(self, cdir: ContainerDir, state: State, commit_fd: int | None) -> None:
         """Undo a failed create: no process, no state directory, the network given back."""
@@ -158,6 +180,7 @@ class Runtime:
             _remove_cgroup(state)
         except RunuError as e:
             self.log.warning(str(e))
+        _release_host_leases(state)
         cdir.remove()
 
     # start --------------------------------------------------------------
@@ -187,7 +210,7 @@ class Runtime:
         outlives the container: remember it, for delete to give eth0 back."""
         from runu import network
 
-        plan = network.take_over(state.pid, cdir.path / NETWORK_REPORT)
+        plan = network.take_over(state.pid, cdir.path / NETWORK_REPORT, state.facts.host_ids)
         if plan is not None:
             (cdir.path / "sandbox" / "meta" / "network").write_bytes(sandbox.guest_network(plan))
             state.facts.network = NetworkFacts(plan.tap, plan.dns_tap, plan.dns_relay, joined_netns)
@@ -249,6 +272,7 @@ class Runtime:
                 _end_container(cdir, state)
             self._give_back_network(cdir, state)
             _remove_cgroup(state)
+            _release_host_leases(state)
             if state.bundle and status != CREATING:
                 try:
                     run_hooks(_saved_spec(cdir, state), "poststop", state.hook_state(STOPPED))
@@ -296,7 +320,7 @@ class Runtime:
                                 "its kernel booted (a sandbox kernel cannot grow or give back memory)")
             spec = _saved_spec(cdir, state)
             merged = _merge_resources(spec.get("linux", {}).get("resources") or {}, resources)
-            unenforced = self._cgroup_of(state).apply(merged, sandbox.memory_overhead, guest)
+            unenforced = self._cgroup_of(state).apply(merged, sandbox, guest)
             spec.setdefault("linux", {})["resources"] = merged
             (cdir.path / SPEC_COPY).write_text(json.dumps(spec))  # the next update starts from here
             return unenforced
@@ -382,6 +406,19 @@ def _cgroup(state: State):
     from runu.cgroup import Cgroup
 
     return Cgroup(state.facts.cgroup)
+
+
+def _release_host_leases(state: State) -> None:
+    """What create took on the host outside the state directory: the id range, the paths made
+    (an overlay work directory)."""
+    import shutil
+
+    for path in state.facts.made_paths:
+        shutil.rmtree(path, ignore_errors=True)
+    if state.facts.host_ids:
+        from runu import idrange
+
+        idrange.release(state.facts.host_ids)
 
 
 def _remove_cgroup(state: State) -> None:

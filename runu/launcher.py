@@ -10,7 +10,7 @@ from pathlib import Path
 from runu import abi, nsfile, paths
 from runu.errors import RunuError
 from runu.guest import HostMount
-from runu.sandbox.base import RootBind
+from runu.sandbox.base import RootBind, RootDevice
 
 
 # OCI namespace types the launcher can make or join; the guest kernel is its own
@@ -22,7 +22,7 @@ _HOST_ONLY = ("pid", "mount", "cgroup", "user", "time")
 
 class Launched:
     def __init__(self, pid: int, commit_fd: int):
-        self.pid = pid
+        self.pid = pid  # the sandbox's init: the container's pid
         self.commit_fd = commit_fd  # write one byte to keep the sandbox; close to make it give up
 
 
@@ -57,19 +57,53 @@ def _mountpoint(root: Path, target: str, is_file: bool) -> None:
         path.mkdir(parents=True, exist_ok=True)
 
 
-def root_args(root: Path, rootfs: Path, readonly_rootfs: bool, binds: list[RootBind],
-              host_mounts: list[HostMount]) -> list[str]:
-    """Mountpoints in the sandbox root, and the launcher's arguments that fill them."""
-    args = ["--bind", str(root), ".", "ro", "--bind", str(rootfs), "rootfs", "ro" if readonly_rootfs else "rw"]
+def _own(readonly: bool) -> str:
+    """The container's own files: mounted idmapped onto its id range."""
+    return ("ro" if readonly else "rw") + ",idmap"
+
+
+# The work directory of runu's own overlay of a rootfs's layers: beside the upper directory (it
+# must share its mount), not the owner's (its overlay stays mounted). Removed at delete.
+OVERLAY_WORK = "runu-work"
+
+
+def _rootfs_args(root: Path, rootfs: Path, readonly: bool, made: list[str]) -> list[str]:
+    """An overlay rootfs is rebuilt from its layers, each idmapped (runu.overlaylayers);
+    any other directory is bound idmapped. Host paths made for it are added to `made`."""
+    from runu.overlaylayers import layers_of
+
+    layers = layers_of(rootfs)
+    if layers is None:
+        return ["--bind", str(rootfs), "rootfs", _own(readonly)]
+    for i in range(len(layers.lowers)):
+        _mountpoint(root, f"layers/{i}", is_file=False)
+    _mountpoint(root, "layers/upper", is_file=False)
+    work = Path(layers.upper).parent / OVERLAY_WORK
+    made.append(str(work))
+    work.mkdir(mode=0o700, exist_ok=True)
+    return ["--overlay", "rootfs", ":".join(layers.lowers), layers.upper, work.name, "ro" if readonly else "rw"]
+
+
+def root_args(root: Path, rootfs: Path, readonly_rootfs: bool, binds: list[RootBind | RootDevice],
+              host_mounts: list[HostMount], host_ids: int, made: list[str]) -> list[str]:
+    """Mountpoints in the sandbox root, and the launcher's arguments that fill them; host paths
+    made outside the sandbox root are added to `made` (delete removes them)."""
+    args = ["--ids", str(host_ids), "--bind", str(root), ".", "ro",
+            *_rootfs_args(root, rootfs, readonly_rootfs, made)]
     _mountpoint(root, "rootfs", is_file=False)
     for bind in binds:
+        if isinstance(bind, RootDevice):
+            # The launcher makes the node on a tmpfs of its own at the target's directory.
+            _mountpoint(root, str(Path(bind.target).parent), is_file=False)
+            args += ["--device", bind.host_path, bind.target]
+            continue
         _mountpoint(root, bind.target, bind.is_file)
         args += ["--bind", bind.source, bind.target, "ro" if bind.readonly else "rw"]
     for m in host_mounts:
         # A file is exposed as the only entry of its own directory (hostfs mounts directories).
         target = m.sandbox_path + ("/file" if m.is_file else "")
         _mountpoint(root, target, m.is_file)
-        args += ["--bind", str(m.source), target.lstrip("/"), "ro" if m.readonly else "rw"]
+        args += ["--bind", str(m.source), target.lstrip("/"), _own(m.readonly)]
     _mountpoint(root, "tmp", is_file=False)
     args += ["--tmpfs", "tmp", "--root", str(root)]
     return args
@@ -78,6 +112,15 @@ def root_args(root: Path, rootfs: Path, readonly_rootfs: bool, binds: list[RootB
 def _high(fd: int) -> int:
     """A duplicate above the fixed numbers, so the dup2 actions never clobber a source."""
     return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100)
+
+
+def _reap_if_ours(pid: int) -> None:
+    """A subreaper caller (runu run) adopts the init when the launcher exits."""
+    try:
+        if pid:
+            os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
 
 
 def spawn(container_id: str, args: list[str], stdio: tuple[int, int, int], fds: dict[int, int],
@@ -98,9 +141,12 @@ def spawn(container_id: str, args: list[str], stdio: tuple[int, int, int], fds: 
         for fd in (*high.values(), status_w, commit_r):
             os.close(fd)
     with os.fdopen(status_r, "rb") as status:
-        report = status.read().decode(errors="replace").strip()
-    if report != "ok":
+        lines = status.read().decode(errors="replace").splitlines()
+    os.waitpid(pid, 0)  # it exits once its init is forked
+    init = next((int(line.split()[1]) for line in lines if line.startswith("pid ")), 0)
+    report = " ".join(line for line in lines if not line.startswith("pid ")).strip()
+    if report != "ok" or not init:
         os.close(commit_w)
-        os.waitpid(pid, 0)
+        _reap_if_ours(init)
         raise RunuError(report or "sandbox launcher died")
-    return Launched(pid, commit_w)
+    return Launched(init, commit_w)

@@ -46,14 +46,19 @@ def _describe(pid: str) -> str:
 
 
 def _first_user(identity: tuple[int, int]) -> str | None:
-    """A live process whose network namespace is `identity`, described; None when there is none."""
+    """A live process whose network namespace is `identity`, described (a runu sandbox's
+    kernel first: its monitor and helpers share the namespace); None when there is none."""
+    first = None
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             if _identity(f"/proc/{pid}/ns/net") == identity:
-                return _describe(pid)
+                described = _describe(pid)
+                if described.startswith("runu container"):
+                    return described
+                first = first or described
         except OSError:
             continue  # gone meanwhile, or a zombie
-    return None
+    return first
 
 
 def network_namespace(spec: dict) -> str | None:

@@ -27,12 +27,12 @@ DNS_TAP, DNS_RELAY, DNS_GUEST, DNS_PREFIX = "tap1", "169.254.53.1", "169.254.53.
 NO_INTERFACE = 3  # runu-netplumb's exit status when the netns has no eth0
 
 
-def hand_to_guest(pid: int, report: Path) -> NetworkPlan | None:
+def hand_to_guest(pid: int, report: Path, owner: int) -> NetworkPlan | None:
     """Move eth0's identity to the guest (the plan says what it takes); write what the
-    hand-over took to `report`."""
+    hand-over took to `report`. The taps are `owner`'s (uid and gid) to open."""
     done = subprocess.run(
-        [paths.netplumb(), f"/proc/{pid}/ns/net", INTERFACE, TAP, DNS_TAP, f"{DNS_RELAY}/{DNS_PREFIX}"],
-        capture_output=True, text=True)
+        [paths.netplumb(), f"/proc/{pid}/ns/net", INTERFACE, TAP, DNS_TAP, f"{DNS_RELAY}/{DNS_PREFIX}",
+         str(owner)], capture_output=True, text=True)
     if done.returncode == NO_INTERFACE:
         return None
     if done.returncode != 0:

@@ -16,8 +16,9 @@ def interfaces(pid: int) -> list[str]:
     return [line.split(":", 1)[0].strip() for line in lines]
 
 
-def take_over(pid: int, report: Path) -> NetworkPlan | None:
-    """None when the netns has nothing but loopback (runu run, docker --network none)."""
+def take_over(pid: int, report: Path, owner: int) -> NetworkPlan | None:
+    """None when the netns has nothing but loopback (runu run, docker --network none). The
+    taps belong to `owner`, the sandbox's host uid and gid, for its kernel to open."""
     if interfaces(pid) == ["lo"]:
         return None
-    return hand_to_guest(pid, report)
+    return hand_to_guest(pid, report, owner)

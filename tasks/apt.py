@@ -13,6 +13,7 @@ PACKAGES = [
     # building kernels and the C parts
     "gcc", "libc6-dev", "make", "bc", "flex", "bison", "libelf-dev", "xz-utils", "binutils",
     "libmnl-dev",  # runu-netplumb's netlink
+    "libseccomp-dev",  # runu-sandbox: the seccomp allow-list
     # running sandboxes and their peers
     "busybox-static", "iproute2", "runc", "crun", "runsc",
     # the network benchmark's host side

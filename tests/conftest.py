@@ -130,6 +130,14 @@ def cgroup_dirs() -> set[str]:
     return {dirpath for h in hierarchies().values() for dirpath, _, _ in os.walk(h.mount)}
 
 
+def id_leases_of(path: Path) -> list[str]:
+    """Host id ranges leased to containers whose state lies under `path` (runu.idrange)."""
+    from runu.idrange import LEASES
+
+    leases = LEASES.iterdir() if LEASES.is_dir() else ()
+    return [lease.name for lease in leases if lease.read_text().startswith(str(path))]
+
+
 @pytest.fixture(autouse=True)
 def no_leaks(request, tmp_path):
     """Every test must leave no sandbox process, mount, link or state behind."""
@@ -145,6 +153,7 @@ def no_leaks(request, tmp_path):
     assert not left_behind, f"left behind: {left_behind}"
     assert host_links() == links, f"links left: {host_links() - links}"
     assert not cgroup_dirs() - cgroups, f"cgroups left: {sorted(cgroup_dirs() - cgroups)}"
+    assert not id_leases_of(tmp_path), f"host id ranges left leased: {id_leases_of(tmp_path)}"
     # runu mounts only in private namespaces: nothing of this test may show on the host.
     assert str(tmp_path) not in Path("/proc/self/mountinfo").read_text(), "mounts left on the host"
     state = tmp_path / "state"

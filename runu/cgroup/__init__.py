@@ -64,11 +64,12 @@ class Cgroup:
 
     # resources -------------------------------------------------------------
 
-    def apply(self, resources: dict, memory_overhead: int, guest_memory: int) -> list[str]:
-        """Write linux.resources; return the fields this host cannot enforce."""
+    def apply(self, resources: dict, sandbox, guest_memory: int) -> list[str]:
+        """Write linux.resources for a sandbox of kind `sandbox` (its own memory and processes
+        come on top of the guest's); return the fields this host cannot enforce."""
         unenforced = []
         hierarchies = layout.hierarchies()
-        for setting in settings(resources, memory_overhead, guest_memory):
+        for setting in settings(resources, sandbox.memory_overhead, guest_memory, sandbox.pids_overhead):
             if not self._write_setting(hierarchies, setting):
                 unenforced.append(f"linux.resources.{setting.field}")
         return unenforced

@@ -43,7 +43,7 @@ def cgroupfs_path(cgroups_path: str, container_id: str) -> str:
     cgroup (returned as given); none means the container's id, relative. ".." never climbs
     out of the hierarchy."""
     path = cgroups_path or container_id
-    clean = posixpath.normpath("/" + path)
+    clean = posixpath.normpath("/" + path.lstrip("/"))
     if clean == "/":
         raise RunuError(f"linux.cgroupsPath {cgroups_path!r} names the root cgroup, not one of the container's own")
     return clean if path.startswith("/") else clean.lstrip("/")

@@ -34,11 +34,12 @@ def _set(value) -> bool:
     return value not in (None, 0, "")
 
 
-def settings(resources: dict, memory_overhead: int, guest_memory: int) -> list[Setting]:
+def settings(resources: dict, memory_overhead: int, guest_memory: int, pids_overhead: int = 0) -> list[Setting]:
     """What to write for `resources`. For a kind that sizes its guest, the memory limit is the
     guest's memory plus the sandbox's own overhead (the kernel's text and page tables, the
     helpers): the host must bound all of it whatever the guest does, so there is a limit even
-    when the spec sets none."""
+    when the spec sets none. Likewise the pids limit counts the guest's processes (each of its
+    address spaces is a host process) plus the sandbox's own."""
     out: list[Setting] = []
     cpu = resources.get("cpu") or {}
     if _set(cpu.get("shares")):
@@ -72,8 +73,8 @@ def settings(resources: dict, memory_overhead: int, guest_memory: int) -> list[S
 
     pids = (resources.get("pids") or {}).get("limit")
     if _set(pids):
-        out.append(Setting("pids", ("pids.max", _limit(pids if pids > 0 else -1)),
-                           ("pids.max", _limit(pids if pids > 0 else -1)), "pids.limit"))
+        value = _limit(pids + pids_overhead if pids > 0 else -1)
+        out.append(Setting("pids", ("pids.max", value), ("pids.max", value), "pids.limit"))
 
     weight = (resources.get("blockIO") or {}).get("weight")
     if _set(weight):

@@ -11,8 +11,21 @@ from runu.errors import RunuError
 _FORWARDED = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2}
 
 
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _adopt_orphans() -> None:
+    """The container's process is the sandbox's init, whose parent (the launcher) exits at
+    create: as a subreaper, runu run adopts it and can wait for it."""
+    import ctypes
+
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise RunuError(f"become a subreaper: {os.strerror(ctypes.get_errno())}")
+
+
 def run(args, log):
     rt = runtime(args, log)
+    _adopt_orphans()
     state = rt.create(args.id, Path(args.bundle), args.pid_file, args.console_socket)
     try:
         rt.start(args.id)

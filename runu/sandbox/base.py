@@ -14,6 +14,15 @@ class RootBind:
         self.source, self.target, self.readonly, self.is_file = source, target, readonly, is_file
 
 
+class RootDevice:
+    """A character device the sandbox's kernel opens: a node of its own in the sandbox root,
+    owned by the sandbox's user (the host's node may be root's alone, e.g. /dev/net/tun 0600),
+    alone in its directory (a tmpfs: the state directory may be on a nodev filesystem)."""
+
+    def __init__(self, host_path: str, target: str):
+        self.host_path, self.target = host_path, target
+
+
 class NetworkPlan:
     """The container's network as the guest must take it over (from eth0 in its netns)."""
 
@@ -41,12 +50,14 @@ class ContainerFacts:
 
     def __init__(self, sandbox: str = "", stdio: str = "", kernel: str = "", kernel_version: str = "",
                  lpj: int = 0, network: NetworkFacts | None = None, cgroup: dict[str, str] | None = None,
-                 guest_memory: int = 0):
+                 guest_memory: int = 0, host_ids: int = 0, made_paths: list[str] | None = None):
         self.sandbox, self.stdio = sandbox, stdio
         self.kernel, self.kernel_version, self.lpj = kernel, kernel_version, lpj
         self.network = network
         self.cgroup = cgroup or {}  # hierarchy -> the container's directory there (runu.cgroup)
         self.guest_memory = guest_memory  # bytes the guest was given at create
+        self.host_ids = host_ids  # first host uid/gid of the sandbox's range (runu.idrange); 0: root
+        self.made_paths = made_paths or []  # host paths create made outside the state, for delete
 
     def to_dict(self) -> dict:
         return {**{k: v for k, v in self.__dict__.items() if k != "network"},
@@ -75,13 +86,15 @@ class SandboxKind:
     # Host memory the sandbox takes besides the guest's own (kernel text and data, page
     # tables, helpers): the cgroup's memory limit is the guest's memory plus this.
     memory_overhead = 0
+    # Host processes the sandbox runs besides one per guest process: the pids limit adds them.
+    pids_overhead = 0
 
     def guest_memory(self, spec: dict) -> int:
         """Bytes of memory the guest gets (at create; a limit it cannot take raises); 0: the
         kind sizes nothing, the spec's limit bounds the sandbox as it is."""
         return 0
 
-    def prepare(self, spec: dict, facts: ContainerFacts) -> list[RootBind]:
+    def prepare(self, spec: dict, facts: ContainerFacts) -> list[RootBind | RootDevice]:
         """At create: check the spec against the kind (memory, kernel), record what later phases
         need in `facts`, and return what the sandbox root needs besides the rootfs and binds."""
         raise NotImplementedError

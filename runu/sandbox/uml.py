@@ -18,8 +18,29 @@ from runu.errors import RunuError
 from runu.kernels import find_kernel
 from runu.paths import initramfs
 from runu.sandbox import register
-from runu.sandbox.base import ContainerFacts, NetworkPlan, RootBind, SandboxKind
+from runu.sandbox.base import ContainerFacts, NetworkPlan, RootBind, RootDevice, SandboxKind
 from runu.spec import ANNOTATION_PROFILE, annotation
+
+# The host system calls of the kernel, its stub processes and the sandbox's helpers (the
+# monitor aside), 87 in all. Measured with RUNU_SECCOMP_LEARN=FILE (README, "seccomp") over
+# the unit, integration and conformance suites, a DNS query through the relays (connect,
+# recvfrom, sendto, socket) and a guest exercising every file operation (mv, ln, ln -s, chmod,
+# touch -d, mkfifo, fsync: link, mknodat, rename, symlink, utimensat...); hostfs's other
+# variants of those (fchmod, fchown, fdatasync, renameat2, truncate) read from its source.
+# restart_syscall: how a sleep a freeze interrupted resumes (the DNS relay's poll after `docker
+# unpause`; the Docker pause test found it). ptrace: UML probes it at boot on a child of its own.
+SECCOMP_ALLOW = (
+    "access", "arch_prctl", "brk", "chmod", "chown", "clone", "clone3", "close", "close_range", "connect",
+    "dup2", "epoll_create", "epoll_ctl", "epoll_wait", "execve", "execveat", "exit", "exit_group", "fchmod",
+    "fchown", "fcntl", "fdatasync", "fsync", "ftruncate", "futex", "getdents64", "getpgrp", "getpid", "getppid",
+    "getrandom", "gettid", "ioctl", "kill", "link", "lseek", "madvise", "memfd_create", "mkdir", "mknodat",
+    "mmap", "mprotect", "munmap", "newfstatat", "openat", "personality", "pipe2", "poll", "prctl", "pread64",
+    "prlimit64", "ptrace", "pwrite64", "read", "readlink", "readv", "recvfrom", "recvmsg", "rename",
+    "renameat2", "restart_syscall", "rmdir", "rseq", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
+    "seccomp", "sendto", "set_robust_list", "set_tid_address", "setsid", "sigaltstack", "signalfd4", "socket",
+    "socketpair", "statfs", "statx", "symlink", "tgkill", "timer_create", "timer_settime", "truncate", "uname",
+    "unlink", "utimensat", "wait4", "write", "writev",
+)
 
 DEFAULT_PROFILE = "default"
 DEFAULT_MEMORY_MB = 256
@@ -66,17 +87,21 @@ def _console_lines(stdio: str) -> list[str]:
 class UmlSandbox(SandboxKind):
     name = "uml"
     is_default = True
-    # UML boots reliably with a small mem= only at fixed addresses.
-    launcher_flags = ("--no-aslr",)
+    # UML boots reliably with a small mem= only at fixed addresses; its host system calls are
+    # the allow-list below.
+    launcher_flags = ("--no-aslr", "--seccomp", ",".join(SECCOMP_ALLOW))
     exec_refusal = "a process's stdio rides console lines fixed when the kernel boots"
     # Measured: a busybox guest's cgroup holds about 20 MiB beyond its mem= (kernel image and
     # data, the stub processes' page tables, the helpers); twice that leaves room for load.
     memory_overhead = 40 << 20
+    # The launcher and the user namespace's maker (at create), the kernel, the monitor, the
+    # DNS and stdin relays.
+    pids_overhead = 6
 
     def guest_memory(self, spec: dict) -> int:
         return memory_mb(spec) << 20
 
-    def prepare(self, spec: dict, facts: ContainerFacts) -> list[RootBind]:
+    def prepare(self, spec: dict, facts: ContainerFacts) -> list[RootBind | RootDevice]:
         kernel = find_kernel(annotation(spec, ANNOTATION_PROFILE, DEFAULT_PROFILE))
         facts.kernel, facts.kernel_version, facts.lpj = kernel.profile, kernel.version, kernel.lpj
         binds = [
@@ -87,7 +112,7 @@ class UmlSandbox(SandboxKind):
         ]
         binds += [RootBind(lib, lib.lstrip("/")) for lib in kernel.runtime_libs]
         if os.path.exists("/dev/net/tun"):
-            binds.append(RootBind("/dev/net/tun", "dev/net/tun", readonly=False))
+            binds.append(RootDevice("/dev/net/tun", "dev/net/tun"))
         return binds
 
     def channels(self, container_dir: Path) -> dict[int, int]:

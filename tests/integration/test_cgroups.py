@@ -95,7 +95,7 @@ def test_resources_reach_the_host_cgroup(runu, make_bundle):
     assert read(pid, "cpu", "cpu.cfs_quota_us") == "30000"
     assert read(pid, "cpu", "cpu.cfs_period_us") == "100000"
     assert read(pid, "cpuset", "cpuset.cpus") == "0"
-    assert read(pid, "pids", "pids.max") == "64"
+    assert read(pid, "pids", "pids.max") == str(64 + UmlSandbox.pids_overhead)
     # The guest's memory plus the sandbox's own overhead: the host bounds all of it.
     assert int(read(pid, "memory", "memory.limit_in_bytes")) == (96 << 20) + OVERHEAD
 
@@ -169,12 +169,12 @@ def test_update_changes_cpu_and_pids_and_refuses_another_memory(runu, make_bundl
     pid = detached(runu, make_bundle, "c1", edit=with_linux(resources={"memory": {"limit": 64 << 20}}))
     runu("update", "--cpu-quota", "20000", "--cpu-period", "100000", "--pids-limit", "30", "c1")
     assert read(pid, "cpu", "cpu.cfs_quota_us") == "20000"
-    assert read(pid, "pids", "pids.max") == "30"
+    assert read(pid, "pids", "pids.max") == str(30 + UmlSandbox.pids_overhead)
     # containerd's form: the resources as JSON on stdin.
     (tmp_path / "r.json").write_text(json.dumps({"cpu": {"shares": 300}, "pids": {"limit": 25}}))
     with open(tmp_path / "r.json") as resources:
         runu("update", "--resources", "-", "c1", stdin=resources)
-    assert read(pid, "cpu", "cpu.shares") == "300" and read(pid, "pids", "pids.max") == "25"
+    assert read(pid, "cpu", "cpu.shares") == "300" and read(pid, "pids", "pids.max") == str(25 + UmlSandbox.pids_overhead)
     assert read(pid, "cpu", "cpu.cfs_quota_us") == "20000"  # what the update did not name stays
     bad = runu("update", "--memory", "128m", "c1", check=False)
     assert bad.returncode == 1 and b"fixed when its kernel booted" in bad.stderr
@@ -190,7 +190,8 @@ def test_events_stats_is_runcs_json_with_true_numbers(runu, make_bundle):
     assert data["cpu"]["usage"]["total"] > 0.5e9  # a second of a busy loop
     assert data["memory"]["usage"]["limit"] == (256 << 20) + OVERHEAD
     assert 0 < data["memory"]["usage"]["usage"] <= data["memory"]["usage"]["limit"]
-    assert data["pids"] == {"current": len(read(pid, "pids", "cgroup.procs").split()), "limit": 50}
+    assert data["pids"] == {"current": len(read(pid, "pids", "cgroup.procs").split()),
+                            "limit": 50 + UmlSandbox.pids_overhead}
 
 
 def test_events_interval_streams_stats_between_lifecycle_events(runu, make_bundle):

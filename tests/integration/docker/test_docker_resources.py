@@ -5,6 +5,7 @@ import subprocess
 import time
 from datetime import datetime, timezone
 
+from runu.sandbox.uml import UmlSandbox
 from tests.integration.docker.conftest import wait_until
 
 LOOP = ["sh", "-c", "while :; do :; done"]
@@ -57,4 +58,4 @@ def test_update_cpus_and_pids(docker):
     # The SDK has no pids limit in update: the CLI, as a user would.
     subprocess.run(["docker", "update", "--cpus", "1", "--pids-limit", "40", c.id], check=True, capture_output=True)
     assert _cpu_share(c) > 0.6
-    assert c.stats(stream=False)["pids_stats"]["limit"] == 40
+    assert c.stats(stream=False)["pids_stats"]["limit"] == 40 + UmlSandbox.pids_overhead
