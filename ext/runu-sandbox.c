@@ -8,7 +8,7 @@
  * view holding only the rootfs, the bind mount sources, the kernel and what
  * the kernel needs to run), chroots into it, reports back, and waits for
  * `runu start` to hand it the kernel's argv through the launch fifo. It then
- * gives up root (runu-privdrop.h) and execs the kernel.
+ * gives up root (runu-privdrop.h) and runs the kernel as its child (run_kernel).
  *
  * Confinement: hostfs resolves guest paths with host syscalls, so `..` in a
  * hostfs mount option would escape any prefix. The chroot makes the sandbox
@@ -53,6 +53,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runu-abi.h"
@@ -303,6 +304,35 @@ static char *read_launch(size_t *len)
 }
 
 /*
+ * The kernel runs as a child of the sandbox's init, which stays, reaps, and ends with the
+ * kernel's status (128+N for a signal). The kernel must not be the init itself: a pid
+ * namespace's init ignores the signals it sends itself, and a panicking UML kernel aborts by
+ * sending itself SIGABRT until it dies (it would spin for ever).
+ */
+static void run_kernel(char **kernel_argv)
+{
+	char *envp[] = { "TMPDIR=/tmp", "PATH=/", NULL };
+	pid_t kernel = fork(), ended;
+	int status;
+
+	if (kernel < 0)
+		give_up("fork the kernel: %s", strerror(errno));
+	if (kernel == 0) {
+		execve(kernel_argv[0], kernel_argv, envp);
+		dprintf(2, "runu-sandbox: exec %s: %s\n", kernel_argv[0], strerror(errno));
+		_exit(127);
+	}
+	/* Hold nothing of the container's: its pipes close when the kernel's copies do. */
+	close_range(0, ~0U, 0);
+	do
+		ended = waitpid(-1, &status, 0);
+	while (ended != kernel && (ended > 0 || errno == EINTR));
+	if (ended != kernel)
+		_exit(126);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+/*
  * The launch message is NUL-terminated tokens: the CPU to pin to ("-" for
  * none), the address for the DNS relay in the container's netns ("-" for
  * none), then the kernel's argv, then an empty token as the end mark. A
@@ -364,10 +394,7 @@ static void launch(int relay, int tty, int no_aslr, int userns, const char *allo
 	if (relay || tty)
 		stdin_relay_start(!tty);
 	monitor_launched();
-	char *envp[] = { "TMPDIR=/tmp", "PATH=/", NULL };
-	execve(argv[2], argv + 2, envp);
-	dprintf(2, "runu-sandbox: exec %s: %s\n", argv[2], strerror(errno));
-	_exit(127);
+	run_kernel(argv + 2);
 }
 
 /*

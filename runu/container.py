@@ -1,8 +1,9 @@
 """The container lifecycle: create, start, kill, delete, with one guard on status.
 
-The sandbox process that `create` spawns becomes the kernel at `start`, so its
-pid is the container's pid from creation to exit, as the caller (containerd's
-shim, or `runu run`) expects.
+The sandbox's init, forked at `create` by the launcher it spawns, runs the kernel
+as its child at `start` and ends with its status, so its pid is the container's
+pid from creation to exit, as the caller (containerd's shim, or `runu run`)
+expects.
 """
 
 import json

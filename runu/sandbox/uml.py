@@ -22,20 +22,21 @@ from runu.sandbox.base import ContainerFacts, NetworkPlan, RootBind, RootDevice,
 from runu.spec import ANNOTATION_PROFILE, annotation
 
 # The host system calls of the kernel, its stub processes and the sandbox's helpers (the
-# monitor aside), 87 in all. Measured with RUNU_SECCOMP_LEARN=FILE (README, "seccomp") over
+# monitor aside), 88 in all. Measured with RUNU_SECCOMP_LEARN=FILE (README, "seccomp") over
 # the unit, integration and conformance suites, a DNS query through the relays (connect,
 # recvfrom, sendto, socket) and a guest exercising every file operation (mv, ln, ln -s, chmod,
 # touch -d, mkfifo, fsync: link, mknodat, rename, symlink, utimensat...); hostfs's other
 # variants of those (fchmod, fchown, fdatasync, renameat2, truncate) read from its source.
 # restart_syscall: how a sleep a freeze interrupted resumes (the DNS relay's poll after `docker
-# unpause`; the Docker pause test found it). ptrace: UML probes it at boot on a child of its own.
+# unpause`; the Docker pause test found it). pause: UML's SIGWINCH helper on a terminal (the
+# console test found it). ptrace: UML probes it at boot on a child of its own.
 SECCOMP_ALLOW = (
     "access", "arch_prctl", "brk", "chmod", "chown", "clone", "clone3", "close", "close_range", "connect",
     "dup2", "epoll_create", "epoll_ctl", "epoll_wait", "execve", "execveat", "exit", "exit_group", "fchmod",
     "fchown", "fcntl", "fdatasync", "fsync", "ftruncate", "futex", "getdents64", "getpgrp", "getpid", "getppid",
     "getrandom", "gettid", "ioctl", "kill", "link", "lseek", "madvise", "memfd_create", "mkdir", "mknodat",
-    "mmap", "mprotect", "munmap", "newfstatat", "openat", "personality", "pipe2", "poll", "prctl", "pread64",
-    "prlimit64", "ptrace", "pwrite64", "read", "readlink", "readv", "recvfrom", "recvmsg", "rename",
+    "mmap", "mprotect", "munmap", "newfstatat", "openat", "pause", "personality", "pipe2", "poll", "prctl",
+    "pread64", "prlimit64", "ptrace", "pwrite64", "read", "readlink", "readv", "recvfrom", "recvmsg", "rename",
     "renameat2", "restart_syscall", "rmdir", "rseq", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
     "seccomp", "sendto", "set_robust_list", "set_tid_address", "setsid", "sigaltstack", "signalfd4", "socket",
     "socketpair", "statfs", "statx", "symlink", "tgkill", "timer_create", "timer_settime", "truncate", "uname",
@@ -94,9 +95,9 @@ class UmlSandbox(SandboxKind):
     # Measured: a busybox guest's cgroup holds about 20 MiB beyond its mem= (kernel image and
     # data, the stub processes' page tables, the helpers); twice that leaves room for load.
     memory_overhead = 40 << 20
-    # The launcher and the user namespace's maker (at create), the kernel, the monitor, the
-    # DNS and stdin relays.
-    pids_overhead = 6
+    # The launcher and the user namespace's maker (at create), the sandbox's init and the kernel,
+    # the monitor, the DNS and stdin relays.
+    pids_overhead = 7
 
     def guest_memory(self, spec: dict) -> int:
         return memory_mb(spec) << 20

@@ -51,3 +51,15 @@ def test_twenty_containers_at_once(runu, make_bundle):
         results = list(pool.map(run, range(20)))
     assert [r.returncode for r in results] == list(range(20))
     assert [r.stdout for r in results] == [f"{i}\n".encode() for i in range(20)]
+
+
+def test_a_guest_kernel_panic_ends_run_with_a_nonzero_status(runu, make_bundle):
+    """Before, a panicking kernel (the pid namespace's init) signalled itself SIGABRT in a loop
+    that an init ignores, and `runu run` never returned."""
+    def edit(spec):
+        spec["process"]["capabilities"] = {k: ["CAP_SYS_ADMIN"] for k in ("bounding", "effective", "permitted")}
+        spec["linux"]["resources"] = {"memory": {"limit": 64 << 20}}
+
+    hog = "echo 1 > /proc/sys/vm/panic_on_oom && x=$(head -c 100000000 /dev/zero | tr '\\0' a)"
+    result = runu("run", "-b", str(make_bundle(["sh", "-c", hog], edit=edit)), "c1", check=False, timeout=120)
+    assert result.returncode == 128 + signal.SIGABRT

@@ -41,17 +41,26 @@ def running(runu, make_bundle):
     return runu.state("c1")["pid"]
 
 
-def test_the_kernel_process_is_unprivileged_from_the_hosts_view(running):
-    s = status(running)
+def kernel_of(init: int) -> int:
+    """The kernel: the child of the container's process (the sandbox's init) that runs /kernel."""
+    children = Path(f"/proc/{init}/task/{init}/children").read_text().split()
+    return next(int(c) for c in children if Path(f"/proc/{c}/cmdline").read_bytes().startswith(b"/kernel\0"))
+
+
+@pytest.mark.parametrize("which", ["init", "kernel"])
+def test_the_container_process_and_its_kernel_are_unprivileged_from_the_hosts_view(running, which):
+    pid = running if which == "init" else kernel_of(running)
+    s = status(pid)
     uids, gids = s["Uid"].split(), s["Gid"].split()
     assert len(set(uids)) == 1 and RANGE_BASE <= int(uids[0]) < RANGE_BASE * 2, s["Uid"]
     assert gids == uids
     assert int(s["CapEff"], 16) == FILE_CAPABILITIES and int(s["CapBnd"], 16) == FILE_CAPABILITIES
     assert int(s["CapAmb"], 16) == 0 and int(s["CapInh"], 16) == 0
     assert s["NoNewPrivs"] == "1" and s["Seccomp"] == "2"
-    assert s["NSpid"].split()[-1] == "1"  # the init of a pid namespace of its own
+    # In a pid namespace of its own: the container's process is its init, the kernel pid 2.
+    assert s["NSpid"].split()[-1] == ("1" if which == "init" else "2")
     for ns in ("user", "pid", "mnt"):
-        assert os.readlink(f"/proc/{running}/ns/{ns}") != os.readlink(f"/proc/self/ns/{ns}"), ns
+        assert os.readlink(f"/proc/{pid}/ns/{ns}") != os.readlink(f"/proc/self/ns/{ns}"), ns
 
 
 def test_every_process_of_the_sandbox_runs_as_its_ids_without_privilege(running):
