@@ -154,7 +154,7 @@ int monitor_start(const struct monitor_setup *setup)
 		/* Started at create, beside the sandbox's pid namespace (it outlives the kernel by the
 		 * moment it takes to log "stopped", and can kill it): it holds nothing the container owns. */
 		keep_only_monitor_fds(p[0], sock[0]);
-		if (setup->host_ids && drop_to_host_ids(setup->host_ids))
+		if (drop_to_host_ids(setup->host_ids))
 			_exit(1);
 		monitor(setup);
 	}

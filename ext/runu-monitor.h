@@ -9,7 +9,7 @@
 
 struct monitor_setup {
 	const char *container_id;
-	unsigned int host_ids;  /* it runs as this host uid and gid, without capabilities (0: root) */
+	unsigned int host_ids;  /* it runs as this host uid and gid, without capabilities */
 	int learn;              /* seccomp learning mode: names to RUNU_FD_SECCOMP_LEARNED */
 	int log_json;           /* the runtime log (RUNU_FD_RUNTIME_LOG, if open) is JSON lines */
 };

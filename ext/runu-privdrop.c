@@ -161,6 +161,8 @@ const char *drop_to_host_ids(unsigned int base)
 		return "empty the capability bounding set";
 	if (setgroups(0, NULL) < 0 || setresgid(base, base, base) < 0 || setresuid(base, base, base) < 0)
 		return "become the sandbox's host user";
+	if (set_capabilities(0) < 0)  /* base 0: no uid change cleared them */
+		return "drop capabilities";
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return "set no_new_privs";
 	return NULL;

@@ -25,7 +25,8 @@
  *                [--join TYPE PATH]... [--unshare TYPE]... [--bind SRC DST HOW]... [--tmpfs DST]...
  *                [--overlay DST LOWER[:LOWER]... UPPER WORKNAME ro|rw] [--device HOST_PATH DST]...
  *                --root DIR
- * --ids: the container's host id range (runu-privdrop.h); without it the kernel stays root.
+ * --ids: the container's host id range (runu-privdrop.h); 0 maps the namespace's ids onto the
+ *   host's same ones (for files no idmapped mount can serve). Without it the kernel stays root.
  * --seccomp: the system calls the sandbox may make (runu-seccomp.h), comma-separated;
  *   --seccomp-learn lets every call through and records it instead. --log-json: the runtime
  *   log (if open, RUNU_FD_RUNTIME_LOG) is JSON lines.
@@ -426,7 +427,7 @@ static void sandbox_init(int argc, char **argv, const char *root, int tty, int r
 int main(int argc, char **argv)
 {
 	const char *root = NULL, *allowed = NULL;
-	int unshare_flags = 0, tty = 0, relay = 0, no_aslr = 0, userns = -1, warden;
+	int unshare_flags = 0, tty = 0, relay = 0, no_aslr = 0, userns = -1, warden, has_ids = 0;
 	struct monitor_setup monitor = { .container_id = "?" };
 	pid_t init;
 
@@ -436,7 +437,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--id") && i + 1 < argc)
 			monitor.container_id = argv[++i];
 		else if (!strcmp(argv[i], "--ids") && i + 1 < argc)
-			monitor.host_ids = strtoul(argv[++i], NULL, 10);
+			monitor.host_ids = strtoul(argv[++i], NULL, 10), has_ids = 1;
 		else if (!strcmp(argv[i], "--seccomp") && i + 1 < argc)
 			allowed = argv[++i];
 		else if (!strcmp(argv[i], "--seccomp-learn"))
@@ -470,7 +471,7 @@ int main(int argc, char **argv)
 	if (!root)
 		fail("runu-sandbox: --root is required");
 	/* Made here, in the host's pid namespace, where /proc names its maker. */
-	if (monitor.host_ids && (userns = sandbox_userns(monitor.host_ids)) < 0)
+	if (has_ids && (userns = sandbox_userns(monitor.host_ids)) < 0)
 		fail("make the sandbox's user namespace (ids %u..): %s", monitor.host_ids, strerror(errno));
 	/* Forked before the pid namespace exists: it stays in the host's, and outlives the kernel. */
 	warden = monitor_start(&monitor);

@@ -109,9 +109,7 @@ class Runtime:
         root = cdir.path / "sandbox"
         (root / "meta").mkdir(parents=True)
         (root / "meta" / "process").write_bytes(desc.encode())
-        from runu import idrange
-
-        facts.host_ids = idrange.allocate(cdir.path)
+        facts.host_ids = self._host_ids(cdir, Path(state.rootfs), desc.host_mounts)
         cdir.save(state)  # an interrupted create still finds the range to give back
         args = launcher.cgroup_args(cgroup) + launcher.namespace_args(spec) + launcher.root_args(
             root, Path(state.rootfs), bool(spec["root"].get("readonly")), binds, desc.host_mounts,
@@ -140,6 +138,21 @@ class Runtime:
         state.pid, state.pid_start = launched.pid, start_time(launched.pid)
         cdir.save(state)
         return launched.commit_fd
+
+    def _host_ids(self, cdir: ContainerDir, rootfs: Path, host_mounts) -> int:
+        """A leased id range for the sandbox, or 0 (the host's own ids, in a user namespace all
+        the same) when some of the container's files live where no idmapped mount reaches."""
+        from runu import idrange
+        from runu.idmap import unmappable
+        from runu.launcher import idmap_sources
+
+        blocked = unmappable(idmap_sources(rootfs, host_mounts))
+        if blocked:
+            path, fstype = blocked[0]
+            self.log.warning(f"{path} is on {fstype}, which cannot be idmapped: the sandbox runs as the host's "
+                             "uid 0 (in a user namespace of its own, with file capabilities only)")
+            return 0
+        return idrange.allocate(cdir.path)
 
     def _make_cgroup(self, cdir: ContainerDir, state: State, spec: dict, sandbox):
         """The container's cgroup, made and bounded before any of its processes exists."""

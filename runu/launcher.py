@@ -57,9 +57,18 @@ def _mountpoint(root: Path, target: str, is_file: bool) -> None:
         path.mkdir(parents=True, exist_ok=True)
 
 
-def _own(readonly: bool) -> str:
-    """The container's own files: mounted idmapped onto its id range."""
-    return ("ro" if readonly else "rw") + ",idmap"
+def _own(readonly: bool, idmapped: bool) -> str:
+    """The container's own files: mounted idmapped onto its id range (when it has one)."""
+    return ("ro" if readonly else "rw") + (",idmap" if idmapped else "")
+
+
+def idmap_sources(rootfs: Path, host_mounts: list[HostMount]) -> list[str]:
+    """The host directories the container's files come from: what idmapped mounts must serve."""
+    from runu.overlaylayers import layers_of
+
+    layers = layers_of(rootfs)
+    own = [*layers.lowers, str(Path(layers.upper).parent)] if layers else [str(rootfs)]
+    return own + [str(m.source) for m in host_mounts]
 
 
 # The work directory of runu's own overlay of a rootfs's layers: beside the upper directory (it
@@ -67,14 +76,14 @@ def _own(readonly: bool) -> str:
 OVERLAY_WORK = "runu-work"
 
 
-def _rootfs_args(root: Path, rootfs: Path, readonly: bool, made: list[str]) -> list[str]:
+def _rootfs_args(root: Path, rootfs: Path, readonly: bool, idmapped: bool, made: list[str]) -> list[str]:
     """An overlay rootfs is rebuilt from its layers, each idmapped (runu.overlaylayers);
     any other directory is bound idmapped. Host paths made for it are added to `made`."""
     from runu.overlaylayers import layers_of
 
-    layers = layers_of(rootfs)
+    layers = layers_of(rootfs) if idmapped else None
     if layers is None:
-        return ["--bind", str(rootfs), "rootfs", _own(readonly)]
+        return ["--bind", str(rootfs), "rootfs", _own(readonly, idmapped)]
     for i in range(len(layers.lowers)):
         _mountpoint(root, f"layers/{i}", is_file=False)
     _mountpoint(root, "layers/upper", is_file=False)
@@ -87,9 +96,11 @@ def _rootfs_args(root: Path, rootfs: Path, readonly: bool, made: list[str]) -> l
 def root_args(root: Path, rootfs: Path, readonly_rootfs: bool, binds: list[RootBind | RootDevice],
               host_mounts: list[HostMount], host_ids: int, made: list[str]) -> list[str]:
     """Mountpoints in the sandbox root, and the launcher's arguments that fill them; host paths
-    made outside the sandbox root are added to `made` (delete removes them)."""
+    made outside the sandbox root are added to `made` (delete removes them). Host ids 0: the
+    namespace maps the host's same ids, and the container's files are bound as they are."""
+    idmapped = host_ids != 0
     args = ["--ids", str(host_ids), "--bind", str(root), ".", "ro",
-            *_rootfs_args(root, rootfs, readonly_rootfs, made)]
+            *_rootfs_args(root, rootfs, readonly_rootfs, idmapped, made)]
     _mountpoint(root, "rootfs", is_file=False)
     for bind in binds:
         if isinstance(bind, RootDevice):
@@ -103,7 +114,7 @@ def root_args(root: Path, rootfs: Path, readonly_rootfs: bool, binds: list[RootB
         # A file is exposed as the only entry of its own directory (hostfs mounts directories).
         target = m.sandbox_path + ("/file" if m.is_file else "")
         _mountpoint(root, target, m.is_file)
-        args += ["--bind", str(m.source), target.lstrip("/"), _own(m.readonly)]
+        args += ["--bind", str(m.source), target.lstrip("/"), _own(m.readonly, idmapped)]
     _mountpoint(root, "tmp", is_file=False)
     args += ["--tmpfs", "tmp", "--root", str(root)]
     return args

@@ -31,7 +31,8 @@ def _options(text: str) -> dict[str, str]:
 
 
 def layers_of(path: Path, mountinfo: str = "/proc/self/mountinfo") -> OverlayLayers | None:
-    """The layers of the overlay mounted at `path`, None when `path` is no overlay's root."""
+    """The layers of the overlay mounted at `path`; None when `path` is no overlay's root, or the
+    overlay has no upper layer."""
     found = None
     with open(mountinfo) as f:
         for line in f:
@@ -50,7 +51,7 @@ def layers_of(path: Path, mountinfo: str = "/proc/self/mountinfo") -> OverlayLay
         return str(base / p) if not p.startswith("/") else p
 
     if "upperdir" not in found or "workdir" not in found:
-        raise RunuError(f"rootfs {path} is a read-only overlay: runu needs its upper and work directories")
+        return None  # a read-only overlay: served as it is (runu.idmap)
     lowers = [resolve(_unescape(p)) for p in found.get("lowerdir", "").split(":") if p]
     upper, work = resolve(_unescape(found["upperdir"])), resolve(_unescape(found["workdir"]))
     if Path(upper).parent != Path(work).parent:

@@ -4,6 +4,7 @@ container's files, no_new_privs and the kind's seccomp allow-list. Checked from 
 by a stand-in for a compromised kernel launched exactly as the kernel is."""
 
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -191,3 +192,34 @@ def test_a_call_outside_the_allow_list_kills_the_sandbox_and_is_logged(make_bund
     assert printed == "alive\n"  # it never got an answer
     assert "the system call mount (165)" in kernel_log and "the sandbox is killed" in kernel_log
     assert "the system call mount (165)" in (tmp_path / "runtime.log").read_text()
+
+
+@pytest.fixture
+def overlay_rootfs(tmp_path, busybox_tree):
+    """A rootfs inside an overlay mounted here (not its root, which runu rebuilds from layers):
+    files no idmapped mount can serve, like a bundle in /tmp of a container on overlay."""
+    lower, upper, work, merged = (tmp_path / n for n in ("lower", "upper", "work", "merged"))
+    shutil.copytree(busybox_tree, lower / "rootfs", symlinks=True)
+    for d in (upper, work, merged):
+        d.mkdir()
+    subprocess.run(["mount", "-t", "overlay", "overlay", "-o", f"lowerdir={lower},upperdir={upper},workdir={work}",
+                    str(merged)], check=True)
+    yield merged / "rootfs"
+    subprocess.run(["umount", str(merged)], check=True)
+
+
+def test_files_no_idmapped_mount_serves_keep_the_sandbox_in_its_namespace_as_host_root(
+        runu, make_bundle, overlay_rootfs, tmp_path):
+    def edit(spec):
+        spec["root"]["path"] = str(overlay_rootfs)
+
+    bundle = make_bundle(["sh", "-c", "echo made > /made; sleep 100"], edit=edit)
+    result = runu("run", "-d", "-b", str(bundle), "c1", stdin=open(os.devnull))
+    assert b"is on overlay, which cannot be idmapped" in result.stderr
+    time.sleep(1)
+    s = status(kernel_of(runu.state("c1")["pid"]))
+    assert s["Uid"].split() == ["0"] * 4  # the host's ids, mapped as they are
+    assert int(s["CapEff"], 16) == FILE_CAPABILITIES and s["NoNewPrivs"] == "1" and s["Seccomp"] == "2"
+    assert os.readlink(f"/proc/{kernel_of(runu.state('c1')['pid'])}/ns/user") != os.readlink("/proc/self/ns/user")
+    runu("delete", "--force", "c1")
+    assert (tmp_path / "upper" / "rootfs" / "made").read_text() == "made\n"
