@@ -1,10 +1,10 @@
 """Build a profile's tailored User-Mode Linux kernel, out of tree, cached.
 
-The cache key is the source version plus the profile's fragment: an
-unchanged profile is a cache hit that costs a file read. The result is
-installed where runu looks kernels up (runu.paths.kernel_dir) with a
-kernel.json manifest: version, config hash, calibrated lpj, and the host
-libraries the dynamically linked kernel needs inside the sandbox root.
+The cache key is the source version, runu's kernel patches and the profile's
+fragment: an unchanged profile is a cache hit that costs a file read. The
+result is installed where runu looks kernels up (runu.paths.kernel_dir) with a
+kernel.json manifest: version, config hash, the patches, calibrated lpj, and
+the host libraries the dynamically linked kernel needs inside the sandbox root.
 """
 
 import json
@@ -20,12 +20,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from kernelbuild import profiles
 from kernelbuild.cache import CACHE, digest
-from kernelbuild.source import KernelSource, kernel_source
+from kernelbuild.source import KernelSource, kernel_source, patched_tree, patches, patches_digest
 
 # Bump when the way a kernel is built changes, to invalidate old builds.
 BUILDER_REVISION = "1"
 # Bump when what the manifest records changes: reinstalls without recompiling.
-MANIFEST_REVISION = 2
+MANIFEST_REVISION = 3
 ESTIMATED_OBJECTS = 800
 console = Console(stderr=True)
 
@@ -41,8 +41,14 @@ class KernelBuild:
     size: int
     build_seconds: float
     enabled_options: int
+    # kernelbuild/patches/ applied to the source, in order
+    patches: list[str]
     manifest_revision: int = MANIFEST_REVISION
     cached: bool = False
+
+
+def _status(msg: str) -> None:
+    console.print(f"[dim]{msg}[/dim]")
 
 
 def _make(tree: Path, out: Path, *targets: str, **kw) -> subprocess.CompletedProcess:
@@ -118,8 +124,10 @@ def calibrate_lpj(kernel: Path, initramfs: Path) -> int:
 
 
 def build_key(profile: str, source: KernelSource) -> str:
-    """What a profile's kernel is built from: the builder, the source version, the fragment."""
-    return digest(BUILDER_REVISION, source.package_version, profiles.fragment(profile).read_text())
+    """What a profile's kernel is built from: the builder, the source version, the patches, the
+    fragment."""
+    return digest(BUILDER_REVISION, source.package_version, patches_digest(),
+                  profiles.fragment(profile).read_text())
 
 
 def installed_problem(profile: str, install_dir: Path, source: KernelSource | None) -> str | None:
@@ -136,7 +144,7 @@ def installed_problem(profile: str, install_dir: Path, source: KernelSource | No
     if info.get("manifest_revision") != MANIFEST_REVISION:
         return f"kernel {profile}: {manifest} was written by an older builder"
     if info.get("config_hash") != build_key(profile, source):
-        return f"kernel {profile}: stale (built from another source version or fragment)"
+        return f"kernel {profile}: stale (built from another source version, patches or fragment)"
     missing = [p for p in (info["path"], *info["runtime_libs"]) if not Path(p).exists()]
     if missing:
         return f"kernel {profile}: {', '.join(missing)} missing"
@@ -146,7 +154,7 @@ def installed_problem(profile: str, install_dir: Path, source: KernelSource | No
 def build_kernel(profile: str, install_dir: Path, initramfs: Path, jobs: int = 2) -> KernelBuild:
     """Build (or reuse) the kernel of `profile` and install it in `install_dir`."""
     fragment = profiles.fragment(profile)
-    source = kernel_source(status=lambda msg: console.print(f"[dim]{msg}[/dim]"))
+    source = kernel_source(status=_status)
     key = build_key(profile, source)
     manifest = install_dir / "kernel.json"
     if installed_problem(profile, install_dir, source) is None:
@@ -156,9 +164,10 @@ def build_kernel(profile: str, install_dir: Path, initramfs: Path, jobs: int = 2
     out.mkdir(parents=True, exist_ok=True)
     done = out / ".runu-build-seconds"
     if not done.exists():
+        tree = patched_tree(source, status=_status)
         started = time.monotonic()
-        configure(source.tree, out, fragment)
-        _compile(source.tree, out, profile, jobs)
+        configure(tree, out, fragment)
+        _compile(tree, out, profile, jobs)
         done.write_text(f"{time.monotonic() - started:.1f}")
     seconds = float(done.read_text())
 
@@ -180,6 +189,7 @@ def build_kernel(profile: str, install_dir: Path, initramfs: Path, jobs: int = 2
         size=installed.stat().st_size,
         build_seconds=round(seconds, 1),
         enabled_options=len(re.findall(r"^CONFIG_\w+=[ym]$", config, re.M)),
+        patches=[p.name for p in patches()],
     )
     tmp_manifest = install_dir / "kernel.json.tmp"
     tmp_manifest.write_text(json.dumps(asdict(build), indent=2))

@@ -1,19 +1,28 @@
-"""The kernel source, from Debian's linux-source packages.
+"""The kernel source, from Debian's linux-source packages, and runu's patches to it.
 
 apt runs with a private source list and state directory under the cache, so
 the system's sources stay untouched. Newest first: 7.3 from trixie-backports
 (seccomp userspace, the vector network driver), then 6.12 as the fallback.
+
+The unpacked tree stays as Debian ships it. kernelbuild/patches/*.patch (in
+name order) are applied to a tree of their own, named by the patches' digest:
+a changed patch gets a new tree, and the build key carries the same digest.
 """
 
+import fcntl
+import os
+import re
+import shutil
 import subprocess
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from kernelbuild.apt import apt as _apt
-from kernelbuild.cache import CACHE
+from kernelbuild.cache import CACHE, digest
 
 CANDIDATES = (("trixie-backports", "7.3"), ("bookworm-backports", "6.12"))
+PATCHES = Path(__file__).parent / "patches"
 
 
 @dataclass(frozen=True)
@@ -89,3 +98,64 @@ def kernel_source(status=print) -> KernelSource:
         return KernelSource(series, version, tree)
     raise RuntimeError("no linux-source package is available (tried " +
                        ", ".join(f"{s} {v}" for s, v in CANDIDATES) + ")")
+
+
+def patches() -> list[Path]:
+    """runu's patches to the kernel source, in the order they apply."""
+    return sorted(PATCHES.glob("*.patch"))
+
+
+def patches_digest() -> str:
+    """What the patches are: names (their order) and contents. Part of every build key."""
+    return digest(*(part for p in patches() for part in (p.name, p.read_bytes())))
+
+
+def _patched_files(patch: Path) -> list[str]:
+    """Paths a -p1 patch writes (its +++ lines)."""
+    found = re.findall(r"^\+\+\+ b/(\S+)", patch.read_text(), re.MULTILINE)
+    if not found:
+        raise RuntimeError(f"{patch.name}: no '+++ b/...' lines: not a -p1 patch")
+    return found
+
+
+def patched_tree(source: KernelSource, status=print) -> Path:
+    """The source tree with runu's patches applied, made once per set of patches.
+
+    A tree of hard links to Debian's (seconds, no space), each file a patch
+    writes copied first so Debian's tree stays pristine. Unpatched: Debian's own."""
+    found = patches()
+    if not found:
+        return source.tree
+    tree = source.tree.with_name(f"{source.tree.name}+patched-{patches_digest()}")
+    if tree.is_dir():
+        return tree
+    # One builder at a time makes it; a second one waits and finds it made.
+    with open(tree.with_name(tree.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not tree.is_dir():
+            _make_patched_tree(source, found, tree, status)
+    return tree
+
+
+def _make_patched_tree(source: KernelSource, found: list[Path], tree: Path, status) -> None:
+    tmp = tree.with_name(tree.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    status(f"linking linux-source-{source.version} into {tree.name}")
+    subprocess.run(["cp", "-al", str(source.tree), str(tmp)], check=True)
+    for patch in found:
+        status(f"applying {patch.name}")
+        for rel in _patched_files(patch):
+            target = tmp / rel
+            if target.exists():
+                # Break the link: the patched copy is this tree's alone.
+                copy = target.with_name(target.name + ".runu-copy")
+                shutil.copy2(target, copy)
+                os.replace(copy, target)
+        # --fuzz=0: a hunk applies exactly where it was made or not at all.
+        applied = subprocess.run(["patch", "-p1", "--batch", "--forward", "--fuzz=0", "-d", str(tmp),
+                                  "-i", str(patch)], capture_output=True, text=True, check=False)
+        if applied.returncode != 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise RuntimeError(f"{patch.name} does not apply to linux-source-{source.package_version}:\n"
+                               f"{applied.stdout}{applied.stderr}")
+    tmp.rename(tree)
