@@ -7,6 +7,7 @@ kernel.json manifest: version, config hash, the patches, calibrated lpj, and
 the host libraries the dynamically linked kernel needs inside the sandbox root.
 """
 
+import fcntl
 import json
 import re
 import shutil
@@ -163,12 +164,19 @@ def build_kernel(profile: str, install_dir: Path, initramfs: Path, jobs: int = 2
     out = CACHE / "build" / f"{profile}-{key}"
     out.mkdir(parents=True, exist_ok=True)
     done = out / ".runu-build-seconds"
-    if not done.exists():
-        tree = patched_tree(source, status=_status)
-        started = time.monotonic()
-        configure(tree, out, fragment)
-        _compile(tree, out, profile, jobs)
-        done.write_text(f"{time.monotonic() - started:.1f}")
+    # Builders of other checkouts share the cache: one at a time builds a key, the others wait.
+    with open(out.with_name(out.name + ".lock"), "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            _status(f"waiting for another build of {out.name}")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            tree = patched_tree(source, status=_status)
+            started = time.monotonic()
+            configure(tree, out, fragment)
+            _compile(tree, out, profile, jobs)
+            done.write_text(f"{time.monotonic() - started:.1f}")
     seconds = float(done.read_text())
 
     install_dir.mkdir(parents=True, exist_ok=True)
