@@ -24,17 +24,18 @@ def _mounts(mountinfo: str) -> list[tuple[str, str]]:
     return out
 
 
-def fstype_of(path: str, mountinfo: str = "/proc/self/mountinfo") -> str:
+def fstype_of(path: str, mounts: list[tuple[str, str]]) -> str:
     """The type of the filesystem `path` lives on: the last mount over its longest mounted prefix."""
     path = os.path.realpath(path)
     best, fstype = "", "unknown"
-    for point, kind in _mounts(mountinfo):
+    for point, kind in mounts:
         inside = path == point or path.startswith(point.rstrip("/") + "/")
         if inside and len(point) >= len(best):
             best, fstype = point, kind
     return fstype
 
 
-def unmappable(paths: list[str]) -> list[tuple[str, str]]:
+def unmappable(paths: list[str], mountinfo: str = "/proc/self/mountinfo") -> list[tuple[str, str]]:
     """The paths (with their filesystem type) that no idmapped mount can serve."""
-    return [(p, t) for p in paths if (t := fstype_of(p)) not in IDMAPPABLE]
+    mounts = _mounts(mountinfo)  # read once: create is on every container's start-up path
+    return [(p, t) for p in paths if (t := fstype_of(p, mounts)) not in IDMAPPABLE]
