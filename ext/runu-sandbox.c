@@ -266,14 +266,6 @@ static void build_root(int argc, char **argv, const char *root, int userns, unsi
 	}
 }
 
-static void take_terminal(void)
-{
-	if (setsid() < 0)
-		fail("setsid: %s", strerror(errno));
-	if (ioctl(0, TIOCSCTTY, 0) < 0)
-		fail("make the console the controlling terminal: %s", strerror(errno));
-}
-
 /* Block until `runu start` has written the whole launch message and closed. */
 static char *read_launch(size_t *len)
 {
@@ -305,12 +297,28 @@ static char *read_launch(size_t *len)
 }
 
 /*
+ * With a terminal, the kernel leads the terminal's session. UML starts with setsid() and then
+ * asks whether it is the terminal's foreground; as a member of the init's session its setsid
+ * would leave it without a terminal, and UML would fall back to a SIGWINCH helper that cannot
+ * take the terminal either and whose failure path closes its pipe before freeing the pipe's
+ * irq: the next file the guest opens (eth0's tap, a console line) can get that number and fail
+ * with EALREADY. The init only leaves its caller's session, so the terminal stays free for it.
+ */
+static void lead_terminal_session(void)
+{
+	if (setsid() < 0 || ioctl(1, TIOCSCTTY, 0) < 0) {
+		dprintf(2, "runu-sandbox: make the console the kernel's terminal: %s\n", strerror(errno));
+		_exit(126);
+	}
+}
+
+/*
  * The kernel runs as a child of the sandbox's init, which stays, reaps, and ends with the
  * kernel's status (128+N for a signal). The kernel must not be the init itself: a pid
  * namespace's init ignores the signals it sends itself, and a panicking UML kernel aborts by
  * sending itself SIGABRT until it dies (it would spin for ever).
  */
-static void run_kernel(char **kernel_argv)
+static void run_kernel(char **kernel_argv, int tty)
 {
 	char *envp[] = { "TMPDIR=/tmp", "PATH=/", NULL };
 	pid_t kernel = fork(), ended;
@@ -319,6 +327,8 @@ static void run_kernel(char **kernel_argv)
 	if (kernel < 0)
 		give_up("fork the kernel: %s", strerror(errno));
 	if (kernel == 0) {
+		if (tty)
+			lead_terminal_session();
 		execve(kernel_argv[0], kernel_argv, envp);
 		dprintf(2, "runu-sandbox: exec %s: %s\n", kernel_argv[0], strerror(errno));
 		_exit(127);
@@ -395,7 +405,7 @@ static void launch(int relay, int tty, int no_aslr, int userns, const char *allo
 	if (relay || tty)
 		stdin_relay_start(!tty);
 	monitor_launched();
-	run_kernel(argv + 2);
+	run_kernel(argv + 2, tty);
 }
 
 /*
@@ -412,8 +422,8 @@ static void sandbox_init(int argc, char **argv, const char *root, int tty, int r
 	build_root(argc, argv, root, userns, host_ids);
 	if (chroot(root) < 0 || chdir("/") < 0)
 		fail("chroot %s: %s", root, strerror(errno));
-	if (tty)
-		take_terminal();
+	if (tty && setsid() < 0)
+		fail("setsid: %s", strerror(errno));
 
 	if (write(RUNU_FD_STATUS, "ok\n", 3) != 3)
 		_exit(1);
