@@ -24,6 +24,8 @@
 #define RUNU_FD_EVENTS_LOG 10 /* --root's events log, for the monitor */
 #define RUNU_FD_RUNTIME_LOG 11     /* --log, if given: the monitor logs seccomp violations */
 #define RUNU_FD_SECCOMP_LEARNED 12 /* learning mode: the monitor writes each call's name */
+#define RUNU_FD_AGENT 13           /* the kernel's end of the agent line; the monitor holds the other */
+#define RUNU_FD_AGENT_LISTEN 14    /* agent.sock, listening: the monitor serves `runu exec`, `ps` */
 
 /*
  * The guest's channels to the host, in the order the sandbox kind lists their
@@ -33,6 +35,31 @@
 #define RUNU_LINE_STDERR 2
 #define RUNU_LINE_CONTROL 3   /* signals in; "ready" out */
 #define RUNU_LINE_STDIN 4     /* framed stdin in; the go-ahead out */
-#define RUNU_LINE_COUNT 4
+#define RUNU_LINE_AGENT 5     /* agent frames both ways (below) */
+#define RUNU_LINE_COUNT 5
+
+/*
+ * Agent frames: a 12-byte header (little-endian u32 session, u16 type, u16
+ * zero, u32 payload length), then the payload. On agent.sock a client sends
+ * and receives one frame per SOCK_SEQPACKET message with session 0; the
+ * monitor gives each connection its session and carries its frames over the
+ * agent line, a byte stream the guest's init parses.
+ */
+#define RUNU_AGENT_HEADER 12
+#define RUNU_AGENT_MAX_PAYLOAD 65536
+/* Host to guest. */
+#define RUNU_AGENT_EXEC 1     /* a process description (the process fields of /meta/process) */
+#define RUNU_AGENT_STDIN 2    /* bytes for its stdin; an empty payload closes it */
+#define RUNU_AGENT_RESIZE 3   /* u16 rows, u16 columns of its terminal */
+#define RUNU_AGENT_SIGNAL 4   /* u32 signal number for it */
+#define RUNU_AGENT_PS 5       /* list the guest's processes */
+#define RUNU_AGENT_HANGUP 6   /* the client is gone (the monitor says so): kill its process */
+/* Guest to host. */
+#define RUNU_AGENT_STARTED 16 /* u32 guest pid: the process runs its program */
+#define RUNU_AGENT_STDOUT 17
+#define RUNU_AGENT_STDERR 18
+#define RUNU_AGENT_EXIT 19    /* u32 status (128+N for signal N); the session ends */
+#define RUNU_AGENT_ERROR 20   /* one line: the request failed; the session ends */
+#define RUNU_AGENT_PS_TABLE 21 /* lines "pid ppid uid cmdline", tab-separated; the session ends */
 
 #endif

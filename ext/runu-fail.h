@@ -10,6 +10,11 @@
 /* Where the exit code goes, once /proc/exitcode is open. */
 void guest_exit_through(int exitcode_fd);
 void guest_power_off(int code) __attribute__((noreturn));
+/*
+ * In a child that must not end the guest (a process the agent starts): die()
+ * writes its line to `fd` instead and ends only the child.
+ */
+void die_reports_to(int fd);
 void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 
 #endif

@@ -38,6 +38,7 @@
 #include <linux/capability.h>
 
 #include "runu-abi.h"
+#include "runu-agent.h"
 #include "runu-fail.h"
 #include "runu-firewall.h"
 #include "runu-net.h"
@@ -187,8 +188,23 @@ static void append(char ***list, int *n, char *value)
 	(*list)[*n] = NULL;
 }
 
-/* The process file: NUL-terminated tokens, a keyword then its fixed fields. */
-static void read_process(struct tokens *t, struct process *p)
+/* What a process the agent starts may say: the fields about the process, none about the sandbox. */
+static int is_process_field(const char *kw)
+{
+	static const char *const fields[] = { "arg", "env", "cwd", "user", "group", "umask", "stdio",
+					      "nonewprivs", "caps", "rlimit", "oom", NULL };
+
+	for (int i = 0; fields[i]; i++)
+		if (!strcmp(kw, fields[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * The process file: NUL-terminated tokens, a keyword then its fixed fields. An agent's
+ * description (`exec_only`) may hold only the process's own fields.
+ */
+static void read_process(struct tokens *t, struct process *p, int exec_only)
 {
 	const char *kw;
 
@@ -196,6 +212,8 @@ static void read_process(struct tokens *t, struct process *p)
 	p->cwd = "/";
 	p->umask_value = -1;
 	while ((kw = tokens_next(t))) {
+		if (exec_only && !is_process_field(kw))
+			die(126, "%s is not a field of a process to run", kw);
 		if (!strcmp(kw, "arg"))
 			append(&p->args, &p->nargs, (char *)tokens_need(t));
 		else if (!strcmp(kw, "env"))
@@ -438,21 +456,11 @@ static void set_oom_score_adj(int value)
 	close(fd);
 }
 
-/* In the child: become the container's process. Never returns. */
-static void exec_process(const struct process *p, const int stdio[3])
+/* The process's identity and limits, then its program: its stdio and namespaces are in place. */
+static void __attribute__((noreturn)) become(const struct process *p)
 {
 	static char *no_env[] = { NULL };
-	sigset_t none;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	setsid();
-	if (p->terminal)
-		ioctl(stdio[0], TIOCSCTTY, 0);
-	for (int i = 0; i < 3; i++)
-		if (stdio[i] >= 0)
-			dup2(stdio[i], i);
-	enter_namespaces(p);
 	if (p->have_oom)
 		set_oom_score_adj(p->oom_score_adj);
 	if (p->umask_value >= 0)
@@ -476,6 +484,35 @@ static void exec_process(const struct process *p, const int stdio[3])
 	environ = p->env ? p->env : no_env;
 	execvpe(p->args[0], p->args, environ);
 	die(errno == ENOENT ? 127 : 126, "exec %s: %s", p->args[0], strerror(errno));
+}
+
+/* In the child: become the container's process. Never returns. */
+static void exec_process(const struct process *p, const int stdio[3])
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setsid();
+	if (p->terminal)
+		ioctl(stdio[0], TIOCSCTTY, 0);
+	for (int i = 0; i < 3; i++)
+		if (stdio[i] >= 0)
+			dup2(stdio[i], i);
+	enter_namespaces(p);
+	become(p);
+}
+
+/* The agent's runner: a process beside the container's, described by the host. */
+static void run_for_agent(char *description, size_t len)
+{
+	static struct process proc;
+	struct tokens t = { .buf = description, .pos = description, .end = description + len };
+
+	read_process(&t, &proc, 1);
+	if (proc.nargs == 0)
+		die(126, "no process args");
+	become(&proc);
 }
 
 /* Control line: one signal number per line; "a" before it means every process. */
@@ -507,11 +544,11 @@ static int status_code(int status)
 	return 128 + WTERMSIG(status);
 }
 
-/* pid 1: reap everything, forward signals, return the process's exit code. */
+/* pid 1: reap everything, forward signals, serve the agent, return the process's exit code. */
 static int supervise(pid_t child, int control_fd)
 {
+	static struct pollfd pfd[2 + AGENT_POLL_MAX];
 	sigset_t chld;
-	struct pollfd pfd[2];
 	int code = -1;
 
 	sigemptyset(&chld);
@@ -522,20 +559,24 @@ static int supervise(pid_t child, int control_fd)
 	pfd[1].events = POLLIN;
 	for (;;) {
 		struct signalfd_siginfo info;
-		int status;
+		int status, agent_fds;
 		pid_t pid;
 
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 			if (pid == child)
 				code = status_code(status);
+			else
+				agent_reaped(pid, status);
 		if (code >= 0)
 			return code;
-		if (poll(pfd, 2, -1) <= 0)
+		agent_fds = agent_poll_set(pfd + 2, sizeof(pfd) / sizeof(pfd[0]) - 2);
+		if (poll(pfd, 2 + agent_fds, -1) <= 0)
 			continue;
 		while (read(pfd[0].fd, &info, sizeof(info)) > 0)
 			;
 		if (pfd[1].revents & POLLIN)
 			handle_control(control_fd, child);
+		agent_serve(pfd + 2, agent_fds);
 	}
 }
 
@@ -554,7 +595,7 @@ int main(void)
 {
 	static struct process proc;
 	struct tokens process_tokens, network_tokens;
-	int stdio[3], control_fd;
+	int stdio[3], control_fd, agent_fd;
 	pid_t child;
 
 	mount_early();
@@ -566,10 +607,14 @@ int main(void)
 	open_stdio(tokens_need(&process_tokens), stdio);
 	process_tokens.pos = process_tokens.buf;
 	control_fd = open_line(RUNU_LINE_CONTROL, O_RDWR | O_NONBLOCK, 1);
+	agent_fd = open_line(RUNU_LINE_AGENT, O_RDWR | O_NONBLOCK, 1);
+	/* Only the init talks to the host: no guest process opens the line again to forge frames. */
+	if (agent_fd >= 0)
+		ioctl(agent_fd, TIOCEXCL);
 
 	if (mount("none", NEWROOT, shared_fs, 0, "/rootfs") < 0)
 		die(126, "mount the rootfs: %s", strerror(errno));
-	read_process(&process_tokens, &proc);
+	read_process(&process_tokens, &proc, 0);
 	if (proc.nargs == 0)
 		die(126, "no process args");
 	if (proc.hostname && sethostname(proc.hostname, strlen(proc.hostname)) < 0)
@@ -595,6 +640,9 @@ int main(void)
 		die(126, "fork: %s", strerror(errno));
 	if (child == 0)
 		exec_process(&proc, stdio);
+	if (agent_fd >= 0)
+		agent_init(agent_fd, child, (proc.new_namespaces & CLONE_NEWPID ? CLONE_NEWNS : 0) |
+			   (proc.new_namespaces & CLONE_NEWCGROUP), run_for_agent);
 	power_off(supervise(child, control_fd), stdio);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "runu-abi.h"
+#include "runu-agenthub.h"
 #include "runu-monitor.h"
 #include "runu-privdrop.h"
 #include "runu-seccomp.h"
@@ -17,6 +18,7 @@
 /* The monitor's own descriptors (others keep their runu-abi.h numbers). */
 #define GUEST_FD RUNU_FD_STATUS   /* what the guest says on its control line */
 #define WARDEN_FD RUNU_FD_COMMIT  /* the kernel's host pid, then the seccomp listener */
+#define AGENT_LINE_FD RUNU_FD_LAUNCH  /* the host's end of the agent line */
 
 static void log_event(int log, const char *id, const char *event)
 {
@@ -56,13 +58,16 @@ static int receive(int sock, int *pid, int *fd)
 
 static void monitor(const struct monitor_setup *setup)
 {
-	struct pollfd pfd[2] = { { .fd = GUEST_FD, .events = POLLIN }, { .fd = WARDEN_FD, .events = POLLIN } };
-	int said_ready = 0, launched = 0, kernel = 0, listener = -1;
+	struct pollfd pfd[2 + HUB_POLL_MAX] = { { .fd = GUEST_FD, .events = POLLIN },
+						{ .fd = WARDEN_FD, .events = POLLIN } };
+	int said_ready = 0, launched = 0, kernel = 0, listener = -1, hub_fds;
 	int runtime_log = fcntl(RUNU_FD_RUNTIME_LOG, F_GETFD) < 0 ? -1 : RUNU_FD_RUNTIME_LOG;
 	char buf[256];
 
+	hub_init(AGENT_LINE_FD, fcntl(RUNU_FD_AGENT_LISTEN, F_GETFD) < 0 ? -1 : RUNU_FD_AGENT_LISTEN);
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
+		hub_fds = hub_poll_set(pfd + 2, HUB_POLL_MAX);
+		if (poll(pfd, 2 + hub_fds, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -98,6 +103,7 @@ static void monitor(const struct monitor_setup *setup)
 				_exit(1);
 			log_event(RUNU_FD_EVENTS_LOG, setup->container_id, "ready");
 		}
+		hub_serve(pfd + 2, hub_fds);
 	}
 	if (launched)
 		log_event(RUNU_FD_EVENTS_LOG, setup->container_id, "stopped");  /* never started: never stopped */
@@ -112,14 +118,15 @@ static void place(int fd, int number)
 }
 
 /* Close every descriptor but the monitor's (fixed numbers above 2). */
-static void keep_only_monitor_fds(int guest, int warden)
+static void keep_only_monitor_fds(int guest, int warden, int agent_line)
 {
-	int keep[] = { GUEST_FD, WARDEN_FD, RUNU_FD_KERNEL_LOG, RUNU_FD_READY, RUNU_FD_EVENTS_LOG,
-		       RUNU_FD_RUNTIME_LOG, RUNU_FD_SECCOMP_LEARNED };
+	int keep[] = { GUEST_FD, WARDEN_FD, AGENT_LINE_FD, RUNU_FD_KERNEL_LOG, RUNU_FD_READY,
+		       RUNU_FD_EVENTS_LOG, RUNU_FD_RUNTIME_LOG, RUNU_FD_SECCOMP_LEARNED, RUNU_FD_AGENT_LISTEN };
 	unsigned int from = 0;
 
-	place(guest, GUEST_FD);  /* both above the fixed numbers (high()) */
+	place(guest, GUEST_FD);  /* all above the fixed numbers (high()) */
 	place(warden, WARDEN_FD);
+	place(agent_line, AGENT_LINE_FD);
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
 		if ((unsigned int)keep[i] > from)
 			close_range(from, keep[i] - 1, 0);
@@ -142,24 +149,32 @@ static int high(int fd)
 
 int monitor_start(const struct monitor_setup *setup)
 {
-	int p[2], sock[2];
+	int p[2], sock[2], agent[2];
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
+	if (pipe2(p, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, agent) < 0)
 		_exit(126);
 	p[0] = high(p[0]), p[1] = high(p[1]), sock[0] = high(sock[0]), sock[1] = high(sock[1]);
+	agent[0] = high(agent[0]), agent[1] = high(agent[1]);
 	if ((pid = fork()) < 0)
 		_exit(126);
 	if (pid == 0) {
 		/* Started at create, beside the sandbox's pid namespace (it outlives the kernel by the
 		 * moment it takes to log "stopped", and can kill it): it holds nothing the container owns. */
-		keep_only_monitor_fds(p[0], sock[0]);
+		keep_only_monitor_fds(p[0], sock[0], agent[0]);
 		if (drop_to_host_ids(setup->host_ids))
 			_exit(1);
 		monitor(setup);
 	}
 	close(p[0]);
 	close(sock[0]);
+	close(agent[0]);
+	/* The kernel's end keeps its number across exec (the agent line is fd:RUNU_FD_AGENT). */
+	if (dup2(agent[1], RUNU_FD_AGENT) < 0)
+		_exit(126);
+	close(agent[1]);
+	close(RUNU_FD_AGENT_LISTEN);
 	close(RUNU_FD_EVENTS_LOG);
 	close(RUNU_FD_RUNTIME_LOG);
 	close(RUNU_FD_SECCOMP_LEARNED);

@@ -2,7 +2,8 @@
  * The sandbox monitor: a small process beside the sandbox that
  *   turns "ready" from the guest (its control line) into the ready file and the events log,
  *   notices the kernel's exit (its end of a pipe closes) and logs "stopped",
- *   wards the seccomp allow-list (runu-seccomp.h): logs a call outside it, kills the sandbox.
+ *   wards the seccomp allow-list (runu-seccomp.h): logs a call outside it, kills the sandbox,
+ *   serves agent.sock (RUNU_FD_AGENT_LISTEN, if open) over the agent line (runu-agenthub.h).
  */
 #ifndef RUNU_MONITOR_H
 #define RUNU_MONITOR_H
@@ -16,9 +17,10 @@ struct monitor_setup {
 
 /*
  * Fork the monitor with the ready file (RUNU_FD_READY), the events log (RUNU_FD_EVENTS_LOG),
- * kernel.log and, when open, the runtime log and the learned-calls file (runu-abi.h).
- * Afterwards RUNU_FD_READY is the pipe into it, the logs it alone writes are closed, and the
- * returned socket is where it learns the kernel's pid and takes the seccomp listener.
+ * kernel.log and, when open, the runtime log, the learned-calls file and agent.sock
+ * (runu-abi.h). Afterwards RUNU_FD_READY is the pipe into it, what it alone uses is closed,
+ * RUNU_FD_AGENT is the kernel's end of the agent line, and the returned socket is where it
+ * learns the kernel's pid and takes the seccomp listener.
  */
 int monitor_start(const struct monitor_setup *setup);
 

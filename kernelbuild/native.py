@@ -17,11 +17,11 @@ CFLAGS = ["-Os", "-Wall", "-Wextra", "-Werror", "-D_FORTIFY_SOURCE=2"]
 
 # name -> (sources, compiler flags, libraries)
 PROGRAMS = {
-    "runu-sandbox": (["runu-sandbox.c", "runu-stdin.c", "runu-monitor.c", "runu-dnsrelay.c", "runu-privdrop.c",
-                      "runu-seccomp.c"], [], ["-lseccomp"]),
+    "runu-sandbox": (["runu-sandbox.c", "runu-stdin.c", "runu-monitor.c", "runu-agenthub.c", "runu-frame.c",
+                      "runu-dnsrelay.c", "runu-privdrop.c", "runu-seccomp.c"], [], ["-lseccomp"]),
     "runu-netplumb": (["runu-netplumb.c", "runu-ifreq.c"], [], ["-lmnl"]),
-    "runu-init": (["runu-init.c", "runu-net.c", "runu-ifreq.c", "runu-tokens.c", "runu-stdin.c",
-                   "runu-firewall.c", "runu-dnsrelay.c", "runu-rootfs.c", "runu-fail.c"],
+    "runu-init": (["runu-init.c", "runu-agent.c", "runu-frame.c", "runu-net.c", "runu-ifreq.c", "runu-tokens.c",
+                   "runu-stdin.c", "runu-firewall.c", "runu-dnsrelay.c", "runu-rootfs.c", "runu-fail.c"],
                   ["-static"], []),
 }
 

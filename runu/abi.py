@@ -14,6 +14,8 @@ FD_READY = 9  # the ready file, then the pipe into the monitor (see the header)
 FD_EVENTS_LOG = 10  # --root's events log, for the monitor
 FD_RUNTIME_LOG = 11  # --log, if given: the monitor logs seccomp violations
 FD_SECCOMP_LEARNED = 12  # learning mode: the monitor writes each call's name
+FD_AGENT = 13  # the kernel's end of the agent line; the monitor holds the other
+FD_AGENT_LISTEN = 14  # agent.sock, listening: the monitor serves `runu exec`, `ps`
 
 # The guest's channels, in the order a kind lists their devices (runu.lines= on the kernel's
 # command line).
@@ -21,4 +23,21 @@ LINE_STDOUT = 1  # stdout, or the terminal
 LINE_STDERR = 2
 LINE_CONTROL = 3  # signals in; "ready" out
 LINE_STDIN = 4  # framed stdin in; the go-ahead out
-LINE_COUNT = 4
+LINE_AGENT = 5  # agent frames both ways
+LINE_COUNT = 5
+
+# Agent frames (see the header): u32 session, u16 type, u16 zero, u32 length, little-endian.
+AGENT_HEADER = 12
+AGENT_MAX_PAYLOAD = 65536
+AGENT_EXEC = 1
+AGENT_STDIN = 2
+AGENT_RESIZE = 3
+AGENT_SIGNAL = 4
+AGENT_PS = 5
+AGENT_HANGUP = 6
+AGENT_STARTED = 16
+AGENT_STDOUT = 17
+AGENT_STDERR = 18
+AGENT_EXIT = 19
+AGENT_ERROR = 20
+AGENT_PS_TABLE = 21

@@ -53,14 +53,16 @@ COMMANDS = {
     "list": ("list containers", (
         (("-f", "--format"), {"choices": ("table", "json"), "default": "table"}),
         (("-q", "--quiet"), {"action": "store_true"}))),
-    "ps": ("list the host processes of a container", (
-        (("-f", "--format"), {"choices": ("table", "json"), "default": "table"}), _ID,
+    "ps": ("list the host processes of a container (--guest: those in its guest)", (
+        (("-f", "--format"), {"choices": ("table", "json"), "default": "table"}),
+        (("--guest",), {"action": "store_true"}), _ID,
         (("ps_args",), {"nargs": "*"}))),
     "features": ("print what this runtime supports (runtime-spec features JSON)", ()),
-    "exec": ("run a second process in a container (where its sandbox kind can)", (
+    "exec": ("run another process in a running container (through its guest's agent)", (
         (("-p", "--process"), {}), (("-d", "--detach"), {"action": "store_true"}), _PID_FILE, _CONSOLE,
         (("-t", "--tty"), {"action": "store_true"}), (("--cwd",), {}), (("-e", "--env"), {"action": "append"}),
-        _ID, (("exec_args",), {"nargs": "*"}))),
+        (("-u", "--user"), {}), (("-g", "--additional-gids"), {"action": "append", "type": int}),
+        (("-c", "--cap"), {"action": "append"}), (("--no-new-privs",), {"action": "store_true"}), _ID, (("exec_args",), {"nargs": argparse.REMAINDER}))),
     "events": ("follow a container's lifecycle events (JSON lines) until it is deleted", (
         (("--stats",), {"action": "store_true", "help": "print the cgroup's statistics once, then exit"}),
         (("--interval",), {"type": _duration, "help": "also print statistics this often (Go duration: 5s)"}),

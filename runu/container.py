@@ -12,7 +12,7 @@ import signal
 import time
 from pathlib import Path
 
-from runu import abi, events, state as st
+from runu import abi, agent, events, state as st
 from runu.errors import RunuError
 from runu.hooks import run_hooks
 from runu.log import RuntimeLog
@@ -119,6 +119,7 @@ class Runtime:
         os.mkfifo(cdir.path / "launch.fifo", 0o600)
         fds = {
             **sandbox.channels(cdir.path),
+            abi.FD_AGENT_LISTEN: agent.listen(cdir.path),
             abi.FD_LAUNCH: os.open(cdir.path / "launch.fifo", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC),
             # Appended to by the kernel and by the monitor (a seccomp violation).
             abi.FD_KERNEL_LOG: os.open(cdir.path / "kernel.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC,
@@ -346,6 +347,23 @@ class Runtime:
             from runu.cgroup.stats import stats
 
             return stats(self._cgroup_of(state).dirs)
+
+    def agent_session(self, container_id: str, action: str):
+        """The container's spec and a session with its guest's agent (the container must run)."""
+        from runu.agent import Session
+
+        with self.store.open(container_id) as cdir:
+            state = cdir.load()
+            require_status(state, action, "running")
+            return _saved_spec(cdir, state), Session(cdir.path, container_id)
+
+    def guest_processes(self, container_id: str) -> list[tuple[int, int, int, str]]:
+        """The guest's processes, its init left out: (pid, ppid, uid, command line)."""
+        from runu.agent import processes
+
+        with self.store.open(container_id) as cdir:
+            require_status(cdir.load(), "list the guest processes of", "running")
+            return processes(cdir.path, container_id)
 
     def processes(self, container_id: str) -> list[int]:
         """The host pids of the sandbox: every process in its cgroup."""

@@ -120,9 +120,9 @@ def _rlimit_number(name: str) -> int:
         raise RunuError(f"unknown rlimit {name!r}") from None
 
 
-def describe(spec: dict, stdio_mode: str) -> GuestDescription:
-    """The guest description of a checked spec; `stdio_mode` is terminal, pipes or pipes-nostdin."""
-    proc = spec["process"]
+def describe_process(proc: dict, stdio_mode: str) -> GuestDescription:
+    """The process's own fields (what `runu exec` sends the guest's agent); `stdio_mode` is terminal,
+    pipes or pipes-nostdin."""
     desc = GuestDescription()
     desc.record("stdio", "terminal" if proc.get("terminal") else stdio_mode)
     for arg in proc["args"]:
@@ -136,14 +136,6 @@ def describe(spec: dict, stdio_mode: str) -> GuestDescription:
         desc.record("group", gid)
     if "umask" in user:
         desc.record("umask", user["umask"])
-    # As under runc, where a new UTS namespace starts as a copy of the host's: no hostname (or
-    # an empty one) leaves the host's name.
-    desc.record("hostname", spec.get("hostname") or os.uname().nodename)
-    for key, value in spec.get("linux", {}).get("sysctl", {}).items():
-        # linux.sysctl belongs to the container's kernel: here, the guest's own.
-        if not re.fullmatch(r"[a-z0-9_]+(\.[A-Za-z0-9_-]+)+", key):
-            raise RunuError(f"invalid sysctl name {key!r}")
-        desc.record("sysctl", key.replace(".", "/"), value)
     for rl in proc.get("rlimits", []):
         desc.record("rlimit", _rlimit_number(rl["type"]), rl["soft"], rl["hard"])
     caps = proc.get("capabilities")
@@ -154,6 +146,20 @@ def describe(spec: dict, stdio_mode: str) -> GuestDescription:
         desc.record("nonewprivs")
     if "oomScoreAdj" in proc:
         desc.record("oom", proc["oomScoreAdj"])
+    return desc
+
+
+def describe(spec: dict, stdio_mode: str) -> GuestDescription:
+    """The guest description of a checked spec; `stdio_mode` is terminal, pipes or pipes-nostdin."""
+    desc = describe_process(spec["process"], stdio_mode)
+    # As under runc, where a new UTS namespace starts as a copy of the host's: no hostname (or
+    # an empty one) leaves the host's name.
+    desc.record("hostname", spec.get("hostname") or os.uname().nodename)
+    for key, value in spec.get("linux", {}).get("sysctl", {}).items():
+        # linux.sysctl belongs to the container's kernel: here, the guest's own.
+        if not re.fullmatch(r"[a-z0-9_]+(\.[A-Za-z0-9_-]+)+", key):
+            raise RunuError(f"invalid sysctl name {key!r}")
+        desc.record("sysctl", key.replace(".", "/"), value)
     linux = spec.get("linux", {})
     for ns in linux.get("namespaces", []):
         if ns["type"] in _GUEST_NAMESPACES and not ns.get("path"):

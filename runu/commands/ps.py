@@ -1,5 +1,6 @@
 """`runu ps`: the host processes of a sandbox (every process in its cgroup), as runc's ps:
-pids as JSON, or ps(1)'s table of them (ps_args go to ps)."""
+pids as JSON (what `docker top` asks for), or ps(1)'s table of them (ps_args go to ps). With
+--guest, the processes inside the guest, as its agent lists them."""
 
 import json
 import subprocess
@@ -8,7 +9,20 @@ from runu.commands import runtime
 from runu.errors import RunuError
 
 
+def _guest(args, log) -> None:
+
+    rows = runtime(args, log).guest_processes(args.id)
+    if args.format == "json":
+        print(json.dumps([pid for pid, *_ in rows]))
+        return
+    print(f"{'PID':>6} {'PPID':>6} {'UID':>6}  CMD")
+    for pid, ppid, uid, command in rows:
+        print(f"{pid:>6} {ppid:>6} {uid:>6}  {command}")
+
+
 def run(args, log):
+    if args.guest:
+        return _guest(args, log)
     pids = runtime(args, log).processes(args.id)
     if args.format == "json":
         print(json.dumps(pids))

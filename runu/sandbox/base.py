@@ -81,8 +81,6 @@ class SandboxKind:
     is_default = False  # the kind of a spec that names none
     # runu-sandbox options the kind needs (e.g. "--no-aslr").
     launcher_flags: tuple[str, ...] = ()
-    # Why `runu exec` cannot run a second process in this kind's sandbox (None: it can).
-    exec_refusal: str | None = "not supported"
     # Host memory the sandbox takes besides the guest's own (kernel text and data, page
     # tables, helpers): the cgroup's memory limit is the guest's memory plus this.
     memory_overhead = 0

@@ -5,7 +5,8 @@ Console lines (numbers and descriptors: runu.abi, from ext/runu-abi.h):
   stdout (or the terminal) and stderr, each on a line of its own,
   control: signals in, the guest's "ready" out to the monitor,
   stdin: framed input from the launcher's relay, its go-ahead back out
-       (with a terminal, only the go-ahead: input comes on the terminal line).
+       (with a terminal, only the go-ahead: input comes on the terminal line),
+  agent: the guest agent's frames both ways (runu exec, through the monitor's agent.sock).
 Everything else is null, so nothing else reaches the caller.
 """
 
@@ -91,7 +92,6 @@ class UmlSandbox(SandboxKind):
     # UML boots reliably with a small mem= only at fixed addresses; its host system calls are
     # the allow-list below.
     launcher_flags = ("--no-aslr", "--seccomp", ",".join(SECCOMP_ALLOW))
-    exec_refusal = "a process's stdio rides console lines fixed when the kernel boots"
     # Measured: a busybox guest's cgroup holds about 20 MiB beyond its mem= (kernel image and
     # data, the stub processes' page tables, the helpers); twice that leaves room for load.
     memory_overhead = 40 << 20
@@ -130,6 +130,7 @@ class UmlSandbox(SandboxKind):
             "ssl=null",
             f"con0=null,fd:{abi.FD_KERNEL_LOG}",
             f"con{abi.LINE_CONTROL}=fd:{abi.FD_CONTROL},fd:{abi.FD_READY}",
+            f"con{abi.LINE_AGENT}=fd:{abi.FD_AGENT}",
             *_console_lines(facts.stdio),
             "uml_dir=/tmp",
             "quiet",

@@ -1,8 +1,9 @@
 """Interactive use: -i feeds stdin (EOF included), -t gives a usable shell typed into the real
-docker CLI under tmux, and docker exec, which runu refuses with a clear error."""
+docker CLI under tmux, with the terminal's size and its resizes, for run and for exec."""
 
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,18 @@ class Tmux:
         wait_until(shown, timeout)
         assert line in [x.rstrip() for x in self.screen().splitlines()], self.screen()
 
+    def resize_and_wait(self, columns: int, rows: int) -> None:
+        """Resize the pane; the shell in it must come to see the size. Docker relays a resize
+        asynchronously (CLI, daemon, shim, the console), so the size is asked until it arrives."""
+        self("resize-window", "-x", str(columns), "-y", str(rows))
+
+        def seen():
+            self.type("clear; stty size", "Enter")
+            time.sleep(0.3)
+            return f"{rows} {columns}" in self.screen().splitlines()
+
+        assert wait_until(seen, timeout=20, interval=0.2), self.screen()
+
     def close(self) -> None:
         subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
 
@@ -91,30 +104,27 @@ def test_docker_run_it_gives_a_usable_shell(docker, tmux):
     term.wait_for("exited 5")
 
 
-WINDOW_SIZE_GAP = ("runu: the guest tty keeps size 0x0; the console pty's size (docker's resize, "
-                   "TIOCSWINSZ) is not relayed to the guest")
-
-
-def test_docker_run_it_tty_has_the_terminal_size(docker, tmux):
-    """A known gap, kept in view. The xfail is raised in the body, not as a marker, so that a
-    leak found by the fixtures at teardown still fails; once the size arrives, this fails until
-    the xfail goes (what strict=True would do)."""
+def test_docker_run_it_tty_has_the_terminal_size_and_follows_a_resize(docker, tmux):
     term = tmux(docker_run_it(docker))
     term.wait_for("/ #")
     term.type("stty size; echo sized", "Enter")
     term.wait_for("sized")
-    sized = "30 100" in term.screen().splitlines()
+    assert "30 100" in term.screen().splitlines()
+    term.resize_and_wait(120, 40)
     term.type("exit", "Enter")
     term.wait_for("exited 0")
-    if not sized:
-        pytest.xfail(WINDOW_SIZE_GAP)
-    pytest.fail("the terminal size reaches the guest now: make this a plain test")
 
 
-def test_exec_fails_with_a_clear_error(docker):
+def test_docker_exec_it_gives_a_shell_with_the_terminal_size_and_its_exit_code(docker, tmux):
     c = docker.start(["sleep", "300"])
-    result = c.exec_run(["echo", "hi"])
-    assert result.exit_code == 126
-    assert b"exec into container" in result.output and b"is not supported by its sandbox kind uml: " in result.output
+    term = tmux(["sh", "-c", f"{DOCKER_CLI} exec -it {c.id} sh; echo \"exited $?\"; sleep 600"])
+    term.wait_for("/ #")
+    term.type("tty; stty size; echo sized", "Enter")
+    term.wait_for("sized")
+    lines = term.screen().splitlines()
+    assert "/dev/pts/0" in lines and "30 100" in lines
+    term.resize_and_wait(120, 40)
+    term.type("exit 4", "Enter")
+    term.wait_for("exited 4")
     c.reload()
-    assert c.status == "running"
+    assert c.status == "running"  # the exec'd shell ended, not the container
