@@ -54,12 +54,14 @@
 #define RUNU_AGENT_SIGNAL 4   /* u32 signal number for it */
 #define RUNU_AGENT_PS 5       /* list the guest's processes */
 #define RUNU_AGENT_HANGUP 6   /* the client is gone (the monitor says so): kill its process */
+#define RUNU_AGENT_STATS 7    /* the guest's memory and CPU use */
 /* Guest to host. */
 #define RUNU_AGENT_STARTED 16 /* u32 guest pid: the process runs its program */
 #define RUNU_AGENT_STDOUT 17
 #define RUNU_AGENT_STDERR 18
 #define RUNU_AGENT_EXIT 19    /* u32 status (128+N for signal N); the session ends */
 #define RUNU_AGENT_ERROR 20   /* one line: the request failed; the session ends */
-#define RUNU_AGENT_PS_TABLE 21 /* lines "pid ppid uid cmdline", tab-separated; the session ends */
+#define RUNU_AGENT_PS_TABLE 21 /* lines "pid ppid uid cmdline", tab-separated; EXIT 0 ends them */
+#define RUNU_AGENT_STATS_TABLE 22 /* lines "name value" (meminfo kB, /proc/stat ticks); EXIT 0 */
 
 #endif

@@ -322,6 +322,62 @@ static void list_processes(uint32_t id)
 	send_u32(id, RUNU_AGENT_EXIT, 0);
 }
 
+/* A few lines of a /proc file, as "name value" (the first number after each name). */
+static size_t copy_fields(char *out, size_t room, const char *path, const char *const names[],
+			  const char *prefix)
+{
+	char text[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
+	size_t used = 0;
+
+	if (fd >= 0)
+		close(fd);
+	if (got <= 0)
+		return 0;
+	text[got] = '\0';
+	for (int i = 0; names[i]; i++) {
+		size_t len = strlen(names[i]);
+
+		for (char *at = text; (at = strstr(at, names[i])); at += len) {
+			unsigned long long value;
+			int n;
+
+			if ((at != text && at[-1] != '\n') || (at[len] != ':' && at[len] != ' '))
+				continue;
+			if (sscanf(at + len + 1, " %llu", &value) != 1)
+				break;
+			n = snprintf(out + used, room - used, "%s%s %llu\n", prefix, names[i], value);
+			if (n > 0 && (size_t)n < room - used)
+				used += n;
+			break;
+		}
+	}
+	return used;
+}
+
+/* The guest's memory (kB) and its CPU time since boot (ticks of USER_HZ). */
+static void report_stats(uint32_t id)
+{
+	static const char *const memory[] = { "MemTotal", "MemFree", "MemAvailable", "Cached", NULL };
+	char table[1024];
+	size_t used = copy_fields(table, sizeof(table), "/proc/meminfo", memory, "memory.");
+	unsigned long long user, nice, system, idle;
+	FILE *stat = fopen("/proc/stat", "re");
+
+	if (stat && fscanf(stat, "cpu %llu %llu %llu %llu", &user, &nice, &system, &idle) == 4)
+		used += snprintf(table + used, sizeof(table) - used, "cpu.user %llu\ncpu.system %llu\ncpu.idle %llu\n",
+				 user + nice, system, idle);
+	if (stat)
+		fclose(stat);
+	if (!used) {
+		send_error(id, "read the guest's /proc: %s", strerror(errno));
+		return;
+	}
+	send_frame(id, RUNU_AGENT_STATS_TABLE, table, used);
+	send_u32(id, RUNU_AGENT_EXIT, 0);
+}
+
 static void write_stdin(struct session *s)
 {
 	while (s->stdin_backlog.len && s->in >= 0) {
@@ -343,7 +399,7 @@ static void write_stdin(struct session *s)
 
 static void handle(uint32_t id, uint16_t type, unsigned char *payload, uint32_t len)
 {
-	struct session *s = type == RUNU_AGENT_EXEC || type == RUNU_AGENT_PS ? NULL : find(id);
+	struct session *s = find(id);
 
 	switch (type) {
 	case RUNU_AGENT_EXEC:
@@ -351,6 +407,9 @@ static void handle(uint32_t id, uint16_t type, unsigned char *payload, uint32_t 
 		return;
 	case RUNU_AGENT_PS:
 		list_processes(id);
+		return;
+	case RUNU_AGENT_STATS:
+		report_stats(id);
 		return;
 	}
 	if (!s) {

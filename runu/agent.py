@@ -98,21 +98,36 @@ def u32(payload: bytes) -> int:
     return struct.unpack("<I", payload[:4])[0] if len(payload) >= 4 else 0
 
 
-def processes(container_dir: Path, container_id: str) -> list[tuple[int, int, int, str]]:
-    """The guest's processes (its init left out): (pid, ppid, uid, command line)."""
+def _table(container_dir: Path, container_id: str, request: int, reply: int) -> str:
+    """A listing the agent sends in parts of type `reply`, ended by EXIT."""
     table = b""
     with Session(container_dir, container_id) as session:
-        session.send(abi.AGENT_PS)
+        session.send(request)
         while (frame := session.receive()) is not None:
             frame_type, payload = frame
-            if frame_type == abi.AGENT_PS_TABLE:
+            if frame_type == reply:
                 table += payload
             elif frame_type == abi.AGENT_ERROR:
                 raise RunuError(f"container {container_id}: {payload.decode(errors='replace').strip()}")
             elif frame_type == abi.AGENT_EXIT:
                 break
+    return table.decode(errors="replace")
+
+
+def processes(container_dir: Path, container_id: str) -> list[tuple[int, int, int, str]]:
+    """The container's processes in the guest: (pid, ppid, uid, command line)."""
     rows = []
-    for line in table.decode(errors="replace").splitlines():
+    for line in _table(container_dir, container_id, abi.AGENT_PS, abi.AGENT_PS_TABLE).splitlines():
         pid, ppid, uid, command = line.split("\t", 3)
         rows.append((int(pid), int(ppid), int(uid), command))
     return rows
+
+
+def guest_stats(container_dir: Path, container_id: str) -> dict[str, int]:
+    """The guest's own view of its memory (bytes) and CPU time (USER_HZ ticks):
+    memory.MemTotal, memory.MemAvailable, ..., cpu.user, cpu.system, cpu.idle."""
+    stats = {}
+    for line in _table(container_dir, container_id, abi.AGENT_STATS, abi.AGENT_STATS_TABLE).splitlines():
+        name, value = line.split()
+        stats[name] = int(value) * 1024 if name.startswith("memory.") else int(value)
+    return stats

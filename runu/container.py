@@ -341,12 +341,19 @@ class Runtime:
             return unenforced
 
     def stats(self, container_id: str) -> dict:
+        """runc's statistics of the cgroup, and under "guest" the guest kernel's own view of its
+        memory and CPU (a running guest's agent answers; a paused one cannot)."""
         with self.store.open(container_id) as cdir:
             state = cdir.load()
-            require_status(state, "read the statistics of", *LIVE)
+            status = require_status(state, "read the statistics of", *LIVE)
             from runu.cgroup.stats import stats
 
-            return stats(self._cgroup_of(state).dirs)
+            data = stats(self._cgroup_of(state).dirs)
+            if status == "running":
+                from runu.agent import guest_stats
+
+                data["guest"] = guest_stats(cdir.path, container_id)
+            return data
 
     def agent_session(self, container_id: str, action: str):
         """The container's spec and a session with its guest's agent (the container must run)."""

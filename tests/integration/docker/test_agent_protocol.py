@@ -2,7 +2,11 @@
 drops a client that sends anything but a well-formed request, the guest's init answers a bad
 request with an error frame, and neither ends the container nor stops the next exec."""
 
+import json
 import struct
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +134,21 @@ def test_many_clients_at_once_each_get_their_own_answers(container):
     finally:
         for session in sessions:
             session.close()
+
+
+def test_stats_carry_the_guests_own_memory_and_cpu(docker):
+    """runu events --stats: the cgroup's numbers as runc's, and the guest kernel's view beside them."""
+    busy = docker.start(["sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; echo done; sleep 300"],
+                        mem_limit="128m")
+    assert wait_until(lambda: b"done" in busy.logs(), timeout=60)
+    runu = Path(sys.executable).with_name("runu")
+
+    def guest():
+        out = subprocess.run([runu, "--root", RUNTIME_ROOT, "events", "--stats", busy.id],
+                             capture_output=True, text=True, timeout=60)
+        return json.loads(out.stdout)["data"]["guest"]
+
+    stats = guest()
+    assert 100 << 20 < stats["memory.MemTotal"] <= 128 << 20  # the guest's mem=, less the kernel's own
+    assert 0 < stats["memory.MemAvailable"] < stats["memory.MemTotal"]
+    assert stats["cpu.user"] + stats["cpu.system"] > 0  # the loop ran on the guest's CPU
