@@ -12,7 +12,7 @@ import signal
 import time
 from pathlib import Path
 
-from runu import abi, agent, events, state as st
+from runu import abi, events, state as st
 from runu.errors import RunuError
 from runu.hooks import run_hooks
 from runu.log import RuntimeLog
@@ -88,7 +88,7 @@ class Runtime:
                        console_socket: str | None) -> int:
         """Start the sandbox process; return the fd that commits it (see launcher.Launched)."""
         # Imported here: state, kill and delete (most runu calls) never need them.
-        from runu import launcher
+        from runu import agent, launcher
         from runu.console import open_console
         from runu.guest import describe
         from runu.stdio import stdio_mode
