@@ -55,6 +55,7 @@
 #define RUNU_AGENT_PS 5       /* list the guest's processes */
 #define RUNU_AGENT_HANGUP 6   /* the client is gone (the monitor says so): kill its process */
 #define RUNU_AGENT_STATS 7    /* the guest's memory and CPU use */
+#define RUNU_AGENT_CONTAINER 8 /* a container of the pod: "stdio MODE root PATH" then its description */
 /* Guest to host. */
 #define RUNU_AGENT_STARTED 16 /* u32 guest pid: the process runs its program */
 #define RUNU_AGENT_STDOUT 17

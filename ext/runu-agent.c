@@ -47,7 +47,7 @@ enum slot_kind { SLOT_LINE, SLOT_SYNC, SLOT_OUT, SLOT_ERR, SLOT_IN };
 static int line = -1;
 static pid_t main_pid;
 static int main_ns;
-static agent_runner runner;
+static agent_runner exec_runner, container_runner;
 static struct session sessions[MAX_SESSIONS];
 static struct frame_reader inbox;
 static struct buffer outbox;
@@ -129,14 +129,14 @@ static void maybe_end(struct session *s)
 }
 
 /* In the child: the process's own terminal or pipes as 0, 1, 2, then its program. */
-static void __attribute__((noreturn)) child(int main_pidfd, const char *slave, int pipes[3][2], char *desc,
-					   size_t len)
+static void __attribute__((noreturn)) child(int target_pidfd, int join_ns, const char *slave, int pipes[3][2],
+					   char *desc, size_t len, agent_runner run)
 {
 	sigset_t none;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (main_pidfd >= 0 && setns(main_pidfd, main_ns) < 0)
+	if (target_pidfd >= 0 && setns(target_pidfd, join_ns) < 0)
 		die(126, "join the container's namespaces: %s", strerror(errno));
 	setsid();
 	if (slave) {
@@ -155,7 +155,7 @@ static void __attribute__((noreturn)) child(int main_pidfd, const char *slave, i
 	}
 	/* Nothing of the init's (the lines, other sessions' ends) reaches the program. */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-	runner(desc, len);
+	run(desc, len);
 	_exit(126);
 }
 
@@ -180,14 +180,28 @@ static int nonblocking(int fd)
 	return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-static void start(uint32_t id, char *desc, size_t len)
+static void start(uint32_t id, char *desc, size_t len, int container)
 {
 	static const char terminal_mark[] = "stdio\0terminal";
 	struct session *s = NULL;
-	int pipes[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } }, sync[2] = { -1, -1 }, main_pidfd = -1;
-	int terminal = len >= sizeof(terminal_mark) && !memcmp(desc, terminal_mark, sizeof(terminal_mark));
+	int pipes[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } }, sync[2] = { -1, -1 }, target_pidfd = -1;
+	pid_t pid, target = main_pid;
+	int terminal, target_ns = main_ns;
 	char slave[64];
-	pid_t pid;
+
+	/* "join PID" first: a process for a container of the pod, PID its process (as STARTED said). */
+	if (!container && len > 5 && !memcmp(desc, "join", 5)) {
+		char *end = memchr(desc + 5, '\0', len - 5);
+
+		if (!end || (target = atoi(desc + 5)) <= 1) {
+			send_error(id, "join needs the pid of a container's process");
+			return;
+		}
+		target_ns = CLONE_NEWNS;
+		len -= end + 1 - desc;
+		desc = end + 1;
+	}
+	terminal = len >= sizeof(terminal_mark) && !memcmp(desc, terminal_mark, sizeof(terminal_mark));
 
 	if (find(id)) {
 		send_error(id, "session %u is in use", id);
@@ -205,8 +219,9 @@ static void start(uint32_t id, char *desc, size_t len)
 	if (pipe2(sync, O_CLOEXEC) < 0)
 		goto failed;
 	s->sync = sync[0];
-	/* Opened here: the child is in the container's pid namespace, where the pid differs. */
-	if (main_ns && (main_pidfd = syscall(SYS_pidfd_open, main_pid, 0)) < 0)
+	/* Opened here: the child is in the container's pid namespace, where the pid differs. A
+	 * container of the pod makes namespaces of its own instead. */
+	if (!container && target_ns && (target_pidfd = syscall(SYS_pidfd_open, target, 0)) < 0)
 		goto failed;
 	if (terminal) {
 		if (open_terminal(&s->master, slave, sizeof(slave)) < 0 ||
@@ -225,10 +240,11 @@ static void start(uint32_t id, char *desc, size_t len)
 		goto failed;
 	if (pid == 0) {
 		die_reports_to(sync[1]);
-		child(main_pidfd, terminal ? slave : NULL, pipes, desc, len);
+		child(target_pidfd, target_ns, terminal ? slave : NULL, pipes, desc, len,
+		      container ? container_runner : exec_runner);
 	}
 	s->pid = pid;
-	close_fd(&main_pidfd);
+	close_fd(&target_pidfd);
 	if (!terminal) {
 		s->in = pipes[0][1], s->out = pipes[1][0], s->err = pipes[2][0];
 		pipes[0][1] = pipes[1][0] = pipes[2][0] = -1;
@@ -245,7 +261,7 @@ static void start(uint32_t id, char *desc, size_t len)
 	return;
 failed:
 	send_error(id, "start a process: %s", strerror(errno));
-	close_fd(&main_pidfd);
+	close_fd(&target_pidfd);
 	close_fd(&sync[1]);
 	for (int i = 0; i < 3; i++) {
 		close_fd(&pipes[i][0]);
@@ -403,7 +419,8 @@ static void handle(uint32_t id, uint16_t type, unsigned char *payload, uint32_t 
 
 	switch (type) {
 	case RUNU_AGENT_EXEC:
-		start(id, (char *)payload, len);
+	case RUNU_AGENT_CONTAINER:
+		start(id, (char *)payload, len, type == RUNU_AGENT_CONTAINER);
 		return;
 	case RUNU_AGENT_PS:
 		list_processes(id);
@@ -506,12 +523,13 @@ static void read_sync(struct session *s)
 	maybe_end(s);
 }
 
-void agent_init(int fd, pid_t main, int ns_flags, agent_runner run)
+void agent_init(int fd, pid_t main, int ns_flags, agent_runner exec, agent_runner container)
 {
 	line = fd;
 	main_pid = main;
 	main_ns = ns_flags;
-	runner = run;
+	exec_runner = exec;
+	container_runner = container;
 }
 
 static int add(struct pollfd *pfd, int *n, int max, int fd, short events, enum slot_kind kind,

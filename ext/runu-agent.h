@@ -20,11 +20,12 @@
 typedef void (*agent_runner)(char *description, size_t len);
 
 /*
- * Serve the agent line `fd` (raw, non-blocking). Processes join the
- * namespaces `ns_flags` (CLONE_NEWNS, CLONE_NEWCGROUP) of `main`, the
- * container's process, and become what `run` makes of their description.
+ * Serve the agent line `fd` (raw, non-blocking). Processes exec'd into the
+ * container join the namespaces `ns_flags` (CLONE_NEWNS, CLONE_NEWCGROUP) of
+ * `main`, the container's process, and become what `exec` makes of their
+ * description; a container of the pod becomes what `container` makes of its.
  */
-void agent_init(int fd, pid_t main, int ns_flags, agent_runner run);
+void agent_init(int fd, pid_t main, int ns_flags, agent_runner exec, agent_runner container);
 /* The descriptors the agent waits on, from pfd[0]; returns how many (at most max). */
 int agent_poll_set(struct pollfd *pfd, int max);
 /* After poll(): act on what the set agent_poll_set filled reports. */

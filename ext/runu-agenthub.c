@@ -46,7 +46,8 @@ static void drop(struct client *c)
 static int is_request(uint16_t type)
 {
 	return type == RUNU_AGENT_EXEC || type == RUNU_AGENT_STDIN || type == RUNU_AGENT_RESIZE ||
-	       type == RUNU_AGENT_SIGNAL || type == RUNU_AGENT_PS || type == RUNU_AGENT_STATS;
+	       type == RUNU_AGENT_SIGNAL || type == RUNU_AGENT_PS || type == RUNU_AGENT_STATS ||
+	       type == RUNU_AGENT_CONTAINER;
 }
 
 /* One message from a client: a request, stamped with its session, goes on to the guest. */

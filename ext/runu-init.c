@@ -46,7 +46,6 @@
 #include "runu-stdin.h"
 #include "runu-tokens.h"
 
-#define NEWROOT "/newroot"
 
 /*
  * Lists of the description are as long as it says: the only bound on args and
@@ -72,6 +71,8 @@ struct process {
 };
 
 static int terminal_fd = -1;  /* the process's terminal, in terminal mode */
+/* Where the container's root is built before it is entered. */
+static const char *newroot = "/newroot";
 static const char *lines[RUNU_LINE_COUNT + 1];  /* by RUNU_LINE_: the channels' devices */
 static const char *shared_fs;                    /* the host's files arrive through this */
 
@@ -120,7 +121,7 @@ static void do_mount(const char *kind, const char *type, const char *source,
 	char target[4096];
 	int is_file = !strcmp(kind, "hostfile");
 
-	snprintf(target, sizeof(target), NEWROOT "%s", dest);
+	snprintf(target, sizeof(target), "%s%s", newroot, dest);
 	if (is_file) {
 		/* hostfs mounts directories: mount the file's directory aside, bind the file. */
 		char aside[64], file[4096];
@@ -233,6 +234,8 @@ static void read_process(struct tokens *t, struct process *p, int exec_only)
 			p->umask_value = parse_u64(tokens_need(t));
 		else if (!strcmp(kw, "stdio"))
 			p->terminal = !strcmp(tokens_need(t), "terminal");
+		else if (!strcmp(kw, "root"))
+			tokens_need(t);  /* a pod's container: its root is mounted before the rest */
 		else if (!strcmp(kw, "readonly"))
 			p->readonly = 1;
 		else if (!strcmp(kw, "nonewprivs"))
@@ -268,26 +271,26 @@ static void read_process(struct tokens *t, struct process *p, int exec_only)
 			if (!strcmp(type, "proc"))
 				append(&p->proc_mounts, &p->nproc_mounts, (char *)dest);
 		} else if (!strcmp(kw, "setupdev"))
-			rootfs_setup_dev(NEWROOT, p->terminal ? terminal_fd : -1);
+			rootfs_setup_dev(newroot, p->terminal ? terminal_fd : -1);
 		else if (!strcmp(kw, "device")) {
 			const char *type = tokens_need(t), *path = tokens_need(t);
 			unsigned int major = parse_u64(tokens_need(t)), minor = parse_u64(tokens_need(t));
 			mode_t mode = parse_u64(tokens_need(t));
 			uid_t uid = parse_u64(tokens_need(t));
 
-			rootfs_device(NEWROOT, type[0], path, major, minor, mode, uid, parse_u64(tokens_need(t)));
+			rootfs_device(newroot, type[0], path, major, minor, mode, uid, parse_u64(tokens_need(t)));
 		} else if (!strcmp(kw, "masked") || !strcmp(kw, "readonlypath")) {
 			const char *path = tokens_need(t);
 			char *entry;
 
-			(kw[0] == 'm' ? rootfs_mask : rootfs_readonly)(NEWROOT, path);
+			(kw[0] == 'm' ? rootfs_mask : rootfs_readonly)(newroot, path);
 			if (asprintf(&entry, "%c %s", kw[0], path) < 0)
 				die(126, "no memory");
 			append(&p->protected, &p->nprotected, entry);
 		} else if (!strcmp(kw, "propagation")) {
 			const char *path = tokens_need(t);
 
-			rootfs_propagate(NEWROOT, path, parse_u64(tokens_need(t)));
+			rootfs_propagate(newroot, path, parse_u64(tokens_need(t)));
 		} else if (!strcmp(kw, "newns")) {
 			const char *type = tokens_need(t);
 
@@ -330,7 +333,7 @@ static void mount_early(void)
 	mkdir("/proc", 0555);
 	mkdir("/dev", 0755);
 	mkdir("/meta", 0700);
-	mkdir(NEWROOT, 0755);
+	mkdir(newroot, 0755);
 	if (mount("proc", "/proc", "proc", 0, NULL) < 0)
 		die(126, "mount the guest's proc: %s", strerror(errno));
 	guest_exit_through(open("/proc/exitcode", O_WRONLY | O_CLOEXEC));
@@ -384,9 +387,9 @@ static void open_stdio(const char *mode, int stdio[3])
 static void enter_root(const struct process *p)
 {
 	if (p->readonly &&
-	    mount(NULL, NEWROOT, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+	    mount(NULL, newroot, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
 		die(126, "make the rootfs read-only: %s", strerror(errno));
-	if (chdir(NEWROOT) < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 ||
+	if (chdir(newroot) < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 ||
 	    chroot(".") < 0 || chdir("/") < 0)
 		die(126, "enter the rootfs: %s", strerror(errno));
 }
@@ -515,6 +518,39 @@ static void run_for_agent(char *description, size_t len)
 	become(&proc);
 }
 
+/*
+ * The agent's runner for a container of the pod: "stdio MODE root PATH" and then a description
+ * like the pod's own. In a mount namespace of its own it mounts its root (PATH, through the
+ * host's filesystem) and its mounts as the init did for the pod's, and enters them. It shares the pod's kernel: network, hostname and pid namespace.
+ */
+static void run_container_for_agent(char *description, size_t len)
+{
+	static struct process proc;
+	struct tokens t = { .buf = description, .pos = description, .end = description + len };
+	const char *root;
+
+	if (!tokens_next(&t) || !tokens_next(&t) || !(root = tokens_next(&t)) || strcmp(root, "root") ||
+	    !(root = tokens_next(&t)))
+		die(126, "a container's description starts with stdio MODE root PATH");
+	t.pos = t.buf;
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		die(126, "a mount namespace for the container: %s", strerror(errno));
+	/* Built on a scratch tmpfs over the pod's /dev, seen only in this namespace, then moved
+	 * over "/" as the pod's own root was. */
+	newroot = "/dev/.runu-root";
+	if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=4k,mode=0700") < 0 ||
+	    mkdir(newroot, 0700) < 0)
+		die(126, "a place for the container's root: %s", strerror(errno));
+	if (mount("none", newroot, shared_fs, 0, root) < 0)
+		die(126, "mount the container's root %s: %s", root, strerror(errno));
+	terminal_fd = 0;  /* its own terminal, if any, is its stdio already */
+	read_process(&t, &proc, 0);
+	if (proc.nargs == 0)
+		die(126, "no process args");
+	enter_root(&proc);
+	become(&proc);
+}
+
 /* Control line: one signal number per line; "a" before it means every process. */
 static void handle_control(int fd, pid_t child)
 {
@@ -612,7 +648,7 @@ int main(void)
 	if (agent_fd >= 0)
 		ioctl(agent_fd, TIOCEXCL);
 
-	if (mount("none", NEWROOT, shared_fs, 0, "/rootfs") < 0)
+	if (mount("none", newroot, shared_fs, 0, "/rootfs") < 0)
 		die(126, "mount the rootfs: %s", strerror(errno));
 	read_process(&process_tokens, &proc, 0);
 	if (proc.nargs == 0)
@@ -642,7 +678,7 @@ int main(void)
 		exec_process(&proc, stdio);
 	if (agent_fd >= 0)
 		agent_init(agent_fd, child, (proc.new_namespaces & CLONE_NEWPID ? CLONE_NEWNS : 0) |
-			   (proc.new_namespaces & CLONE_NEWCGROUP), run_for_agent);
+			   (proc.new_namespaces & CLONE_NEWCGROUP), run_for_agent, run_container_for_agent);
 	power_off(supervise(child, control_fd), stdio);
 	return 0;
 }

@@ -37,6 +37,14 @@
  * made, after joining, for the sandbox root.
  *
  * Status lines: "pid N" (the container's pid), then "ok" or one line of error.
+ *
+ * For a container of a pod, whose processes run in the pod's sandbox:
+ *   runu-sandbox --attach POD_PID --ids BASE [--bind ...]... [--overlay ...] [--tmpfs DST] --root DIR
+ *     mounts as above, in the mount namespace of the pod's init (POD_PID on the host) and
+ *     idmapped through its user namespace; DIR is a directory of the pod's sandbox root.
+ *   runu-sandbox --detach POD_PID DIR
+ *     takes them away again (DIR and everything mounted under it).
+ * Errors are one line on stderr, and exit status 1.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -434,8 +442,52 @@ static void sandbox_init(int argc, char **argv, const char *root, int tty, int r
 	launch(relay, tty, no_aslr, userns, allowed, warden);
 }
 
+static int pod_namespace(const char *pod_pid, const char *type, int flags)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/ns/%s", pod_pid, type);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		fail("the pod's sandbox (pid %s): %s", pod_pid, strerror(errno));
+	if (flags && setns(fd, flags) < 0)
+		fail("enter the pod's %s namespace: %s", type, strerror(errno));
+	return fd;
+}
+
+static int pod_mounts(int argc, char **argv)
+{
+	const char *root = NULL;
+	unsigned int host_ids = 0;
+	int userns;
+
+	if (!strcmp(argv[1], "--detach")) {
+		if (argc != 4)
+			fail("usage: runu-sandbox --detach POD_PID DIR");
+		close(pod_namespace(argv[2], "mnt", CLONE_NEWNS));
+		if (umount2(argv[3], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+			fail("unmount %s in the pod's sandbox: %s", argv[3], strerror(errno));
+		return 0;
+	}
+	for (int i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "--root") && i + 1 < argc)
+			root = argv[++i];
+		else if (!strcmp(argv[i], "--ids") && i + 1 < argc)
+			host_ids = strtoul(argv[++i], NULL, 10);
+	}
+	if (!root)
+		fail("runu-sandbox --attach: no --root");
+	userns = pod_namespace(argv[2], "user", 0);
+	close(pod_namespace(argv[2], "mnt", CLONE_NEWNS));
+	build_root(argc, argv, root, userns, host_ids);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && (!strcmp(argv[1], "--attach") || !strcmp(argv[1], "--detach")))
+		return pod_mounts(argc, argv);
+
 	const char *root = NULL, *allowed = NULL;
 	int unshare_flags = 0, tty = 0, relay = 0, no_aslr = 0, userns = -1, warden, has_ids = 0;
 	struct monitor_setup monitor = { .container_id = "?" };

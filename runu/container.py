@@ -55,16 +55,19 @@ class Runtime:
         from runu.validate import unenforced_resources
 
         integrity.verify(bundle, spec)
+        from runu.pod import pod_of
+
+        terminal = bool(spec["process"].get("terminal"))
+        if terminal and not console_socket:
+            raise RunuError("process.terminal is true: --console-socket is required")
+        if (pod := pod_of(spec, container_id)) is not None:
+            return self._create_member(container_id, bundle, spec, pod, terminal, pid_file, console_socket)
         joined_netns = network_namespace(spec)
         for field in unenforced_resources(spec):
             self.log.warning(f"{field} is not enforced by runu")
         sandbox = kinds.lookup(annotation(spec, ANNOTATION_SANDBOX, "") or kinds.default_kind())
-        terminal = bool(spec["process"].get("terminal"))
-        if terminal and not console_socket:
-            raise RunuError("process.terminal is true: --console-socket is required")
         with self.store.new(container_id) as cdir:
-            state = State(id=container_id, bundle=str(bundle), annotations=spec.get("annotations", {}),
-                          created=st.now_iso(), rootfs=str(rootfs_path(bundle, spec)))
+            state = _new_state(container_id, bundle, spec)
             commit_fd = None
             try:
                 commit_fd = self._spawn_sandbox(cdir, state, spec, sandbox, terminal, console_socket)
@@ -81,6 +84,50 @@ class Runtime:
                 raise
             os.write(commit_fd, b"c")
             os.close(commit_fd)
+        events.record(self.store.root, container_id, "created")
+        return state
+
+    def _create_member(self, container_id: str, bundle: Path, spec: dict, pod_id: str, terminal: bool,
+                       pid_file: str | None, console_socket: str | None) -> State:
+        """A pod's later container: mounted into the pod's sandbox, its stand-in waiting (runu.pod)."""
+        from runu import launcher, pod
+        from runu.guest import describe
+        from runu.stdio import stdio_mode
+
+        with self.store.open(pod_id) as pod_cdir:
+            pod_state = pod_cdir.load()
+            require_status(pod_state, f"add container {container_id} to the pod of", RUNNING)
+        with self.store.new(container_id) as cdir:
+            state = _new_state(container_id, bundle, spec)
+            facts = state.facts
+            facts.pod, facts.sandbox, facts.host_ids = pod_id, pod_state.facts.sandbox, pod_state.facts.host_ids
+            facts.stdio = "terminal" if terminal else stdio_mode(0)
+            root, guest = pod.member_root(pod_cdir.path / "sandbox", container_id), pod.guest_root(container_id)
+            desc = describe(spec, facts.stdio, guest)
+            cdir.save(state)
+            (cdir.path / SPEC_COPY).write_text(json.dumps(spec))
+            console = None
+            try:
+                root.mkdir(parents=True)
+                pod.attach(pod_state.pid, launcher.member_root_args(
+                    root, guest, Path(state.rootfs), bool(spec["root"].get("readonly")), desc.host_mounts,
+                    facts.host_ids, facts.made_paths))
+                if terminal:
+                    from runu.console import open_console
+
+                    console = open_console(console_socket)
+                state.pid = pod.start_relay(cdir.path, pod_cdir.path, container_id, desc.encode(), console)
+                state.pid_start = start_time(state.pid)
+                if pid_file:
+                    _write_atomic(Path(pid_file), f"{state.pid}")
+                state.status = CREATED
+                cdir.save(state)
+            except BaseException:
+                _remove_member(cdir, state, pod_state.pid)
+                raise
+            finally:
+                if console is not None:
+                    os.close(console)
         events.record(self.store.root, container_id, "created")
         return state
 
@@ -114,6 +161,12 @@ class Runtime:
         args = launcher.cgroup_args(cgroup) + launcher.namespace_args(spec) + launcher.root_args(
             root, Path(state.rootfs), bool(spec["root"].get("readonly")), binds, desc.host_mounts,
             facts.host_ids, facts.made_paths)
+        from runu.pod import MEMBERS, is_pod_sandbox
+
+        if is_pod_sandbox(spec):
+            # Where the pod's later containers get mounted (runu.pod): writable, unlike the rest.
+            (root / MEMBERS).mkdir()
+            args += ["--bind", str(root / MEMBERS), MEMBERS, "rw"]
         cdir.save(state)
 
         os.mkfifo(cdir.path / "launch.fifo", 0o600)
@@ -205,11 +258,15 @@ class Runtime:
             state = cdir.load()
             require_status(state, "start", CREATED)
             spec = _saved_spec(cdir, state)
-            sandbox = kinds.lookup(state.facts.sandbox)
             run_hooks(spec, "startContainer", state.hook_state())
-            argv = sandbox.launch_argv(spec, state.facts)
-            network = state.facts.network
-            self._launch(cdir, state, argv, network.dns_relay if network else "-")
+            if state.facts.pod:
+                from runu.pod import release
+
+                release(cdir.path)
+            else:
+                argv = kinds.lookup(state.facts.sandbox).launch_argv(spec, state.facts)
+                network = state.facts.network
+                self._launch(cdir, state, argv, network.dns_relay if network else "-")
             state.status = RUNNING
             cdir.save(state)
         events.record(self.store.root, container_id, "started")
@@ -264,7 +321,8 @@ class Runtime:
             if status not in LIVE:
                 # containerd recognises runc's words for a kill that lost the race with exit.
                 raise RunuError("container not running")
-            if status == CREATED or signum == signal.SIGKILL:
+            if status == CREATED or signum == signal.SIGKILL or state.facts.pod:
+                # A pod's container: its stand-in forwards the signal to its process.
                 # Before start there is no guest; SIGKILL ends the sandbox at once
                 # (a frozen sandbox takes it once thawed).
                 os.kill(state.pid, signum)
@@ -283,6 +341,11 @@ class Runtime:
             status = state.current_status()
             if status == RUNNING and not force:
                 raise RunuError(f"cannot delete container {container_id} that is not stopped: {status}")
+            if state.facts.pod:
+                _remove_member(cdir, state, self._pod_pid(state.facts.pod))
+                events.record(self.store.root, container_id, "deleted")
+                return
+            self._end_members(cdir)
             if state.pid:
                 _end_container(cdir, state)
             self._give_back_network(cdir, state)
@@ -299,6 +362,29 @@ class Runtime:
     def state(self, container_id: str) -> State:
         with self.store.open(container_id) as cdir:
             return cdir.load()
+
+    def _pod_pid(self, pod_id: str) -> int | None:
+        """The pod's sandbox process, if it still runs."""
+        try:
+            with self.store.open(pod_id) as cdir:
+                state = cdir.load()
+        except RunuError:
+            return None
+        return state.pid if state.current_status() in LIVE else None
+
+    def _end_members(self, cdir: ContainerDir) -> None:
+        """A pod's sandbox ends after its containers: their stand-ins first (each kills its process)."""
+        from runu.pod import MEMBERS
+
+        members = cdir.path / "sandbox" / MEMBERS
+        for member in sorted(p.name for p in members.iterdir()) if members.is_dir() else []:
+            try:
+                with self.store.open(member) as member_dir:
+                    state = member_dir.load()
+            except RunuError:
+                continue
+            if state.current_status() in LIVE:
+                _kill_and_wait(state.pid, state.pid_start)
 
     # pause / resume / update / stats --------------------------------------
 
@@ -356,13 +442,19 @@ class Runtime:
             return data
 
     def agent_session(self, container_id: str, action: str):
-        """The container's spec and a session with its guest's agent (the container must run)."""
+        """The container's spec, a session with its guest's agent (the container must run), and
+        what an exec description starts with (a pod's container: the process to join)."""
         from runu.agent import Session
 
         with self.store.open(container_id) as cdir:
             state = cdir.load()
             require_status(state, action, "running")
-            return _saved_spec(cdir, state), Session(cdir.path, container_id)
+            if not state.facts.pod:
+                return _saved_spec(cdir, state), Session(cdir.path, container_id), b""
+            from runu.pod import join_prefix
+
+            prefix = join_prefix(cdir.path)
+            return _saved_spec(cdir, state), Session(self.store.root / state.facts.pod, container_id), prefix
 
     def guest_processes(self, container_id: str) -> list[tuple[int, int, int, str]]:
         """The guest's processes, its init left out: (pid, ppid, uid, command line)."""
@@ -382,6 +474,9 @@ class Runtime:
     @staticmethod
     def _cgroup_of(state: State):
         cgroup = _cgroup(state)
+        if cgroup is None and state.facts.pod:
+            raise RunuError(f"container {state.id} runs in the kernel of pod {state.facts.pod}, in its cgroup: "
+                            "pause, resume, update and statistics are the pod's")
         if cgroup is None:
             raise RunuError(f"container {state.id} has no cgroup (made by a runu before cgroups)")
         return cgroup
@@ -394,6 +489,11 @@ class Runtime:
             except RunuError:
                 continue  # deleted meanwhile
         return states
+
+
+def _new_state(container_id: str, bundle: Path, spec: dict) -> State:
+    return State(id=container_id, bundle=str(bundle), annotations=spec.get("annotations", {}),
+                 created=st.now_iso(), rootfs=str(rootfs_path(bundle, spec)))
 
 
 def _saved_spec(cdir: ContainerDir, state: State) -> dict:
@@ -439,6 +539,24 @@ def _end_container(cdir: ContainerDir, state: State) -> None:
         time.sleep(0.002)
 
 
+def _remove_member(cdir: ContainerDir, state: State, pod_pid: int | None) -> None:
+    """A pod's container gone: its stand-in ended, its mounts out of the pod's sandbox."""
+    from runu.pod import detach, member_root
+
+    if state.pid and is_alive(state.pid, state.pid_start):
+        _kill_and_wait(state.pid, state.pid_start)
+    pod_dir = cdir.path.parent / state.facts.pod
+    root = member_root(pod_dir / "sandbox", state.id)
+    if pod_pid:
+        detach(pod_pid, root)
+    if root.is_dir():
+        import shutil
+
+        shutil.rmtree(root, ignore_errors=True)
+    _remove_made_paths(state)
+    cdir.remove()
+
+
 def _cgroup(state: State):
     if not state.facts.cgroup:
         return None
@@ -447,13 +565,17 @@ def _cgroup(state: State):
     return Cgroup(state.facts.cgroup)
 
 
-def _release_host_leases(state: State) -> None:
-    """What create took on the host outside the state directory: the id range, the paths made
-    (an overlay work directory)."""
+def _remove_made_paths(state: State) -> None:
+    """Host paths create made outside the state directory (an overlay work directory)."""
     import shutil
 
     for path in state.facts.made_paths:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _release_host_leases(state: State) -> None:
+    """What create took on the host outside the state directory: the id range, the paths made."""
+    _remove_made_paths(state)
     if state.facts.host_ids:
         from runu import idrange
 

@@ -103,3 +103,23 @@ def relay(session: Session, stdin: int | None, stdout: int, stderr: int, termina
                 elif frame_type == abi.AGENT_ERROR:
                     _write_all(stderr, b"runu: " + payload.rstrip(b"\n") + b"\n")
                     return 126
+
+
+def relay_alone(session: Session, console: int | None) -> int:
+    """The relay on its own (detached from the caller): with a console, that is all its stdio,
+    and its terminal (a session of its own, so a resize of the console sends it SIGWINCH)."""
+    import tty
+
+    if console is None:
+        return relay(session, 0, 1, 2, terminal=None)
+    # What it was started with is the caller's to see closed (containerd reads runu's output
+    # until EOF).
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+    if os.getpid() != os.getsid(0):
+        os.setsid()
+    fcntl.ioctl(console, termios.TIOCSCTTY, 0)
+    tty.setraw(console)
+    return relay(session, console, console, console, terminal=console)

@@ -50,11 +50,13 @@ def _flags_and_data(options: list[str]) -> tuple[int, str]:
 
 
 class GuestDescription:
-    """Builds /meta/process and the list of host paths the sandbox must expose."""
+    """Builds /meta/process and the list of host paths the sandbox must expose (under
+    `volumes`, a directory of the sandbox root)."""
 
-    def __init__(self):
+    def __init__(self, volumes: str = "/volumes"):
         self.tokens: list[str] = []
         self.host_mounts: list[HostMount] = []
+        self.volumes = volumes
 
     def record(self, keyword: str, *fields) -> None:
         for value in (keyword, *fields):
@@ -93,7 +95,7 @@ class GuestDescription:
             raise RunuError(f"bind mount source {str(source)!r} does not exist")
         index = len(self.host_mounts)
         is_file = not source.is_dir()
-        sandbox_path = f"/volumes/{index}"
+        sandbox_path = f"{self.volumes}/{index}"
         readonly = bool(flags & _MS["ro"])
         self.host_mounts.append(HostMount(source, sandbox_path, readonly, is_file))
         kind = "hostfile" if is_file else "hostdir"
@@ -120,11 +122,14 @@ def _rlimit_number(name: str) -> int:
         raise RunuError(f"unknown rlimit {name!r}") from None
 
 
-def describe_process(proc: dict, stdio_mode: str) -> GuestDescription:
+def describe_process(proc: dict, stdio_mode: str, root: str | None = None) -> GuestDescription:
     """The process's own fields (what `runu exec` sends the guest's agent); `stdio_mode` is terminal,
-    pipes or pipes-nostdin."""
-    desc = GuestDescription()
+    pipes or pipes-nostdin. A pod's container names its `root` (a directory of the pod's sandbox
+    root), and its host paths go under it."""
+    desc = GuestDescription(f"{root}/volumes" if root else "/volumes")
     desc.record("stdio", "terminal" if proc.get("terminal") else stdio_mode)
+    if root:
+        desc.record("root", f"{root}/rootfs")
     for arg in proc["args"]:
         desc.record("arg", arg)
     for env in proc.get("env", []):
@@ -149,9 +154,10 @@ def describe_process(proc: dict, stdio_mode: str) -> GuestDescription:
     return desc
 
 
-def describe(spec: dict, stdio_mode: str) -> GuestDescription:
-    """The guest description of a checked spec; `stdio_mode` is terminal, pipes or pipes-nostdin."""
-    desc = describe_process(spec["process"], stdio_mode)
+def describe(spec: dict, stdio_mode: str, root: str | None = None) -> GuestDescription:
+    """The guest description of a checked spec; `stdio_mode` is terminal, pipes or pipes-nostdin;
+    `root` for a pod's container (describe_process)."""
+    desc = describe_process(spec["process"], stdio_mode, root)
     # As under runc, where a new UTS namespace starts as a copy of the host's: no hostname (or
     # an empty one) leaves the host's name.
     desc.record("hostname", spec.get("hostname") or os.uname().nodename)

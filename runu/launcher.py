@@ -110,13 +110,29 @@ def root_args(root: Path, rootfs: Path, readonly_rootfs: bool, binds: list[RootB
             continue
         _mountpoint(root, bind.target, bind.is_file)
         args += ["--bind", bind.source, bind.target, "ro" if bind.readonly else "rw"]
-    for m in host_mounts:
-        # A file is exposed as the only entry of its own directory (hostfs mounts directories).
-        target = m.sandbox_path + ("/file" if m.is_file else "")
-        _mountpoint(root, target, m.is_file)
-        args += ["--bind", str(m.source), target.lstrip("/"), _own(m.readonly, idmapped)]
+    args += _host_mount_args(root, "", host_mounts, idmapped)
     _mountpoint(root, "tmp", is_file=False)
     args += ["--tmpfs", "tmp", "--root", str(root)]
+    return args
+
+
+def member_root_args(root: Path, guest_root: str, rootfs: Path, readonly_rootfs: bool,
+                     host_mounts: list[HostMount], host_ids: int, made: list[str]) -> list[str]:
+    """A pod's container: its rootfs and host paths, in its directory `root` of the pod's sandbox
+    root (`guest_root` to the guest), as `runu-sandbox --attach` takes them."""
+    idmapped = host_ids != 0
+    args = ["--ids", str(host_ids), *_rootfs_args(root, rootfs, readonly_rootfs, idmapped, made)]
+    _mountpoint(root, "rootfs", is_file=False)
+    return [*args, *_host_mount_args(root, guest_root, host_mounts, idmapped), "--root", str(root)]
+
+
+def _host_mount_args(root: Path, guest_root: str, host_mounts: list[HostMount], idmapped: bool) -> list[str]:
+    args = []
+    for m in host_mounts:
+        # A file is exposed as the only entry of its own directory (hostfs mounts directories).
+        target = m.sandbox_path.removeprefix(guest_root) + ("/file" if m.is_file else "")
+        _mountpoint(root, target, m.is_file)
+        args += ["--bind", str(m.source), target.lstrip("/"), _own(m.readonly, idmapped)]
     return args
 
 

@@ -58,11 +58,11 @@ def _from_command_line(args, container_process: dict) -> dict:
     return proc
 
 
-def _start(session, proc: dict) -> None:
+def _start(session, proc: dict, prefix: bytes) -> None:
     """Ask the agent to start `proc`; a failure to start is this command's error."""
     from runu.guest import describe_process
 
-    session.send(abi.AGENT_EXEC, describe_process(proc, "pipes").encode())
+    session.send(abi.AGENT_EXEC, prefix + describe_process(proc, "pipes").encode())
     while (frame := session.receive()) is not None:
         frame_type, payload = frame
         if frame_type == abi.AGENT_STARTED:
@@ -80,9 +80,9 @@ def _write_pid_file(path: str | None, pid: int) -> None:
 
 
 def run(args, log):
-    from runu.execrelay import relay
+    from runu.execrelay import relay, relay_alone
 
-    spec, session = runtime(args, log).agent_session(args.id, "exec into")
+    spec, session, prefix = runtime(args, log).agent_session(args.id, "exec into")
     with session:
         proc = _process_file(args.process) if args.process else _from_command_line(args, spec["process"])
         terminal = bool(proc.get("terminal"))
@@ -90,7 +90,7 @@ def run(args, log):
             raise RunuError("exec --tty --detach needs --console-socket")
         if terminal and not args.console_socket and not os.isatty(0):
             raise RunuError("exec --tty needs a terminal on stdin, or --console-socket")
-        _start(session, proc)
+        _start(session, proc, prefix)
         console = None
         if terminal and args.console_socket:
             from runu.console import open_console
@@ -103,12 +103,12 @@ def run(args, log):
                 return 0
             status = 126
             try:
-                status = _relay_alone(session, console)
+                status = relay_alone(session, console)
             finally:
                 os._exit(status)  # never back into the command line: the caller has its answer
         _write_pid_file(args.pid_file, os.getpid())
         if console is not None:
-            return _relay_alone(session, console)
+            return relay_alone(session, console)
         if terminal:
             saved = tty.tcgetattr(0)
             tty.setraw(0)
@@ -117,26 +117,3 @@ def run(args, log):
             finally:
                 tty.tcsetattr(0, tty.TCSAFLUSH, saved)
         return relay(session, 0, 1, 2, terminal=None)
-
-
-def _relay_alone(session, console: int | None) -> int:
-    """The relay on its own: with a console, its terminal (a session of its own, so a resize of
-    the console sends it SIGWINCH)."""
-    import fcntl
-    import termios
-
-    from runu.execrelay import relay
-
-    if console is None:
-        return relay(session, 0, 1, 2, terminal=None)
-    # The console is all its stdio: what runu was started with is the caller's to see closed
-    # (containerd reads runu's output until EOF).
-    null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(null, fd)
-    os.close(null)
-    if os.getpid() != os.getsid(0):
-        os.setsid()
-    fcntl.ioctl(console, termios.TIOCSCTTY, 0)
-    tty.setraw(console)
-    return relay(session, console, console, console, terminal=console)

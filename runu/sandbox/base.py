@@ -50,7 +50,8 @@ class ContainerFacts:
 
     def __init__(self, sandbox: str = "", stdio: str = "", kernel: str = "", kernel_version: str = "",
                  lpj: int = 0, network: NetworkFacts | None = None, cgroup: dict[str, str] | None = None,
-                 guest_memory: int = 0, host_ids: int = 0, made_paths: list[str] | None = None):
+                 guest_memory: int = 0, host_ids: int = 0, made_paths: list[str] | None = None,
+                 pod: str = ""):
         self.sandbox, self.stdio = sandbox, stdio
         self.kernel, self.kernel_version, self.lpj = kernel, kernel_version, lpj
         self.network = network
@@ -58,6 +59,7 @@ class ContainerFacts:
         self.guest_memory = guest_memory  # bytes the guest was given at create
         self.host_ids = host_ids  # first host uid/gid of the sandbox's range (runu.idrange); 0: root
         self.made_paths = made_paths or []  # host paths create made outside the state, for delete
+        self.pod = pod  # a pod's later container: the pod's sandbox container, whose kernel runs it
 
     def to_dict(self) -> dict:
         return {**{k: v for k, v in self.__dict__.items() if k != "network"},
