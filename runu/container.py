@@ -262,7 +262,7 @@ class Runtime:
             if state.facts.pod:
                 from runu.pod import release
 
-                release(cdir.path)
+                release(cdir.path, lambda: is_alive(state.pid, state.pid_start))
             else:
                 argv = kinds.lookup(state.facts.sandbox).launch_argv(spec, state.facts)
                 network = state.facts.network

@@ -12,6 +12,7 @@ exits with its status, and delete takes the mounts away again.
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 from runu import abi
@@ -111,14 +112,37 @@ def _relay(container_dir: Path, pod_dir: Path, container_id: str, description: b
     return relay_alone(session, console)
 
 
-def release(container_dir: Path) -> None:
-    """`start`: let the relay run the container; its start or its error is start's."""
-    with open(container_dir / START_FIFO, "wb") as start:
-        start.write(b"s")
-    with open(container_dir / STARTED_FIFO) as started:
-        word = started.readline().strip()
+def release(container_dir: Path, relay_alive) -> None:
+    """`start`: let the relay run the container; its start or its error is start's. Neither
+    side blocks on a stand-in that is gone (`relay_alive()` says)."""
+    import select
+
+    gone = RunuError(f"container {container_dir.name}: its stand-in ended before it started")
+    try:
+        start = os.open(container_dir / START_FIFO, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError:
+        raise gone from None  # ENXIO: nobody reads it
+    started = os.open(container_dir / STARTED_FIFO, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        os.write(start, b"s")
+        answer = b""
+        while not answer.endswith(b"\n"):
+            if not select.select([started], [], [], 0.1)[0]:
+                if not relay_alive():
+                    raise gone
+                continue
+            chunk = os.read(started, 512)
+            if not chunk and not relay_alive():
+                raise gone
+            answer += chunk
+            if not chunk:
+                time.sleep(0.01)  # no writer yet: EOF until the relay opens it
+    finally:
+        os.close(start)
+        os.close(started)
+    word = answer.decode(errors="replace").strip()
     if word != "ok":
-        raise RunuError(word.removeprefix("error ") or "the container's stand-in ended before it started")
+        raise RunuError(word.removeprefix("error "))
 
 
 def join_prefix(container_dir: Path) -> bytes:

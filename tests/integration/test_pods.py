@@ -116,3 +116,12 @@ def test_a_pods_container_refuses_what_belongs_to_the_pod(runu, make_bundle, pod
         result = runu(*verb, check=False)
         assert result.returncode != 0 and b"runs in the kernel of pod pod1" in result.stderr, verb
     runu("delete", "--force", "c5")
+
+
+def test_start_after_the_stand_in_died_is_an_error_not_a_hang(runu, make_bundle, pod):
+    bundle = member(make_bundle, pod, ["true"])
+    runu("create", "--bundle", str(bundle), "c6")
+    os.kill(runu.state("c6")["pid"], 9)
+    result = runu("start", "c6", check=False, timeout=30)
+    assert result.returncode != 0 and (b"stand-in ended" in result.stderr or b"it is stopped" in result.stderr)
+    runu("delete", "c6")
