@@ -71,8 +71,9 @@ struct process {
 };
 
 static int terminal_fd = -1;  /* the process's terminal, in terminal mode */
-/* Where the container's root is built before it is entered. */
-static const char *newroot = "/newroot";
+/* Where the container's root is built before it is entered, and where a file's directory is
+ * mounted aside before the file is bound into it. */
+static const char *newroot = "/newroot", *asides = "/volumes";
 static const char *lines[RUNU_LINE_COUNT + 1];  /* by RUNU_LINE_: the channels' devices */
 static const char *shared_fs;                    /* the host's files arrive through this */
 
@@ -126,7 +127,7 @@ static void do_mount(const char *kind, const char *type, const char *source,
 		/* hostfs mounts directories: mount the file's directory aside, bind the file. */
 		char aside[64], file[4096];
 
-		snprintf(aside, sizeof(aside), "/volumes/%d", volumes++);
+		snprintf(aside, sizeof(aside), "%s/%d", asides, volumes++);
 		mkdirs(aside, 0700);
 		if (mount("none", aside, shared_fs, flags & MS_RDONLY, source) < 0)
 			die(126, "mount %s: %s", source, strerror(errno));
@@ -538,7 +539,8 @@ static void run_container_for_agent(char *description, size_t len)
 	/* Built on a scratch tmpfs over the pod's /dev, seen only in this namespace, then moved
 	 * over "/" as the pod's own root was. */
 	newroot = "/dev/.runu-root";
-	if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=4k,mode=0700") < 0 ||
+	asides = "/dev/.runu-volumes";
+	if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0700") < 0 ||
 	    mkdir(newroot, 0700) < 0)
 		die(126, "a place for the container's root: %s", strerror(errno));
 	if (mount("none", newroot, shared_fs, 0, root) < 0)

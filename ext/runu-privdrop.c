@@ -87,12 +87,21 @@ int sandbox_userns(unsigned int base)
 	return fd;
 }
 
-int idmapped_bind(const char *src, const char *target, int ro, int userns)
+int idmapped_attach(int tree, const char *target, int ro, int userns)
 {
 	struct mount_attr attr = {
-		.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (ro ? MOUNT_ATTR_RDONLY : 0),
+		.attr_set = (userns >= 0 ? MOUNT_ATTR_IDMAP : 0) | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			    (ro ? MOUNT_ATTR_RDONLY : 0),
 		.userns_fd = userns,
 	};
+
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		return -1;
+	return move_mount(tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH);
+}
+
+int idmapped_bind(const char *src, const char *target, int ro, int userns)
+{
 	/* One mount, not the tree under it: idmapping a recursive clone fails (EINVAL) on this
 	 * host's kernel even where every mount in it could be idmapped alone. */
 	int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
@@ -100,8 +109,7 @@ int idmapped_bind(const char *src, const char *target, int ro, int userns)
 
 	if (tree < 0)
 		return -1;
-	ok = mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == 0 &&
-	     move_mount(tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) == 0;
+	ok = idmapped_attach(tree, target, ro, userns) == 0;
 	saved = errno;
 	close(tree);
 	errno = saved;

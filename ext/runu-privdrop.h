@@ -16,6 +16,9 @@ int sandbox_userns(unsigned int base);
 /* Bind src (its own mount, not those below it) over target idmapped through userns (read-only
  * if ro), nosuid and nodev; -1 (errno). */
 int idmapped_bind(const char *src, const char *target, int ro, int userns);
+/* The same for a tree already cloned (open_tree), maybe in another mount namespace; userns -1
+ * attaches it as it is. */
+int idmapped_attach(int tree, const char *target, int ro, int userns);
 
 /* Become root of userns (host uid/gid: the range's base) keeping only the capabilities that act
  * on the container's own files, with no_new_privs; a message on failure, NULL on success. */

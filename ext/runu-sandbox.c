@@ -164,6 +164,17 @@ static void bind(const char *root, const char *src, const char *dst, const char 
 		fail("make %s read-only: %s", target, strerror(errno));
 }
 
+/* A bind source cloned before entering the pod's mount namespace (attach mode). */
+static void attach_tree(const char *root, int tree, const char *src, const char *dst, const char *how, int userns)
+{
+	char target[4096];
+
+	snprintf(target, sizeof(target), "%s/%s", root, dst);
+	if (idmapped_attach(tree, target, !strncmp(how, "ro", 2), strstr(how, ",idmap") ? userns : -1) < 0)
+		fail("bind %s to %s in the pod's sandbox: %s", src, target, strerror(errno));
+	close(tree);
+}
+
 /*
  * The rootfs as an overlay of idmapped layers (this kernel idmaps layers, not a merged
  * overlay): each lower at DIR/layers/N, and the directory holding the upper and work
@@ -249,11 +260,15 @@ static void tmpfs(const char *root, const char *dst, unsigned int host_ids)
 }
 
 /* Apply the mount arguments in order; called inside the new mount namespace. */
-static void build_root(int argc, char **argv, const char *root, int userns, unsigned int host_ids)
+static void build_root(int argc, char **argv, const char *root, int userns, unsigned int host_ids,
+		       const int *trees)
 {
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--bind") && i + 3 < argc) {
-			bind(root, argv[i + 1], argv[i + 2], argv[i + 3], userns);
+			if (trees)
+				attach_tree(root, trees[i], argv[i + 1], argv[i + 2], argv[i + 3], userns);
+			else
+				bind(root, argv[i + 1], argv[i + 2], argv[i + 3], userns);
 			i += 3;
 		} else if (!strcmp(argv[i], "--overlay") && i + 5 < argc) {
 			overlay(root, argv[i + 1], argv[i + 2], argv[i + 3], argv[i + 4], !strcmp(argv[i + 5], "ro"),
@@ -427,7 +442,7 @@ static void sandbox_init(int argc, char **argv, const char *root, int tty, int r
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		fail("make mounts private: %s", strerror(errno));
-	build_root(argc, argv, root, userns, host_ids);
+	build_root(argc, argv, root, userns, host_ids, NULL);
 	if (chroot(root) < 0 || chdir("/") < 0)
 		fail("chroot %s: %s", root, strerror(errno));
 	if (tty && setsid() < 0)
@@ -459,7 +474,7 @@ static int pod_mounts(int argc, char **argv)
 {
 	const char *root = NULL;
 	unsigned int host_ids = 0;
-	int userns;
+	int userns, *trees;
 
 	if (!strcmp(argv[1], "--detach")) {
 		if (argc != 4)
@@ -477,9 +492,21 @@ static int pod_mounts(int argc, char **argv)
 	}
 	if (!root)
 		fail("runu-sandbox --attach: no --root");
+	/* Bind sources are the host's, some of them mounts made after the pod's namespace was (a
+	 * sandbox's shm, say): cloned here, before entering it. */
+	trees = calloc(argc, sizeof(int));
+	for (int i = 3; trees && i + 3 < argc; i++) {
+		if (strcmp(argv[i], "--bind"))
+			continue;
+		if ((trees[i] = open_tree(AT_FDCWD, argv[i + 1], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
+			fail("bind %s: %s", argv[i + 1], strerror(errno));
+		i += 3;
+	}
+	if (!trees)
+		fail("no memory");
 	userns = pod_namespace(argv[2], "user", 0);
 	close(pod_namespace(argv[2], "mnt", CLONE_NEWNS));
-	build_root(argc, argv, root, userns, host_ids);
+	build_root(argc, argv, root, userns, host_ids, trees);
 	return 0;
 }
 

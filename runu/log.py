@@ -18,10 +18,10 @@ class RuntimeLog:
 
     def _write(self, level: str, msg: str) -> None:
         if level == "warning":
-            print(f"runu: warning: {msg}", file=sys.stderr)
+            _to_stderr(f"runu: warning: {msg}")
         if self.path is None:
             if level == "debug" and self.debug_enabled:
-                print(f"runu: {msg}", file=sys.stderr)
+                _to_stderr(f"runu: {msg}")
             return
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         if self.fmt == "json":
@@ -40,3 +40,12 @@ class RuntimeLog:
     def debug(self, msg: str) -> None:
         if self.debug_enabled:
             self._write("debug", msg)
+
+
+def _to_stderr(line: str) -> None:
+    """A caller may start runu with stderr closed (containerd's CRI does): the record still goes
+    to --log, and the call does not fail for it."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError, AttributeError):
+        pass

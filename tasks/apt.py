@@ -20,6 +20,8 @@ PACKAGES = [
     "iperf3", "iputils-ping",
     # the conformance suite's lwIP stack (cffi harness)
     "liblwip-dev",
+    # pods over Kubernetes' CRI (tests/cri): containerd's CRI plugin with Debian's CNI plugins
+    "containernetworking-plugins",
     *DOCKER_PACKAGES,
 ]
 

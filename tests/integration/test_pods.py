@@ -125,3 +125,21 @@ def test_start_after_the_stand_in_died_is_an_error_not_a_hang(runu, make_bundle,
     result = runu("start", "c6", check=False, timeout=30)
     assert result.returncode != 0 and (b"stand-in ended" in result.stderr or b"it is stopped" in result.stderr)
     runu("delete", "c6")
+
+
+def test_a_pods_container_gets_its_bind_mounts(runu, make_bundle, pod, tmp_path):
+    shared = tmp_path / "shared.txt"
+    shared.write_text("from the host\n")
+
+    def with_bind(spec):
+        pod_annotations("container", pod)(spec)
+        spec["mounts"].append({"destination": "/etc/shared.txt", "type": "bind", "source": str(shared),
+                               "options": ["rbind", "ro"]})
+    bundle = make_bundle(["cat", "/etc/shared.txt"], edit=with_bind)
+    out = tmp_path / "c7.out"
+    with open(out, "wb") as f:
+        runu("create", "--bundle", str(bundle), "c7", stdout=f)
+    runu("start", "c7")
+    assert wait_until(lambda: runu.state("c7")["status"] == "stopped", timeout=30)
+    assert out.read_text() == "from the host\n"
+    runu("delete", "c7")
