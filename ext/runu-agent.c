@@ -275,15 +275,18 @@ failed:
  * The container's processes are those in its root (the init's own, since it entered it);
  * kernel threads and the init's helpers stayed in the initramfs.
  */
-static void list_processes(uint32_t id)
+static void list_processes(uint32_t id, const char *payload, uint32_t len)
 {
-	char table[RUNU_AGENT_MAX_PAYLOAD];
+	char table[RUNU_AGENT_MAX_PAYLOAD], root[64] = "/";
 	size_t used = 0;
 	DIR *proc = opendir("/proc");
 	struct dirent *e;
 	struct stat container_root;
 
-	if (!proc || stat("/", &container_root) < 0) {
+	/* "join PID": a container of the pod, whose root is its process's. */
+	if (len > 5 && len < 32 && !memcmp(payload, "join", 5) && memchr(payload + 5, '\0', len - 5))
+		snprintf(root, sizeof(root), "/proc/%d/root", atoi(payload + 5));
+	if (!proc || stat(root, &container_root) < 0) {
 		if (proc)
 			closedir(proc);
 		send_error(id, "list processes: %s", strerror(errno));
@@ -423,7 +426,7 @@ static void handle(uint32_t id, uint16_t type, unsigned char *payload, uint32_t 
 		start(id, (char *)payload, len, type == RUNU_AGENT_CONTAINER);
 		return;
 	case RUNU_AGENT_PS:
-		list_processes(id);
+		list_processes(id, (const char *)payload, len);
 		return;
 	case RUNU_AGENT_STATS:
 		report_stats(id);

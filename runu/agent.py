@@ -98,11 +98,11 @@ def u32(payload: bytes) -> int:
     return struct.unpack("<I", payload[:4])[0] if len(payload) >= 4 else 0
 
 
-def _table(container_dir: Path, container_id: str, request: int, reply: int) -> str:
+def _table(container_dir: Path, container_id: str, request: int, reply: int, payload: bytes = b"") -> str:
     """A listing the agent sends in parts of type `reply`, ended by EXIT."""
     table = b""
     with Session(container_dir, container_id) as session:
-        session.send(request)
+        session.send(request, payload)
         while (frame := session.receive()) is not None:
             frame_type, payload = frame
             if frame_type == reply:
@@ -114,10 +114,11 @@ def _table(container_dir: Path, container_id: str, request: int, reply: int) -> 
     return table.decode(errors="replace")
 
 
-def processes(container_dir: Path, container_id: str) -> list[tuple[int, int, int, str]]:
-    """The container's processes in the guest: (pid, ppid, uid, command line)."""
+def processes(container_dir: Path, container_id: str, join: bytes = b"") -> list[tuple[int, int, int, str]]:
+    """The container's processes in the guest: (pid, ppid, uid, command line). `join` names a
+    pod's container by its process (runu.pod.join_prefix); the agent's directory is the pod's."""
     rows = []
-    for line in _table(container_dir, container_id, abi.AGENT_PS, abi.AGENT_PS_TABLE).splitlines():
+    for line in _table(container_dir, container_id, abi.AGENT_PS, abi.AGENT_PS_TABLE, join).splitlines():
         pid, ppid, uid, command = line.split("\t", 3)
         rows.append((int(pid), int(ppid), int(uid), command))
     return rows

@@ -461,8 +461,13 @@ class Runtime:
         from runu.agent import processes
 
         with self.store.open(container_id) as cdir:
-            require_status(cdir.load(), "list the guest processes of", "running")
-            return processes(cdir.path, container_id)
+            state = cdir.load()
+            require_status(state, "list the guest processes of", "running")
+            if not state.facts.pod:
+                return processes(cdir.path, container_id)
+            from runu.pod import join_prefix
+
+            return processes(self.store.root / state.facts.pod, container_id, join_prefix(cdir.path))
 
     def processes(self, container_id: str) -> list[int]:
         """The host pids of the sandbox: every process in its cgroup."""

@@ -10,7 +10,6 @@ from runu.errors import RunuError
 
 
 def _guest(args, log) -> None:
-
     rows = runtime(args, log).guest_processes(args.id)
     if args.format == "json":
         print(json.dumps([pid for pid, *_ in rows]))

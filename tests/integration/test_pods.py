@@ -143,3 +143,16 @@ def test_a_pods_container_gets_its_bind_mounts(runu, make_bundle, pod, tmp_path)
     assert wait_until(lambda: runu.state("c7")["status"] == "stopped", timeout=30)
     assert out.read_text() == "from the host\n"
     runu("delete", "c7")
+
+
+def test_ps_lists_each_containers_own_processes(runu, make_bundle, pod):
+    bundle = member(make_bundle, pod, ["sleep", "601"])
+    runu("create", "--bundle", str(bundle), "c8")
+    runu("start", "c8")
+
+    def commands(cid):
+        return [line.split(None, 3)[3] for line in runu("ps", "--guest", cid).stdout.decode().splitlines()[1:]]
+
+    assert wait_until(lambda: commands("c8") == ["sleep 601"], timeout=30), commands("c8")
+    assert commands(pod) == ["sleep 600"]
+    runu("delete", "--force", "c8")
