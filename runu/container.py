@@ -448,7 +448,8 @@ class Runtime:
 
         with self.store.open(container_id) as cdir:
             state = cdir.load()
-            require_status(state, action, "running")
+            if (status := state.current_status()) != RUNNING:
+                raise RunuError(f"cannot {action} a {status} container")  # runc's words
             if not state.facts.pod:
                 return _saved_spec(cdir, state), Session(cdir.path, container_id), b""
             from runu.pod import join_prefix

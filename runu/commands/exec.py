@@ -82,7 +82,7 @@ def _write_pid_file(path: str | None, pid: int) -> None:
 def run(args, log):
     from runu.execrelay import relay, relay_alone
 
-    spec, session, prefix = runtime(args, log).agent_session(args.id, "exec into")
+    spec, session, prefix = runtime(args, log).agent_session(args.id, "exec in")
     with session:
         proc = _process_file(args.process) if args.process else _from_command_line(args, spec["process"])
         terminal = bool(proc.get("terminal"))
