@@ -76,7 +76,7 @@ class Runtime:
                     run_hooks(spec, phase, hook_state)
                 self._take_over_network(cdir, state, sandbox, joined_netns)
                 if pid_file:
-                    _write_atomic(Path(pid_file), f"{state.pid}")
+                    write_atomic(Path(pid_file), f"{state.pid}")
                 state.status = CREATED
                 cdir.save(state)
             except BaseException:
@@ -119,7 +119,7 @@ class Runtime:
                 state.pid = pod.start_relay(cdir.path, pod_cdir.path, container_id, desc.encode(), console)
                 state.pid_start = start_time(state.pid)
                 if pid_file:
-                    _write_atomic(Path(pid_file), f"{state.pid}")
+                    write_atomic(Path(pid_file), f"{state.pid}")
                 state.status = CREATED
                 cdir.save(state)
             except BaseException:
@@ -633,7 +633,8 @@ def _kill_and_wait(pid: int, started: int | None) -> None:
         time.sleep(0.002)
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
+    """Readers (containerd reading a pid file) see the old content or the whole new one."""
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text)
     os.replace(tmp, path)

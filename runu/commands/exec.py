@@ -74,9 +74,9 @@ def _start(session, proc: dict, prefix: bytes) -> None:
 
 def _write_pid_file(path: str | None, pid: int) -> None:
     if path:
-        tmp = f"{path}.tmp"
-        Path(tmp).write_text(str(pid))
-        os.replace(tmp, path)
+        from runu.container import write_atomic
+
+        write_atomic(Path(path), str(pid))
 
 
 def run(args, log):
