@@ -68,14 +68,15 @@ def import_image(docker_client, ctr: list[str], name: str, tag: str) -> None:
 def cri(tmp_path_factory, docker_client, image):
     """(messages module, RuntimeService stub) of a running private containerd."""
     import grpc
-    from pyroute2 import netns
+    from pyroute2 import NetNS, netns
 
     d = tmp_path_factory.mktemp("containerd")
     ns = f"runu-cri-{uuid.uuid4().hex[:8]}"
     netns.create(ns)
     proc = None
     try:
-        subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
+        with NetNS(ns) as net:
+            net.link("set", index=net.link_lookup(ifname="lo")[0], state="up")
         (d / "cni").mkdir()
         (d / "cni" / "10-runu-cri.conflist").write_text(json.dumps({
             "cniVersion": "0.4.0", "name": "runu-cri", "plugins": [{
@@ -84,6 +85,7 @@ def cri(tmp_path_factory, docker_client, image):
                          "ranges": [[{"subnet": POD_SUBNET}]], "routes": [{"dst": "0.0.0.0/0"}]}}]}))
         (d / "config.toml").write_text(CONFIG.format(d=d, pause=PAUSE_IMAGE, runu=RUNU, cni_bin=CNI_BIN))
         log = open(d / "containerd.log", "wb")
+        # `ip netns exec` also gives it a mount namespace of its own: nothing it mounts shows here.
         proc = subprocess.Popen(["ip", "netns", "exec", ns, "containerd", "--config", str(d / "config.toml")],
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         sock = d / "containerd.sock"
