@@ -31,8 +31,8 @@ def _options(text: str) -> dict[str, str]:
 
 
 def layers_of(path: Path, mountinfo: str = "/proc/self/mountinfo") -> OverlayLayers | None:
-    """The layers of the overlay mounted at `path`; None when `path` is no overlay's root, or the
-    overlay has no upper layer."""
+    """The layers of the overlay mounted at `path`; None when `path` is no overlay's root, the
+    overlay has no upper layer, or its layers are not reachable here."""
     found = None
     with open(mountinfo) as f:
         for line in f:
@@ -56,4 +56,8 @@ def layers_of(path: Path, mountinfo: str = "/proc/self/mountinfo") -> OverlayLay
     upper, work = resolve(_unescape(found["upperdir"])), resolve(_unescape(found["workdir"]))
     if Path(upper).parent != Path(work).parent:
         raise RunuError(f"rootfs {path}: its overlay's upper and work directories are not siblings")
+    if not all(Path(p).is_dir() for p in (*lowers, upper)):
+        # Mounted in another mount namespace than ours (a container's own root, seen from
+        # inside it): its layers are not ours to rebuild from; served as it is (runu.idmap).
+        return None
     return OverlayLayers(lowers, upper, work)

@@ -16,6 +16,19 @@ RUNU = str(Path(sys.executable).parent / "runu")
 TESTS = Path(__file__).resolve().parent
 
 
+# Where the tests' files go when the system's temporary directory cannot be idmapped (an
+# overlay, as in a container): a tmpfs, so bundles are served as on a machine's own disk.
+IDMAPPABLE_TMP = Path("/run/runu-tests")
+
+
+def pytest_configure(config):
+    from runu.idmap import unmappable
+
+    if config.option.basetemp is None and unmappable([tempfile.gettempdir()]):
+        IDMAPPABLE_TMP.mkdir(mode=0o700, exist_ok=True)
+        config.option.basetemp = str(IDMAPPABLE_TMP / f"pytest-{os.getpid()}")
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests of real namespaces, taps, kernels and dockerd carry the `root` marker; without
     root they are skipped with that reason rather than erroring one by one."""
