@@ -1,6 +1,7 @@
 """Runtime log: what containerd reads from --log when a call fails."""
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -44,8 +45,8 @@ class RuntimeLog:
 
 def _to_stderr(line: str) -> None:
     """A caller may start runu with stderr closed (containerd's CRI does): the record still goes
-    to --log, and the call does not fail for it."""
+    to --log, and the call does not fail for it, nor runu's exit (which flushes stderr again)."""
     try:
         print(line, file=sys.stderr, flush=True)
     except (OSError, ValueError, AttributeError):
-        pass
+        sys.stderr = open(os.devnull, "w")
