@@ -79,6 +79,16 @@ class Session:
     def signal(self, signum: int) -> None:
         self.send(abi.AGENT_SIGNAL, struct.pack("<I", signum))
 
+    def start(self, frame_type: int, description: bytes) -> int:
+        """Ask the agent to start a process (EXEC or CONTAINER); its guest pid, or its failure
+        to start as a RunuError."""
+        self.send(frame_type, description)
+        frame = self.receive()
+        if frame is not None and frame[0] == abi.AGENT_STARTED:
+            return u32(frame[1])
+        why = frame[1].decode(errors="replace").strip().removeprefix("runu: ") if frame else "the container stopped"
+        raise RunuError(why)
+
     def receive(self) -> tuple[int, bytes] | None:
         """The next frame, or None once the guest side is gone."""
         message = self.sock.recv(abi.AGENT_HEADER + abi.AGENT_MAX_PAYLOAD)

@@ -90,7 +90,7 @@ def start_relay(container_dir: Path, pod_dir: Path, container_id: str, descripti
 
 def _relay(container_dir: Path, pod_dir: Path, container_id: str, description: bytes,
            console: int | None) -> int:
-    from runu.agent import Session, u32
+    from runu.agent import Session
     from runu.execrelay import relay_alone
 
     with open(container_dir / START_FIFO, "rb") as start:
@@ -99,15 +99,11 @@ def _relay(container_dir: Path, pod_dir: Path, container_id: str, description: b
     with open(container_dir / STARTED_FIFO, "w") as started:
         try:
             session = Session(pod_dir, container_id)
-            session.send(abi.AGENT_CONTAINER, description)
-            frame = session.receive()
+            guest_pid = session.start(abi.AGENT_CONTAINER, description)
         except (OSError, RunuError) as e:
             started.write(f"error {e}\n")
             return 126
-        if frame is None or frame[0] != abi.AGENT_STARTED:
-            started.write(f"error {frame[1].decode(errors='replace').strip() if frame else 'the pod stopped'}\n")
-            return 126
-        (container_dir / GUEST_PID).write_text(str(u32(frame[1])))
+        (container_dir / GUEST_PID).write_text(str(guest_pid))
         started.write("ok\n")
     return relay_alone(session, console)
 

@@ -62,14 +62,10 @@ def _start(session, proc: dict, prefix: bytes) -> None:
     """Ask the agent to start `proc`; a failure to start is this command's error."""
     from runu.guest import describe_process
 
-    session.send(abi.AGENT_EXEC, prefix + describe_process(proc, "pipes").encode())
-    while (frame := session.receive()) is not None:
-        frame_type, payload = frame
-        if frame_type == abi.AGENT_STARTED:
-            return
-        if frame_type == abi.AGENT_ERROR:
-            raise RunuError(f"exec failed: {payload.decode(errors='replace').strip().removeprefix('runu: ')}")
-    raise RunuError("exec failed: the container stopped")
+    try:
+        session.start(abi.AGENT_EXEC, prefix + describe_process(proc, "pipes").encode())
+    except RunuError as e:
+        raise RunuError(f"exec failed: {e}") from None
 
 
 def _write_pid_file(path: str | None, pid: int) -> None:
