@@ -11,7 +11,6 @@ exits with its status, and delete takes the mounts away again.
 """
 
 import os
-import subprocess
 import time
 from pathlib import Path
 
@@ -53,6 +52,8 @@ def guest_root(container_id: str) -> str:
 
 
 def _launcher(*args: str) -> None:
+    import subprocess  # not at import: every create asks pod_of, few need this
+
     done = subprocess.run([str(sandbox_launcher()), *args], capture_output=True, text=True)
     if done.returncode != 0:
         raise RunuError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else
