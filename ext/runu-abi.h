@@ -28,6 +28,14 @@
 #define RUNU_FD_AGENT_LISTEN 14    /* agent.sock, listening: the monitor serves `runu exec`, `ps` */
 
 /*
+ * The front end (ext/runu-front.c) and the Python CLI: the spec version `state`
+ * reports, and the file in a container's directory holding the launch message
+ * `start` hands the sandbox (written at create).
+ */
+#define RUNU_OCI_VERSION "1.1.0"
+#define RUNU_LAUNCH_MESSAGE "launch.msg"
+
+/*
  * The guest's channels to the host, in the order the sandbox kind lists their
  * devices on the kernel command line (runu.lines=DEV,DEV,...).
  */

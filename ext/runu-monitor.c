@@ -5,12 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "runu-abi.h"
 #include "runu-agenthub.h"
+#include "runu-event.h"
 #include "runu-monitor.h"
 #include "runu-privdrop.h"
 #include "runu-seccomp.h"
@@ -19,24 +18,6 @@
 #define GUEST_FD RUNU_FD_STATUS   /* what the guest says on its control line */
 #define WARDEN_FD RUNU_FD_COMMIT  /* the kernel's host pid, then the seccomp listener */
 #define AGENT_LINE_FD RUNU_FD_LAUNCH  /* the host's end of the agent line */
-
-static void log_event(int log, const char *id, const char *event)
-{
-	char line[512], stamp[40];
-	struct timeval tv;
-	struct tm tm;
-	int n;
-
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	/* One write per line: appends from many containers never interleave. */
-	n = snprintf(line, sizeof(line),
-		     "{\"time\": \"%s.%06ldZ\", \"id\": \"%s\", \"event\": \"%s\"}\n",
-		     stamp, (long)tv.tv_usec, id, event);
-	if (n > 0 && n < (int)sizeof(line) && write(log, line, n) != n)
-		_exit(1);
-}
 
 /* The warden socket's next message: an int (the kernel's pid) or a descriptor. */
 static int receive(int sock, int *pid, int *fd)
@@ -101,12 +82,13 @@ static void monitor(const struct monitor_setup *setup)
 			said_ready = 1;
 			if (write(RUNU_FD_READY, "ready\n", 6) != 6)
 				_exit(1);
-			log_event(RUNU_FD_EVENTS_LOG, setup->container_id, "ready");
+			if (append_event(RUNU_FD_EVENTS_LOG, setup->container_id, "ready") < 0)
+				_exit(1);
 		}
 		hub_serve(pfd + 2, hub_fds);
 	}
 	if (launched)
-		log_event(RUNU_FD_EVENTS_LOG, setup->container_id, "stopped");  /* never started: never stopped */
+		append_event(RUNU_FD_EVENTS_LOG, setup->container_id, "stopped");  /* never started: never stopped */
 	_exit(0);
 }
 

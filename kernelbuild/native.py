@@ -1,4 +1,5 @@
-"""Build runu's C parts from ext/: the sandbox launcher, the network hand-over and the in-guest init.
+"""Build runu's C parts from ext/: the sandbox launcher, the network hand-over, the in-guest init
+and the `runu` command's front end.
 
 Each binary is rebuilt only when its sources change. The stamp beside it
 records the digest of the sources it was built from and of the binary
@@ -7,6 +8,7 @@ itself, so a check can tell a stale or replaced binary from a current one.
 
 import hashlib
 import subprocess
+import sys
 from pathlib import Path
 
 from kernelbuild.cache import digest
@@ -17,13 +19,23 @@ CFLAGS = ["-Os", "-Wall", "-Wextra", "-Werror", "-D_FORTIFY_SOURCE=2"]
 
 # name -> (sources, compiler flags, libraries)
 PROGRAMS = {
-    "runu-sandbox": (["runu-sandbox.c", "runu-stdin.c", "runu-monitor.c", "runu-agenthub.c", "runu-frame.c",
+    "runu-sandbox": (["runu-sandbox.c", "runu-stdin.c", "runu-monitor.c", "runu-event.c", "runu-agenthub.c", "runu-frame.c",
                       "runu-dnsrelay.c", "runu-privdrop.c", "runu-seccomp.c"], [], ["-lseccomp"]),
     "runu-netplumb": (["runu-netplumb.c", "runu-ifreq.c"], [], ["-lmnl"]),
+    "runu": (["runu-front.c", "runu-event.c"], [], ["-ljansson"]),
     "runu-init": (["runu-init.c", "runu-agent.c", "runu-frame.c", "runu-net.c", "runu-ifreq.c", "runu-tokens.c",
                    "runu-stdin.c", "runu-firewall.c", "runu-dnsrelay.c", "runu-rootfs.c", "runu-fail.c"],
                   ["-static"], []),
 }
+
+# The `runu` command serves its hot verbs in C and hands the rest to the Python CLI (runu-py),
+# which it finds beside itself: it lives where pip put that, not under the artifacts.
+FRONT_END = "runu"
+CLI_DIR = Path(sys.prefix) / "bin"
+
+
+def _bin_dir(name: str, artifacts: Path, cli_dir: Path) -> Path:
+    return cli_dir if name == FRONT_END else artifacts / "bin"
 
 
 def source_digest(name: str) -> str:
@@ -81,18 +93,18 @@ def initramfs_problem(artifacts: Path) -> str | None:
     return None
 
 
-def native_problems(artifacts: Path) -> list[str]:
-    """Everything wrong with the C parts and the initramfs under `artifacts`."""
-    found = [program_problem(name, artifacts / "bin") for name in PROGRAMS]
+def native_problems(artifacts: Path, cli_dir: Path = CLI_DIR) -> list[str]:
+    """Everything wrong with the C parts and the initramfs under `artifacts`, and the front end."""
+    found = [program_problem(name, _bin_dir(name, artifacts, cli_dir)) for name in PROGRAMS]
     found.append(initramfs_problem(artifacts))
     return [p for p in found if p]
 
 
-def build_native(artifacts: Path) -> list[str]:
+def build_native(artifacts: Path, cli_dir: Path = CLI_DIR) -> list[str]:
     """Build every C program and the initramfs; return what was rebuilt."""
     rebuilt = []
     for name in PROGRAMS:
-        path, fresh = build_program(name, artifacts / "bin")
+        path, fresh = build_program(name, _bin_dir(name, artifacts, cli_dir))
         if fresh:
             rebuilt.append(name)
     if initramfs_problem(artifacts):

@@ -17,6 +17,10 @@ FD_SECCOMP_LEARNED = 12  # learning mode: the monitor writes each call's name
 FD_AGENT = 13  # the kernel's end of the agent line; the monitor holds the other
 FD_AGENT_LISTEN = 14  # agent.sock, listening: the monitor serves `runu exec`, `ps`
 
+# The front end (ext/runu-front.c) and the Python CLI.
+OCI_VERSION = "1.1.0"  # what `state` reports
+LAUNCH_MESSAGE = "launch.msg"  # in a container's directory: what `start` hands the sandbox
+
 # The guest's channels, in the order a kind lists their devices (runu.lines= on the kernel's
 # command line).
 LINE_STDOUT = 1  # stdout, or the terminal

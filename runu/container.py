@@ -75,6 +75,7 @@ class Runtime:
                 for phase in ("prestart", "createRuntime", "createContainer"):
                     run_hooks(spec, phase, hook_state)
                 self._take_over_network(cdir, state, sandbox, joined_netns)
+                _write_launch_message(cdir, state, sandbox.launch_argv(spec, state.facts))
                 if pid_file:
                     write_atomic(Path(pid_file), f"{state.pid}")
                 state.status = CREATED
@@ -264,9 +265,7 @@ class Runtime:
 
                 release(cdir.path, lambda: is_alive(state.pid, state.pid_start))
             else:
-                argv = kinds.lookup(state.facts.sandbox).launch_argv(spec, state.facts)
-                network = state.facts.network
-                self._launch(cdir, state, argv, network.dns_relay if network else "-")
+                _launch(cdir, state)
             state.status = RUNNING
             cdir.save(state)
         events.record(self.store.root, container_id, "started")
@@ -298,19 +297,6 @@ class Runtime:
             give_back(joined, cdir.path / NETWORK_REPORT)
         except RunuError as e:
             self.log.warning(f"container {state.id}: giving {joined} its network back: {e}")
-
-    def _launch(self, cdir: ContainerDir, state: State, argv: list[str], dns_relay: str) -> None:
-        """Hand the sandbox process its launch message (format: ext/runu-sandbox.c)."""
-        cpu = _pick_cpu(state.id)
-        message = b"".join(t.encode() + b"\0" for t in (cpu, dns_relay, *argv)) + b"\0"
-        try:
-            fd = os.open(cdir.path / "launch.fifo", os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        except OSError:
-            raise RunuError(f"container {state.id}: its sandbox process is gone") from None
-        try:
-            os.write(fd, message)
-        finally:
-            os.close(fd)
 
     # kill / delete ------------------------------------------------------
 
@@ -515,6 +501,26 @@ def _merge_resources(old: dict, new: dict) -> dict:
         if isinstance(values, dict):
             merged.setdefault(group, {}).update({k: v for k, v in values.items() if v is not None})
     return merged
+
+
+def _write_launch_message(cdir: ContainerDir, state: State, argv: list[str]) -> None:
+    """What start hands the sandbox process (format: ext/runu-sandbox.c), all known at create:
+    the C front end (ext/runu-front.c) sends it without Python."""
+    dns_relay = state.facts.network.dns_relay if state.facts.network else "-"
+    message = b"".join(t.encode() + b"\0" for t in (_pick_cpu(state.id), dns_relay, *argv)) + b"\0"
+    (cdir.path / abi.LAUNCH_MESSAGE).write_bytes(message)
+
+
+def _launch(cdir: ContainerDir, state: State) -> None:
+    """Hand the sandbox process its launch message."""
+    try:
+        fd = os.open(cdir.path / "launch.fifo", os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        raise RunuError(f"container {state.id}: its sandbox process is gone") from None
+    try:
+        os.write(fd, (cdir.path / abi.LAUNCH_MESSAGE).read_bytes())
+    finally:
+        os.close(fd)
 
 
 def _pick_cpu(container_id: str) -> str:

@@ -14,6 +14,7 @@ PACKAGES = [
     "gcc", "libc6-dev", "make", "bc", "flex", "bison", "libelf-dev", "xz-utils", "binutils",
     "libmnl-dev",  # runu-netplumb's netlink
     "libseccomp-dev",  # runu-sandbox: the seccomp allow-list
+    "libjansson-dev",  # the runu front end reads and writes container state (JSON)
     # running sandboxes and their peers
     "busybox-static", "iproute2", "runc", "crun", "runsc",
     # the network benchmark's host side

@@ -13,6 +13,16 @@ def header_numbers() -> dict[str, int]:
             re.findall(r"^#define RUNU_(FD_\w+|LINE_\w+|AGENT_\w+) (\d+)", HEADER.read_text(), re.M)}
 
 
+def header_strings() -> dict[str, str]:
+    return dict(re.findall(r'^#define RUNU_(\w+) "([^"]*)"', HEADER.read_text(), re.M))
+
+
+def test_every_string_of_the_header_is_mirrored_with_its_value():
+    strings = header_strings()
+    assert strings, "no RUNU_ strings found in the header"
+    assert {name: getattr(abi, name, None) for name in strings} == strings
+
+
 def test_every_number_of_the_header_is_mirrored_with_its_value():
     numbers = header_numbers()
     assert numbers, "no RUNU_ numbers found in the header"

@@ -1,0 +1,456 @@
+/*
+ * runu's command: the verbs containerd calls on every container's way
+ * (state, start, kill) served without starting Python, which costs more than
+ * the verb itself. Only the ordinary case is served here: anything else (an
+ * error to report, a hook to run, a pod's container, a paused container, a
+ * signal by name, an option this file does not know) goes, argv unchanged,
+ * to the Python CLI installed beside this binary (runu-py). The Python side
+ * owns the state format (runu/state.py) and every error message; this file
+ * reads the few fields it needs, and the tests hold both sides to the same
+ * answers.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runu-abi.h"
+#include "runu-event.h"
+
+#define PYTHON_CLI "runu-py"
+#define GUEST_READY_SECONDS 30
+
+enum { SERVED, DEFER };
+
+struct options {
+	const char *root;
+	const char *log;
+	const char *log_format;
+	const char *verb;
+	char **args;
+	int nargs;
+};
+
+struct container {
+	const char *id;
+	int dir;          /* the container's directory, flocked as runu/state.py does */
+	json_t *state;    /* state.json */
+	const char *status;
+	long long pid;
+};
+
+static char *self_argv0;
+
+/* Everything this file does not serve: the Python CLI beside us, same arguments. */
+static void defer(char **argv)
+{
+	char exe[PATH_MAX], cli[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n < 0) {
+		fprintf(stderr, "runu: /proc/self/exe: %s\n", strerror(errno));
+		exit(1);
+	}
+	exe[n] = 0;
+	snprintf(cli, sizeof(cli), "%s/" PYTHON_CLI, dirname(exe));
+	argv[0] = cli;
+	execv(cli, argv);
+	fprintf(stderr, "runu: %s: %s (runu's Python side is not installed beside %s)\n", cli,
+		strerror(errno), self_argv0);
+	exit(1);
+}
+
+/* The one error this file reports itself: the guest was started, its state not saved. */
+static void fail(const struct options *opt, const char *what, const char *id)
+{
+	char msg[512], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	FILE *log;
+
+	snprintf(msg, sizeof(msg), "container %s: %s: %s", id, what, strerror(errno));
+	fprintf(stderr, "runu: %s\n", msg);
+	if (opt->log && (log = fopen(opt->log, "a"))) {
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (opt->log_format && !strcmp(opt->log_format, "json"))
+			fprintf(log, "{\"level\": \"error\", \"msg\": \"%s\", \"time\": \"%s\"}\n", msg, stamp);
+		else
+			fprintf(log, "time=\"%s\" level=error msg=\"%s\"\n", stamp, msg);
+		fclose(log);
+	}
+	exit(1);
+}
+
+static int value_option(const char *arg, const char *name, char ***rest, const char **value)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(arg, name, len))
+		return 0;
+	if (arg[len] == '=') {
+		*value = arg + len + 1;
+		return 1;
+	}
+	if (arg[len] || !(*rest)[1])
+		return 0;
+	*value = *++*rest;
+	return 1;
+}
+
+/* runu's global options, as the Python CLI reads them; DEFER for any other. */
+static int parse(char **argv, struct options *opt)
+{
+	const char *ignored;
+	char **a;
+
+	opt->root = "/run/runu";
+	for (a = argv + 1; *a; a++) {
+		if (**a != '-') {
+			opt->verb = *a;
+			opt->args = a + 1;
+			for (opt->nargs = 0; a[opt->nargs + 1]; opt->nargs++)
+				;
+			return SERVED;
+		}
+		if (value_option(*a, "--root", &a, &opt->root) || value_option(*a, "--log", &a, &opt->log) ||
+		    value_option(*a, "--log-format", &a, &opt->log_format) ||
+		    value_option(*a, "--rootless", &a, &ignored) || !strcmp(*a, "--systemd-cgroup"))
+			continue;
+		return DEFER;  /* --debug, --help, --version, an abbreviation: Python's */
+	}
+	return DEFER;
+}
+
+static int valid_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (!n || n > NAME_MAX || !strcmp(id, ".") || !strcmp(id, ".."))
+		return 0;
+	return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+.-") == n;
+}
+
+/* Open, lock and read the container; DEFER when any of it is not as expected. */
+static int open_container(const struct options *opt, const char *id, struct container *c)
+{
+	char path[PATH_MAX];
+	json_t *pid;
+	int fd;
+
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	c->dir = -1;
+	if (!valid_id(id) || snprintf(path, sizeof(path), "%s/%s", opt->root, id) >= (int)sizeof(path))
+		return DEFER;
+	c->dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->dir < 0 || flock(c->dir, LOCK_EX) < 0)
+		return DEFER;
+	/* Deleted while we waited (the directory is gone) or not yet written: Python's to say. */
+	fd = openat(c->dir, "state.json", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return DEFER;
+	c->state = json_loadfd(fd, 0, NULL);
+	close(fd);
+	if (!c->state)
+		return DEFER;
+	c->status = json_string_value(json_object_get(c->state, "status"));
+	pid = json_object_get(c->state, "pid");
+	if (!c->status || !json_is_integer(pid))
+		return DEFER;
+	c->pid = json_integer_value(pid);
+	return SERVED;
+}
+
+static void close_container(struct container *c)
+{
+	if (c->state)
+		json_decref(c->state);
+	if (c->dir >= 0)
+		close(c->dir);
+}
+
+static int is_live(const char *status)
+{
+	return !strcmp(status, "created") || !strcmp(status, "running") || !strcmp(status, "paused");
+}
+
+/* runu/process.py's is_alive: that very process (same start time), not a zombie. */
+static int is_alive(long long pid, json_t *started)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start;
+	ssize_t n;
+	int fd, field;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%lld/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+		return 0;
+	if (!json_is_integer(started))
+		return 1;
+	/* From the state field (3) to starttime (22). */
+	for (p += 2, field = 3; field < 22 && p; field++)
+		p = strchr(p, ' ') ? strchr(p, ' ') + 1 : NULL;
+	if (!p || sscanf(p, "%llu", &start) != 1)
+		return 0;
+	return start == (unsigned long long)json_integer_value(started);
+}
+
+/* A pod's container (runu/pod.py): its stand-in and the pod's sandbox are Python's. */
+static int in_pod(const struct container *c)
+{
+	const char *pod = json_string_value(json_object_get(json_object_get(c->state, "runtime"), "pod"));
+
+	return pod && *pod;
+}
+
+static const char *current_status(const struct container *c)
+{
+	if (is_live(c->status) && !is_alive(c->pid, json_object_get(c->state, "pid_start")))
+		return "stopped";
+	return c->status;
+}
+
+static int serve_state(const struct options *opt, char *id)
+{
+	struct container c;
+	const char *status;
+	json_t *doc, *annotations;
+	int served = DEFER;
+
+	if (open_container(opt, id, &c) != SERVED || !strcmp(c.status, "creating"))
+		goto out;
+	status = current_status(&c);
+	annotations = json_object_get(c.state, "annotations");
+	doc = json_pack("{s:s, s:s, s:s, s:I, s:O, s:O, s:O}", "ociVersion", RUNU_OCI_VERSION, "id", id,
+			"status", status, "pid", is_live(status) ? c.pid : 0,
+			"bundle", json_object_get(c.state, "bundle"),
+			"rootfs", json_object_get(c.state, "rootfs"),
+			"created", json_object_get(c.state, "created"));
+	if (!doc)
+		goto out;
+	if (json_object_size(annotations))
+		json_object_set(doc, "annotations", annotations);
+	if (json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII) == 0 && puts("") != EOF &&
+	    fflush(stdout) == 0)
+		served = SERVED;
+	json_decref(doc);
+out:
+	close_container(&c);
+	return served;
+}
+
+/* Any hook start must run makes the start Python's (runu/hooks.py). */
+static int has_start_hooks(int dir)
+{
+	json_t *spec, *hooks;
+	int fd = openat(dir, "config.json", O_RDONLY | O_CLOEXEC), found;
+
+	if (fd < 0)
+		return 1;
+	spec = json_loadfd(fd, 0, NULL);
+	close(fd);
+	if (!spec)
+		return 1;
+	hooks = json_object_get(spec, "hooks");
+	found = json_array_size(json_object_get(hooks, "startContainer")) ||
+		json_array_size(json_object_get(hooks, "poststart"));
+	json_decref(spec);
+	return found;
+}
+
+/* Read all of a small file (launch.msg) into `buf`; its length, or -1. */
+static ssize_t read_small(int dir, const char *name, char *buf, size_t size)
+{
+	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size);
+	close(fd);
+	return n > 0 && (size_t)n < size ? n : -1;
+}
+
+static int append_root_event(const struct options *opt, const char *id, const char *event)
+{
+	char path[PATH_MAX];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "%s/events.jsonl", opt->root);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	ok = append_event(fd, id, event);
+	close(fd);
+	return ok;
+}
+
+/* runu/state.py's save: the whole file replaced at once. */
+static int save_state(const struct options *opt, const struct container *c)
+{
+	char tmp[PATH_MAX], final[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s/%s/state.json.tmp", opt->root, c->id);
+	snprintf(final, sizeof(final), "%s/%s/state.json", opt->root, c->id);
+	if (json_dump_file(c->state, tmp, 0) < 0)
+		return -1;
+	return rename(tmp, final);
+}
+
+/*
+ * runu/container.py's start for a sandbox whose launch message create wrote:
+ * hand it to the sandbox, then record the container running.
+ */
+static int serve_start(const struct options *opt, char *id)
+{
+	static char message[1 << 16];
+	struct container c;
+	ssize_t len;
+	int fifo = -1;
+
+	if (open_container(opt, id, &c) != SERVED || strcmp(current_status(&c), "created") || in_pod(&c) ||
+	    has_start_hooks(c.dir))
+		goto out;
+	len = read_small(c.dir, RUNU_LAUNCH_MESSAGE, message, sizeof(message));
+	/* Non-blocking: a sandbox gone has no reader, and Python reports that. */
+	fifo = openat(c.dir, "launch.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (len < 0 || fifo < 0)
+		goto out;
+	if (write(fifo, message, len) != len)
+		goto out;
+	json_object_set_new(c.state, "status", json_string("running"));
+	if (save_state(opt, &c) < 0)
+		fail(opt, "saving its state after it started", id);
+	close_container(&c);
+	if (append_root_event(opt, id, "started") < 0)
+		fail(opt, "recording its start in the events log", id);
+	close(fifo);
+	return SERVED;
+out:
+	if (fifo >= 0)
+		close(fifo);
+	close_container(&c);
+	return DEFER;
+}
+
+/* The guest takes signals once its init listens: it says "ready" (runu/sandbox/uml.py). */
+static int guest_ready(const struct container *c)
+{
+	struct timespec nap = { 0, 2000000 };
+	char buf[64];
+	int tries;
+
+	for (tries = 0; tries < GUEST_READY_SECONDS * 500; tries++) {
+		if (read_small(c->dir, "ready", buf, sizeof(buf)) > 0 && memmem(buf, sizeof(buf), "ready", 5))
+			return 1;
+		if (!is_alive(c->pid, json_object_get(c->state, "pid_start")))
+			return 0;
+		nanosleep(&nap, NULL);
+	}
+	return 0;
+}
+
+static int parse_signal(const char *text)
+{
+	char *end;
+	long n;
+
+	if (!*text || strspn(text, "0123456789") != strlen(text))
+		return -1;  /* a name: Python's table */
+	n = strtol(text, &end, 10);
+	return n > 0 && n < NSIG ? (int)n : -1;
+}
+
+/*
+ * runu/container.py's kill of a running UML guest: a line on its control fifo.
+ * SIGKILL, or a container not yet started, goes straight to the sandbox.
+ */
+static int serve_kill(const struct options *opt, char **args, int nargs)
+{
+	const char *id = NULL, *sig = "15";
+	struct container c;
+	const char *status, *kind;
+	int all = 0, signum, i, named = 0, fd, served = DEFER;
+	char line[16];
+
+	for (i = 0; i < nargs; i++) {
+		if (!strcmp(args[i], "--all") || !strcmp(args[i], "-a"))
+			all = 1;
+		else if (args[i][0] == '-')
+			return DEFER;
+		else if (named++ == 0)
+			id = args[i];
+		else if (named == 2)
+			sig = args[i];
+		else
+			return DEFER;
+	}
+	if (!id || (signum = parse_signal(sig)) < 0 || open_container(opt, id, &c) != SERVED)
+		return DEFER;
+	status = current_status(&c);
+	kind = json_string_value(json_object_get(json_object_get(c.state, "runtime"), "sandbox"));
+	if (in_pod(&c) || !kind)
+		goto out;
+	if (!strcmp(status, "created") || (signum == SIGKILL && !strcmp(status, "running"))) {
+		served = kill((pid_t)c.pid, signum) == 0 ? SERVED : DEFER;
+		goto out;
+	}
+	if (strcmp(status, "running") || strcmp(kind, "uml"))
+		goto out;
+	/* The control channel needs no lock: a delete meanwhile shows as the sandbox gone. */
+	flock(c.dir, LOCK_UN);
+	if (!guest_ready(&c))
+		goto out;
+	fd = openat(c.dir, "control.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	snprintf(line, sizeof(line), "%s%d\n", all ? "a" : "", signum);
+	if (write(fd, line, strlen(line)) == (ssize_t)strlen(line))
+		served = SERVED;
+	close(fd);
+out:
+	close_container(&c);
+	return served;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt = { 0 };
+	int served = DEFER;
+
+	(void)argc;
+	self_argv0 = argv[0];
+	if (parse(argv, &opt) == SERVED) {
+		if (!strcmp(opt.verb, "state") && opt.nargs == 1)
+			served = serve_state(&opt, opt.args[0]);
+		else if (!strcmp(opt.verb, "start") && opt.nargs == 1)
+			served = serve_start(&opt, opt.args[0]);
+		else if (!strcmp(opt.verb, "kill"))
+			served = serve_kill(&opt, opt.args, opt.nargs);
+	}
+	if (served == SERVED)
+		return 0;
+	defer(argv);
+}
