@@ -8,9 +8,10 @@ from runu.errors import RunuError
 
 ANNOTATION_SANDBOX = "org.runu.sandbox"
 ANNOTATION_PROFILE = "org.runu.kernel.profile"
+ANNOTATION_KERNEL_ARGS = "org.runu.kernel.args"  # guest kernel tuning, NAME=VALUE ... (runu/sandbox/uml.py)
 # Docker 20.10 hands the runtime neither image labels nor annotations, so an image carries
 # these settings in its ENV too; an annotation, when present, wins.
-ENV_FALLBACK = {ANNOTATION_PROFILE: "RUNU_KERNEL_PROFILE"}
+ENV_FALLBACK = {ANNOTATION_PROFILE: "RUNU_KERNEL_PROFILE", ANNOTATION_KERNEL_ARGS: "RUNU_KERNEL_ARGS"}
 
 
 def load_spec(bundle: Path) -> dict:

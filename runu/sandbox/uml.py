@@ -20,7 +20,7 @@ from runu.kernels import find_kernel
 from runu.paths import initramfs
 from runu.sandbox import register
 from runu.sandbox.base import ContainerFacts, NetworkPlan, RootBind, RootDevice, SandboxKind
-from runu.spec import ANNOTATION_PROFILE, annotation
+from runu.spec import ANNOTATION_KERNEL_ARGS, ANNOTATION_PROFILE, annotation
 
 # The host system calls of the kernel, its stub processes and the sandbox's helpers (the
 # monitor aside), 88 in all. Measured with RUNU_SECCOMP_LEARN=FILE (README, "seccomp") over
@@ -76,6 +76,27 @@ def memory_mb(spec: dict) -> int:
     return limit >> 20
 
 
+# Guest kernel parameters a container may set (org.runu.kernel.args): tuning, each checked;
+# the rest of the command line is runu's contract with its guest. fault_around_anon: pages
+# mapped per write fault in anonymous memory (kernelbuild/patches/0006), 1 = one at a time.
+TUNABLE_KERNEL_ARGS = {"fault_around_anon": {str(1 << n) for n in range(10)}}
+
+
+def tuning_args(spec: dict) -> list[str]:
+    """The container's org.runu.kernel.args, checked against TUNABLE_KERNEL_ARGS."""
+    args = annotation(spec, ANNOTATION_KERNEL_ARGS, "").split()
+    for arg in args:
+        name, _, value = arg.partition("=")
+        allowed = TUNABLE_KERNEL_ARGS.get(name)
+        if allowed is None:
+            raise RunuError(f"{ANNOTATION_KERNEL_ARGS}: {name!r} is not a tunable kernel parameter "
+                            f"(tunable: {', '.join(sorted(TUNABLE_KERNEL_ARGS))})")
+        if value not in allowed:
+            raise RunuError(f"{ANNOTATION_KERNEL_ARGS}: {name}={value!r}: the value must be one of "
+                            f"{', '.join(sorted(allowed, key=int))}")
+    return args
+
+
 def _console_lines(stdio: str) -> list[str]:
     if stdio == "terminal":
         return [f"con{abi.LINE_STDOUT}=fd:0,fd:1", f"con{abi.LINE_STDIN}=null,fd:{abi.FD_STDIN_ACK}"]
@@ -103,6 +124,7 @@ class UmlSandbox(SandboxKind):
         return memory_mb(spec) << 20
 
     def prepare(self, spec: dict, facts: ContainerFacts) -> list[RootBind | RootDevice]:
+        tuning_args(spec)  # a bad one fails create before anything is made
         kernel = find_kernel(annotation(spec, ANNOTATION_PROFILE, DEFAULT_PROFILE))
         facts.kernel, facts.kernel_version, facts.lpj = kernel.profile, kernel.version, kernel.lpj
         binds = [
@@ -138,6 +160,7 @@ class UmlSandbox(SandboxKind):
             "runu.lines=" + ",".join(f"/dev/tty{n}" for n in range(1, abi.LINE_COUNT + 1)),
             "runu.fs=hostfs",
             f"lpj={facts.lpj}",
+            *tuning_args(spec),
         ]
         if int(facts.kernel_version.split(".")[0]) >= 7:
             # Seccomp-based userspace: half the cost of ptrace per guest syscall.

@@ -82,3 +82,40 @@ def test_manifest_paths_round_trip_odd_names(tmp_path):
     (tmp_path / 'we" ird\nname').write_text("x")
     [line] = treedigest.manifest(tmp_path).splitlines()
     assert treedigest.entry_path(line) == '/we" ird\nname'
+
+
+@pytest.fixture
+def remembering(tmp_path, monkeypatch):
+    """Verified trees remembered in a directory of the test's; every entry old enough to vouch for."""
+    from runu import integrity
+
+    monkeypatch.setattr(integrity, "VERIFIED", tmp_path / "verified")
+    monkeypatch.setattr(integrity, "CTIME_SETTLE_S", 0)
+    return tmp_path / "verified"
+
+
+def test_an_intact_tree_is_not_hashed_again_until_written(bundle, remembering, monkeypatch):
+    from runu import integrity
+
+    path, spec = bundle
+    verify(path, spec)
+    assert len(list(remembering.iterdir())) == 1
+    hashed = []
+    monkeypatch.setattr(integrity, "_first_difference", lambda *a: hashed.append(a) or None)
+    verify(path, spec)
+    assert hashed == []
+    monkeypatch.undo()
+    monkeypatch.setattr(integrity, "VERIFIED", remembering)
+    passwd = path / "rootfs" / "etc" / "passwd"
+    before = passwd.stat()
+    passwd.write_text("root::0:0::/:/bin/sh\n")  # the write moves ctime
+    os.utime(passwd, ns=(before.st_atime_ns, before.st_mtime_ns))  # times put back, as a forger would
+    assert "/etc/passwd differs" in refused(path, spec)
+
+
+def test_a_tree_written_just_now_is_not_remembered(bundle, tmp_path, monkeypatch):
+    from runu import integrity
+
+    monkeypatch.setattr(integrity, "VERIFIED", tmp_path / "verified")
+    verify(*bundle)  # the fixture wrote every file within the last second
+    assert not (tmp_path / "verified").exists()
