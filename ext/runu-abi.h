@@ -12,7 +12,7 @@
 /* Descriptors of the sandbox process. */
 #define RUNU_FD_STATUS 3      /* it writes "ok" or one line of error, then closes */
 #define RUNU_FD_COMMIT 4      /* it reads one byte to stay; EOF means give up */
-#define RUNU_FD_LAUNCH 5      /* it reads the launch message from `runu start` */
+#define RUNU_FD_LAUNCH 5      /* it reads the launch message from `runu create` */
 #define RUNU_FD_CONTROL 6     /* the kernel reads the host's signals for the guest */
 #define RUNU_FD_KERNEL_LOG 7  /* the kernel writes its messages (kernel.log) */
 #define RUNU_FD_STDIN_ACK 8   /* the kernel writes the guest's stdin go-ahead */
@@ -29,11 +29,11 @@
 
 /*
  * The front end (ext/runu-front.c) and the Python CLI: the spec version `state`
- * reports, and the file in a container's directory holding the launch message
- * `start` hands the sandbox (written at create).
+ * reports. The control line's command that lets a booted guest run the
+ * container's process (`start`; the other lines are signal numbers).
  */
 #define RUNU_OCI_VERSION "1.1.0"
-#define RUNU_LAUNCH_MESSAGE "launch.msg"
+#define RUNU_CONTROL_START "start"
 
 /*
  * The guest's channels to the host, in the order the sandbox kind lists their

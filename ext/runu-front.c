@@ -280,7 +280,7 @@ static int has_start_hooks(int dir)
 	return found;
 }
 
-/* Read all of a small file (launch.msg) into `buf`; its length, or -1. */
+/* Read all of a small file (the ready file) into `buf`; its length, or -1. */
 static ssize_t read_small(int dir, const char *name, char *buf, size_t size)
 {
 	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
@@ -319,42 +319,6 @@ static int save_state(const struct options *opt, const struct container *c)
 	return rename(tmp, final);
 }
 
-/*
- * runu/container.py's start for a sandbox whose launch message create wrote:
- * hand it to the sandbox, then record the container running.
- */
-static int serve_start(const struct options *opt, char *id)
-{
-	static char message[1 << 16];
-	struct container c;
-	ssize_t len;
-	int fifo = -1;
-
-	if (open_container(opt, id, &c) != SERVED || strcmp(current_status(&c), "created") || in_pod(&c) ||
-	    has_start_hooks(c.dir))
-		goto out;
-	len = read_small(c.dir, RUNU_LAUNCH_MESSAGE, message, sizeof(message));
-	/* Non-blocking: a sandbox gone has no reader, and Python reports that. */
-	fifo = openat(c.dir, "launch.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (len < 0 || fifo < 0)
-		goto out;
-	if (write(fifo, message, len) != len)
-		goto out;
-	json_object_set_new(c.state, "status", json_string("running"));
-	if (save_state(opt, &c) < 0)
-		fail(opt, "saving its state after it started", id);
-	close_container(&c);
-	if (append_root_event(opt, id, "started") < 0)
-		fail(opt, "recording its start in the events log", id);
-	close(fifo);
-	return SERVED;
-out:
-	if (fifo >= 0)
-		close(fifo);
-	close_container(&c);
-	return DEFER;
-}
-
 /* The guest takes signals once its init listens: it says "ready" (runu/sandbox/uml.py). */
 static int guest_ready(const struct container *c)
 {
@@ -370,6 +334,45 @@ static int guest_ready(const struct container *c)
 		nanosleep(&nap, NULL);
 	}
 	return 0;
+}
+
+/* One line to the guest's init on its control line (runu/sandbox/uml.py's _control_line). */
+static int control_line(const struct container *c, const char *line)
+{
+	int fd, ok;
+
+	if (!guest_ready(c) || (fd = openat(c->dir, "control.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return -1;
+	ok = write(fd, line, strlen(line)) == (ssize_t)strlen(line);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * runu/container.py's start of a UML sandbox: the guest booted at create; let
+ * it run the process, then record the container running.
+ */
+static int serve_start(const struct options *opt, char *id)
+{
+	struct container c;
+	const char *kind;
+
+	if (open_container(opt, id, &c) != SERVED || strcmp(current_status(&c), "created") || in_pod(&c) ||
+	    has_start_hooks(c.dir))
+		goto out;
+	kind = json_string_value(json_object_get(json_object_get(c.state, "runtime"), "sandbox"));
+	if (!kind || strcmp(kind, "uml") || control_line(&c, RUNU_CONTROL_START "\n") < 0)
+		goto out;
+	json_object_set_new(c.state, "status", json_string("running"));
+	if (save_state(opt, &c) < 0)
+		fail(opt, "saving its state after it started", id);
+	close_container(&c);
+	if (append_root_event(opt, id, "started") < 0)
+		fail(opt, "recording its start in the events log", id);
+	return SERVED;
+out:
+	close_container(&c);
+	return DEFER;
 }
 
 static int parse_signal(const char *text)
@@ -392,7 +395,7 @@ static int serve_kill(const struct options *opt, char **args, int nargs)
 	const char *id = NULL, *sig = "15";
 	struct container c;
 	const char *status, *kind;
-	int all = 0, signum, i, named = 0, fd, served = DEFER;
+	int all = 0, signum, i, named = 0, served = DEFER;
 	char line[16];
 
 	for (i = 0; i < nargs; i++) {
@@ -421,15 +424,9 @@ static int serve_kill(const struct options *opt, char **args, int nargs)
 		goto out;
 	/* The control channel needs no lock: a delete meanwhile shows as the sandbox gone. */
 	flock(c.dir, LOCK_UN);
-	if (!guest_ready(&c))
-		goto out;
-	fd = openat(c.dir, "control.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		goto out;
 	snprintf(line, sizeof(line), "%s%d\n", all ? "a" : "", signum);
-	if (write(fd, line, strlen(line)) == (ssize_t)strlen(line))
+	if (control_line(&c, line) == 0)
 		served = SERVED;
-	close(fd);
 out:
 	close_container(&c);
 	return served;

@@ -5,8 +5,9 @@
  * for it. It reads the container's process description from the sandbox's
  * hostfs (/meta/process, written by runu), mounts the rootfs and the spec's
  * mounts, configures the network the host handed over (/meta/network),
- * starts the container's process, forwards signals that the host sends on
- * the control line, reaps every orphan, and finally hands the process's exit
+ * says "ready" and waits for the host's "start" on the control line (the
+ * kernel boots at create), starts the container's process, forwards signals
+ * that the host sends on the control line, reaps every orphan, and finally hands the process's exit
  * status to the host through /proc/exitcode (128+N for death by signal N).
  *
  * How it reaches the host is its sandbox kind's to say, on the kernel command
@@ -553,25 +554,55 @@ static void run_container_for_agent(char *description, size_t len)
 	become(&proc);
 }
 
-/* Control line: one signal number per line; "a" before it means every process. */
-static void handle_control(int fd, pid_t child)
+/* The control line's next whole line into `line`: 1, or 0 when none is there yet. */
+static int control_line(int fd, char line[64])
 {
-	static char line[64];
+	static char buf[64];
 	static size_t used;
 	char c;
 
 	while (read(fd, &c, 1) == 1) {
 		if (c != '\n') {
-			if (used < sizeof(line) - 1)
-				line[used++] = c;
+			if (used < sizeof(buf) - 1)
+				buf[used++] = c;
 			continue;
 		}
-		line[used] = '\0';
+		buf[used] = '\0';
 		used = 0;
+		memcpy(line, buf, sizeof(buf));
+		return 1;
+	}
+	return 0;
+}
+
+/* Control line, once the process runs: one signal number per line; "a" before it means every process. */
+static void handle_control(int fd, pid_t child)
+{
+	char line[64];
+
+	while (control_line(fd, line)) {
 		if (line[0] == 'a')
 			kill(-1, atoi(line + 1));
 		else if (child > 0)
 			kill(child, atoi(line));
+	}
+}
+
+/*
+ * The guest booted at create and is ready, network and all; the process waits
+ * for `runu start`. (Before it, runu kill signals the sandbox, not this line.)
+ */
+static void wait_for_start(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char line[64];
+
+	for (;;) {
+		while (control_line(fd, line))
+			if (!strcmp(line, RUNU_CONTROL_START))
+				return;
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			die(126, "control line: %s", strerror(errno));
 	}
 }
 
@@ -666,6 +697,7 @@ int main(void)
 	/* The host sends signals only after this: earlier input would raise no SIGIO. */
 	if (control_fd < 0 || write(control_fd, "ready\n", 6) != 6)
 		die(126, "control line: %s", strerror(errno));
+	wait_for_start(control_fd);
 
 	sigset_t all;
 	sigfillset(&all);

@@ -7,8 +7,10 @@
  * the container; then it exits. That init builds the sandbox root (a private
  * view holding only the rootfs, the bind mount sources, the kernel and what
  * the kernel needs to run), chroots into it, reports back, and waits for
- * `runu start` to hand it the kernel's argv through the launch fifo. It then
- * gives up root (runu-privdrop.h) and runs the kernel as its child (run_kernel).
+ * `runu create`, once the network is handed over, to commit it and hand it the
+ * kernel's argv through the launch fifo. It then gives up root
+ * (runu-privdrop.h) and runs the kernel as its child (run_kernel); the guest
+ * boots and waits for `runu start` on its control line.
  *
  * Confinement: hostfs resolves guest paths with host syscalls, so `..` in a
  * hostfs mount option would escape any prefix. The chroot makes the sandbox
@@ -289,7 +291,7 @@ static void build_root(int argc, char **argv, const char *root, int userns, unsi
 	}
 }
 
-/* Block until `runu start` has written the whole launch message and closed. */
+/* Block until `runu create` has written the whole launch message and closed. */
 static char *read_launch(size_t *len)
 {
 	char *buf = malloc(MAX_LAUNCH);
@@ -370,7 +372,7 @@ static void run_kernel(char **kernel_argv, int tty)
  * The launch message is NUL-terminated tokens: the CPU to pin to ("-" for
  * none), the address for the DNS relay in the container's netns ("-" for
  * none), then the kernel's argv, then an empty token as the end mark. A
- * message without the end mark means `runu start` died while writing it.
+ * message without the end mark means `runu create` died while writing it.
  */
 static void launch(int relay, int tty, int no_aslr, int userns, const char *allowed, int warden)
 {
@@ -397,7 +399,7 @@ static void launch(int relay, int tty, int no_aslr, int userns, const char *allo
 		argv[count++] = tok;
 	}
 	if (!complete || count < 3)
-		give_up("the launch message is cut short (did runu start die?)");
+		give_up("the launch message is cut short (did runu create die?)");
 	if (strcmp(argv[0], "-")) {
 		cpu_set_t set;
 

@@ -6,7 +6,7 @@ tests/unit/test_abi.py reads the header and fails when a number here differs.
 # Descriptors of the sandbox process.
 FD_STATUS = 3  # it writes "ok" or one line of error, then closes
 FD_COMMIT = 4  # it reads one byte to stay; EOF means give up
-FD_LAUNCH = 5  # it reads the launch message from `runu start`
+FD_LAUNCH = 5  # it reads the launch message from `runu create`
 FD_CONTROL = 6  # the kernel reads the host's signals for the guest
 FD_KERNEL_LOG = 7  # the kernel writes its messages (kernel.log)
 FD_STDIN_ACK = 8  # the kernel writes the guest's stdin go-ahead
@@ -19,7 +19,7 @@ FD_AGENT_LISTEN = 14  # agent.sock, listening: the monitor serves `runu exec`, `
 
 # The front end (ext/runu-front.c) and the Python CLI.
 OCI_VERSION = "1.1.0"  # what `state` reports
-LAUNCH_MESSAGE = "launch.msg"  # in a container's directory: what `start` hands the sandbox
+CONTROL_START = "start"  # on the control line: the booted guest may run the container's process
 
 # The guest's channels, in the order a kind lists their devices (runu.lines= on the kernel's
 # command line).

@@ -75,17 +75,20 @@ class Runtime:
                 for phase in ("prestart", "createRuntime", "createContainer"):
                     run_hooks(spec, phase, hook_state)
                 self._take_over_network(cdir, state, sandbox, joined_netns)
-                _write_launch_message(cdir, state, sandbox.launch_argv(spec, state.facts))
                 if pid_file:
                     write_atomic(Path(pid_file), f"{state.pid}")
                 state.status = CREATED
                 cdir.save(state)
+                # The kernel boots now, while the caller goes on to start (containerd takes tens
+                # of ms); its guest sets up and says ready, then waits for start (release).
+                _launch(cdir, state, sandbox.launch_argv(spec, state.facts))
             except BaseException:
                 self._abandon(cdir, state, commit_fd)
                 raise
+            # Logged before the sandbox may go on: its guest's "ready" comes after "created".
+            events.record(self.store.root, container_id, "created")
             os.write(commit_fd, b"c")
             os.close(commit_fd)
-        events.record(self.store.root, container_id, "created")
         return state
 
     def _create_member(self, container_id: str, bundle: Path, spec: dict, pod_id: str, terminal: bool,
@@ -265,7 +268,7 @@ class Runtime:
 
                 release(cdir.path, lambda: is_alive(state.pid, state.pid_start))
             else:
-                _launch(cdir, state)
+                kinds.lookup(state.facts.sandbox).release(cdir.path, lambda: is_alive(state.pid, state.pid_start))
             state.status = RUNNING
             cdir.save(state)
         events.record(self.store.root, container_id, "started")
@@ -503,22 +506,17 @@ def _merge_resources(old: dict, new: dict) -> dict:
     return merged
 
 
-def _write_launch_message(cdir: ContainerDir, state: State, argv: list[str]) -> None:
-    """What start hands the sandbox process (format: ext/runu-sandbox.c), all known at create:
-    the C front end (ext/runu-front.c) sends it without Python."""
+def _launch(cdir: ContainerDir, state: State, argv: list[str]) -> None:
+    """Hand the sandbox process its launch message (format: ext/runu-sandbox.c); it reads it
+    once create commits the sandbox."""
     dns_relay = state.facts.network.dns_relay if state.facts.network else "-"
     message = b"".join(t.encode() + b"\0" for t in (_pick_cpu(state.id), dns_relay, *argv)) + b"\0"
-    (cdir.path / abi.LAUNCH_MESSAGE).write_bytes(message)
-
-
-def _launch(cdir: ContainerDir, state: State) -> None:
-    """Hand the sandbox process its launch message."""
     try:
         fd = os.open(cdir.path / "launch.fifo", os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         raise RunuError(f"container {state.id}: its sandbox process is gone") from None
     try:
-        os.write(fd, (cdir.path / abi.LAUNCH_MESSAGE).read_bytes())
+        os.write(fd, message)
     finally:
         os.close(fd)
 

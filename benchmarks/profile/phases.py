@@ -1,7 +1,7 @@
 """Where a `docker run` under runu spends its time, from runu's own events log.
 
-runu appends created, started and ready (the guest's network is up and its init runs) to
-<root>/events.jsonl; dockerd passes the root, so every root it may use is searched.
+runu appends created, ready (the guest booted at create: its network is up, its init waits)
+and started to <root>/events.jsonl; dockerd passes the root, so every root it may use is searched.
 """
 
 import json
@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 ROOTS = ("/run/docker/runtime-*/*", "/run/containerd/runc/*")
-PHASES = ("created", "started", "ready")
+PHASES = ("created", "ready", "started")
 
 
 def _seconds(iso: str) -> float:
@@ -31,8 +31,8 @@ def event_times(container_id: str) -> dict[str, float]:
 
 
 def split(started_at: float, events: dict[str, float], greeted_at: float) -> dict[str, float]:
-    """Milliseconds of each phase: docker+create, start, guest boot, workload to greeting."""
+    """Milliseconds of each phase: docker+create, guest boot, until start, workload to greeting."""
     marks = [started_at, *(events[p] for p in PHASES), greeted_at]
-    names = ("docker run to created", "created to started", "started to guest ready",
-             "guest ready to greeting")
+    names = ("docker run to created", "created to guest ready", "guest ready to started",
+             "started to greeting")
     return {name: round((b - a) * 1000, 1) for name, a, b in zip(names, marks, marks[1:])}

@@ -78,6 +78,18 @@ def _profile(run: dict) -> str:
             " runs too.</p>" + _table(["frame", "ms per run"], frames))
 
 
+def _verbs(run: dict) -> str:
+    header = ["runtime", "create ms", "start ms", "state ms", "kill ms", "delete ms", "samples"]
+    return (f"<h2>Each verb containerd calls</h2>{_meta(run)}{_what(run)}<p>Medians, (× runc).</p>"
+            + _table(header, tables.verbs_rows(run)))
+
+
+def _guest(run: dict) -> str:
+    metrics, rows = tables.guest_rows(run)
+    return (f"<h2>Guest execution</h2>{_meta(run)}{_what(run)}<p>Medians over {run['rounds']} runs.</p>"
+            + _table(["contender", *metrics], rows))
+
+
 HISTORIES = {"startup": "docker run to ready across runs", "bundle": "runtime run of a bundle to ready across runs"}
 
 
@@ -101,6 +113,10 @@ def render() -> Path:
         parts.append(_seed(latest["startup"]))
     if "bundle" in latest:
         parts.append(_startup(latest["bundle"], "runtime run of a bundle to ready, no Docker", "bundle.png"))
+    if "verbs" in latest:
+        parts.append(_verbs(latest["verbs"]))
+    if "guest" in latest:
+        parts.append(_guest(latest["guest"]))
     if "density" in latest:
         parts.append(_density(latest["density"]))
     if "network" in latest:

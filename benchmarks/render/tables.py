@@ -95,3 +95,23 @@ def seed_rows(run: dict) -> list[list[str]]:
         rows.append([seed_name, f"{seed_ms}", _ratio(seed_ms, 956), name or "not measured here",
                      f"{ms:.0f}" if ms else "–", _ratio(ms, here.get("runc"))])
     return rows
+
+
+def verbs_rows(run: dict, verbs=("create", "start", "state", "kill", "delete")) -> list[list[str]]:
+    """runtime, then each verb's median ms and its ratio to runc's."""
+    ref = run["runtimes"].get("runc", {})
+    rows = []
+    for name, numbers in run["runtimes"].items():
+        if "error" in numbers:
+            rows.append([name, *[""] * len(verbs), reason(numbers["error"])])
+            continue
+        rows.append([name, *(f"{numbers[v]['median_ms']:.1f} ({_ratio(numbers[v]['median_ms'], ref.get(v, {}).get('median_ms'))}×)"
+                             for v in verbs), f"n={numbers[verbs[0]]['n']}"])
+    return rows
+
+
+def guest_rows(run: dict) -> tuple[list[str], list[list[str]]]:
+    """Metric names, then one row per contender of their medians."""
+    metrics = list(next(iter(run["runtimes"].values()))["medians"])
+    return metrics, [[name, *(f"{numbers['medians'][m]:g}" for m in metrics)]
+                     for name, numbers in run["runtimes"].items()]

@@ -105,7 +105,12 @@ class SandboxKind:
         raise NotImplementedError
 
     def launch_argv(self, spec: dict, facts: ContainerFacts) -> list[str]:
-        """At start: the kernel's argv, paths as seen inside the sandbox root."""
+        """At create, once the network is handed over: the kernel's argv, paths as seen inside
+        the sandbox root. The kernel boots then, and its guest waits for release()."""
+        raise NotImplementedError
+
+    def release(self, container_dir: Path, is_running) -> None:
+        """At start: let the booted guest run the container's process."""
         raise NotImplementedError
 
     def guest_network(self, plan: NetworkPlan) -> bytes:

@@ -3,7 +3,7 @@
 Console lines (numbers and descriptors: runu.abi, from ext/runu-abi.h):
   con0 kernel messages -> the container's kernel.log
   stdout (or the terminal) and stderr, each on a line of its own,
-  control: signals in, the guest's "ready" out to the monitor,
+  control: "start" and signals in, the guest's "ready" out to the monitor,
   stdin: framed input from the launcher's relay, its go-ahead back out
        (with a terminal, only the go-ahead: input comes on the terminal line),
   agent: the guest agent's frames both ways (runu exec, through the monitor's agent.sock).
@@ -187,33 +187,45 @@ class UmlSandbox(SandboxKind):
         desc.record("dns", GUEST_DNS_LINK, plan.dns_guest, 30, plan.dns_relay)
         return desc.encode()
 
+    def release(self, container_dir: Path, is_running) -> None:
+        # A guest that ended during its setup (a sysctl it has not, a mount that failed) is a
+        # process that exited at once: start succeeds, and its status and stderr say why.
+        if _wait_guest_ready(container_dir, is_running):
+            _control_line(container_dir, abi.CONTROL_START.encode() + b"\n")
+
     def signal(self, container_dir: Path, is_running, signum: int, all_processes: bool) -> None:
-        _wait_guest_ready(container_dir, is_running)
-        line = f"{'a' if all_processes else ''}{signum}\n".encode()
-        try:
-            fd = os.open(container_dir / CONTROL_FIFO, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        except FileNotFoundError:
-            raise RunuError("container not running") from None
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
+        if not _wait_guest_ready(container_dir, is_running):
+            raise RunuError("container not running")
+        _control_line(container_dir, f"{'a' if all_processes else ''}{signum}\n".encode())
 
     def features(self) -> dict[str, str]:
         return {ANNOTATION_PROFILE: DEFAULT_PROFILE}
 
 
-def _wait_guest_ready(container_dir: Path, is_running) -> None:
-    """Signals go to the guest only once its init listens (it says "ready"):
+def _control_line(container_dir: Path, line: bytes) -> None:
+    """One line to the guest's init (format: ext/runu-init.c), which listens."""
+    try:
+        fd = os.open(container_dir / CONTROL_FIFO, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise RunuError("container not running") from None
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+
+
+def _wait_guest_ready(container_dir: Path, is_running) -> bool:
+    """True once the guest's init listens (it says "ready"), False if the sandbox ended first:
     UML reads a host fd only after a SIGIO, and a write made earlier raises none."""
     ready = container_dir / "ready"
     deadline = time.monotonic() + GUEST_READY_SECONDS
     while b"ready" not in _read_or_empty(ready):
         if not is_running():
-            raise RunuError("container not running")
+            return False
         if time.monotonic() > deadline:
             raise RunuError("the guest did not become ready")
         time.sleep(0.002)
+    return True
 
 
 def _read_or_empty(path: Path) -> bytes:

@@ -144,7 +144,7 @@ def test_events_follow_the_lifecycle_and_end_at_delete(runu, make_bundle):
         runu("delete", "c1")
         out, err = follower.communicate(timeout=10)
     lines = [json.loads(line) for line in out.splitlines()]
-    assert [e["event"] for e in lines] == ["created", "started", "ready", "stopped", "deleted"]
+    assert [e["event"] for e in lines] == ["created", "ready", "started", "stopped", "deleted"]
     assert {e["id"] for e in lines} == {"c1"}
     assert all(e["time"].endswith("Z") and e["time"][10] == "T" for e in lines)
     # As runc: following a container that went away is an error, not a silent end.
@@ -173,5 +173,6 @@ def test_events_end_when_the_state_vanishes_without_a_deleted_line(runu, make_bu
     # What delete would have done: the test removed the state behind runu's back.
     Cgroup(facts["cgroup"]).remove()
     idrange.release(facts["host_ids"])
-    assert out == ""
+    # The guest booted at create (it may have said ready), and its end was seen: no "deleted".
+    assert [json.loads(line)["event"] for line in out.splitlines()] in (["stopped"], ["ready", "stopped"])
     assert (follower.returncode, err) == (1, "runu: container c1 was deleted\n")

@@ -1,6 +1,6 @@
 """Benchmark arithmetic: summary statistics and the dashboard's ratio rows (no root, no docker)."""
 
-from benchmarks.render.tables import density_rows, startup_rows
+from benchmarks.render.tables import density_rows, guest_rows, startup_rows, verbs_rows
 from benchmarks.stats import summary
 
 
@@ -35,3 +35,19 @@ def test_seed_rows_put_the_seed_beside_this_run_each_against_its_own_runc():
     assert rows["runu"] == ["runu", "726", "0.76", "runu-default", "600", "1.50"]
     assert rows["gvisor(k)"][3:] == ["runsc-kvm", "–", "–"]
     assert rows["kata"][3:] == ["not measured here", "–", "–"]
+
+
+def test_verbs_rows_ratio_each_verb_to_runcs():
+    verbs = ("create", "start")
+    run = {"runtimes": {"runc": {"create": summary([0.040]), "start": summary([0.010])},
+                        "runu": {"create": summary([0.200]), "start": summary([0.005])},
+                        "crun": {"error": "no cgroup"}}}
+    rows = {row[0]: row for row in verbs_rows(run, verbs)}
+    assert rows["runu"] == ["runu", "200.0 (5.00×)", "5.0 (0.50×)", "n=1"]
+    assert rows["crun"][-1] == "no cgroup"
+
+
+def test_guest_rows_one_column_per_metric():
+    run = {"runtimes": {"runc": {"medians": {"syscall_us": 0.4, "python_start_ms": 18.5}},
+                        "runu": {"medians": {"syscall_us": 14.0, "python_start_ms": 70.2}}}}
+    assert guest_rows(run) == (["syscall_us", "python_start_ms"], [["runc", "0.4", "18.5"], ["runu", "14", "70.2"]])

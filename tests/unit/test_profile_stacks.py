@@ -31,10 +31,10 @@ def test_a_lone_main_thread_carries_no_name(tmp_path):
 
 
 def test_phases_split_a_run_between_runu_events():
-    events = {"created": 10.25, "started": 10.30, "ready": 10.32}
+    events = {"created": 10.25, "ready": 10.28, "started": 10.30}
     assert phases.split(10.0, events, 10.5) == {
-        "docker run to created": 250.0, "created to started": 50.0,
-        "started to guest ready": 20.0, "guest ready to greeting": 180.0}
+        "docker run to created": 250.0, "created to guest ready": 30.0,
+        "guest ready to started": 20.0, "started to greeting": 200.0}
 
 
 def test_event_times_read_runu_nanosecond_stamps():

@@ -27,7 +27,7 @@ def relays_of(container_id: str) -> list[int]:
             argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
         except OSError:
             continue
-        if b"exec" in argv and container_id.encode() in argv and any(a.endswith(b"/runu") for a in argv):
+        if b"exec" in argv and container_id.encode() in argv and any(a.endswith((b"/runu", b"/runu-py")) for a in argv):
             found.append(int(pid))
     return found
 
