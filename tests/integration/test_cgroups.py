@@ -204,7 +204,7 @@ def test_events_interval_streams_stats_between_lifecycle_events(runu, make_bundl
     finally:
         follower.kill()
         follower.wait()
-    assert [e.get("event") for e in lines[:2]] == ["created", "started"]
+    assert [e.get("event") for e in lines[:3]] == ["created", "ready", "started"]
     assert sum(e.get("type") == "stats" for e in lines) >= 2
 
 
