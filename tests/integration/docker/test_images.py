@@ -51,6 +51,17 @@ def test_python_listen_accepts(docker, images, runtime):
         assert s.makefile().readline() == "ready\n"
 
 
+@pytest.mark.parametrize("name", ["python-listen", "thingvisor-sensor"])
+def test_python_images_start_from_their_bytecode(docker, images, name):
+    """Nothing is compiled at a start: the image's .pyc files hold whatever the tarball did to
+    the sources' mtimes (they were all stale once, and every start compiled socket, enum...)."""
+    imports = "import socket, selectors, enum" + (", paho.mqtt.client" if name == "thingvisor-sensor" else "")
+    result = docker.run(["python3", "-v", "-c", imports], image=images[name], runtime="runu")
+    assert result.code == 0, result.stderr
+    assert "bytecode is stale" not in result.stderr and "# created '" not in result.stderr
+    assert "socket.cpython-311.pyc matches /usr/lib/python3.11/socket.py" in result.stderr
+
+
 def silo_session(docker, images, runtime: str) -> tuple[list[tuple[str, str]], list[str]]:
     """Silo and ThingVisor under `runtime`; what a host subscriber got and what the silo logged."""
     network = docker.network()
