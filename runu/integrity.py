@@ -10,7 +10,6 @@ write sets ctime, which no caller can set back; entries changed within CTIME_SET
 check are too recent to vouch for (the clock may not have moved between a write and the hash),
 and a tree holding one is not remembered."""
 
-import hashlib
 import os
 import time
 from itertools import zip_longest
@@ -49,6 +48,8 @@ CTIME_SETTLE_S = 1.0
 def _stat_signature(rootfs: Path, want: str) -> tuple[str, int]:
     """A digest of every entry's stat facts (and of the digest they must match), and the
     newest ctime among them (ns)."""
+    import hashlib  # here: only a bundle that asks for verification pays for it
+
     h = hashlib.sha256(f"{rootfs}\0{want}\0".encode())
     newest = 0
     stack = [str(rootfs)]

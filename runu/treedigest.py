@@ -3,7 +3,6 @@ with the entry's type, permission bits and symlink target or content hash. Owner
 left out: copies and Docker layers do not keep them alike. The sha256 of the lines is the
 tree's digest: a bundle records it and runu checks it before launch (image verification)."""
 
-import hashlib
 import json
 import os
 import stat
@@ -19,6 +18,8 @@ _DECODER = json.JSONDecoder()
 
 
 def _file_hash(path: str) -> str:
+    import hashlib  # here: every create imports this module, few verify (hashlib costs 5 ms)
+
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(CHUNK):
@@ -54,6 +55,8 @@ def manifest(root: Path) -> str:
 
 
 def digest(manifest_text: str) -> str:
+    import hashlib
+
     return "sha256:" + hashlib.sha256(manifest_text.encode()).hexdigest()
 
 
