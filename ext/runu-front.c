@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,12 +48,11 @@ struct container {
 	long long pid;
 };
 
-static char *self_argv0;
-
 /* Everything this file does not serve: the Python CLI beside us, same arguments. */
 static void defer(char **argv)
 {
 	char exe[PATH_MAX], cli[PATH_MAX];
+	const char *self = argv[0];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
 	if (n < 0) {
@@ -66,7 +64,7 @@ static void defer(char **argv)
 	argv[0] = cli;
 	execv(cli, argv);
 	fprintf(stderr, "runu: %s: %s (runu's Python side is not installed beside %s)\n", cli,
-		strerror(errno), self_argv0);
+		strerror(errno), self);
 	exit(1);
 }
 
@@ -438,7 +436,6 @@ int main(int argc, char **argv)
 	int served = DEFER;
 
 	(void)argc;
-	self_argv0 = argv[0];
 	if (parse(argv, &opt) == SERVED) {
 		if (!strcmp(opt.verb, "state") && opt.nargs == 1)
 			served = serve_state(&opt, opt.args[0]);
