@@ -3,6 +3,7 @@
 import json
 import os
 import subprocess
+import time
 
 from runu.paths import kernel_dir
 from tests.conftest import RUNU
@@ -102,3 +103,20 @@ def test_unknown_sysctl_fails_with_its_name(runu, make_bundle):
     bundle = make_bundle(["true"], edit=lambda s: s["linux"].update(sysctl={"net.nope.nothing": "1"}))
     result = runu("run", "--bundle", str(bundle), "c1", check=False)
     assert result.returncode == 126 and b"net/nope/nothing" in result.stderr
+
+
+def test_a_guest_that_ended_in_its_setup_before_start_still_starts(runu, make_bundle, tmp_path):
+    """The guest boots at create; its setup may fail before start comes: start succeeds, as for a
+    process that exited at once, and the container is stopped with the setup's message."""
+    bundle = make_bundle(["true"], edit=lambda s: s["linux"].update(sysctl={"net.nope.nothing": "1"}))
+    err = tmp_path / "err"
+    with err.open("wb") as stderr:
+        runu("create", "--bundle", str(bundle), "c1", stderr=stderr)
+    deadline = time.monotonic() + 30
+    while runu.state("c1")["status"] != "stopped":
+        assert time.monotonic() < deadline, "the guest's setup never failed"
+        time.sleep(0.02)
+    assert runu("start", "c1").returncode == 0
+    assert runu.state("c1")["status"] == "stopped"
+    assert b"net/nope/nothing" in err.read_bytes()
+    runu("delete", "c1")
