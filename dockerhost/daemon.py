@@ -23,6 +23,9 @@ console = Console(stderr=True)
 
 RUNTIME = "runu"
 RUNU = Path(sys.executable).absolute().parent / "runu"
+# What setup registers: runu (its containers' kind is their spec's, else UML), and runu-vm
+# (the same runtime, whose default kind is the microVM).
+OURS = {RUNTIME: {"path": str(RUNU)}, "runu-vm": {"path": str(RUNU), "runtimeArgs": ["--sandbox", "vm"]}}
 DAEMON_JSON = Path("/etc/docker/daemon.json")
 SOCKET = Path("/var/run/docker.sock")
 DOCKER_PID = Path("/var/run/docker.pid")  # written by dockerd itself
@@ -123,22 +126,28 @@ def _edit_daemon_json(edit) -> bool:
     return True
 
 
-def _adding(runtimes: dict[str, str]):
+def _adding(runtimes: dict[str, dict]):
     def edit(config: dict) -> None:
-        for name, path in runtimes.items():
-            config.setdefault("runtimes", {})[name] = {"path": path}
+        config.setdefault("runtimes", {}).update(runtimes)
     return edit
 
 
-def _remove_runtime(config: dict) -> None:
+def _remove_ours(config: dict) -> None:
     runtimes = config.get("runtimes", {})
-    runtimes.pop(RUNTIME, None)
+    for name in OURS:
+        runtimes.pop(name, None)
     if not runtimes:
         config.pop("runtimes", None)
 
 
-def _runtimes() -> dict[str, str]:
-    return {name: rt.get("path") for name, rt in client().info().get("Runtimes", {}).items()}
+def _runtimes() -> dict[str, dict]:
+    """dockerd's runtimes as it lists them: name -> {"path": ..., "runtimeArgs": [...]}."""
+    return client().info().get("Runtimes", {})
+
+
+def _is_registered(listed: dict[str, dict], name: str, entry: dict) -> bool:
+    found = listed.get(name, {})
+    return found.get("path") == entry["path"] and found.get("runtimeArgs", []) == entry.get("runtimeArgs", [])
 
 
 def reload_daemon() -> None:
@@ -150,36 +159,36 @@ def reload_daemon() -> None:
 
 
 def ensure_docker(extra_runtimes: dict[str, str] | None = None) -> None:
-    """dockerd answering with runu (and `extra_runtimes`, name -> path) registered: what setup,
-    tests and benchmarks rely on."""
+    """dockerd answering with runu and runu-vm (and `extra_runtimes`, name -> path) registered:
+    what setup, tests and benchmarks rely on."""
     bind_orphan_controllers()
-    wanted = {RUNTIME: str(RUNU), **(extra_runtimes or {})}
+    wanted = {**OURS, **{name: {"path": path} for name, path in (extra_runtimes or {}).items()}}
     changed = _edit_daemon_json(_adding(wanted))
     if start_daemon():
         changed = False  # a fresh daemon read the file already
 
     def registered() -> bool:
         listed = _runtimes()
-        return all(listed.get(name) == path for name, path in wanted.items())
+        return all(_is_registered(listed, name, entry) for name, entry in wanted.items())
 
     if changed or not registered():
         reload_daemon()
         _wait(registered, f"dockerd to list {', '.join(wanted)}")
-        console.print(f"registered with dockerd: {', '.join(f'{n} ({p})' for n, p in wanted.items())}")
+        names = ", ".join(f"{name} ({entry['path']})" for name, entry in wanted.items())
+        console.print(f"registered with dockerd: {names}")
 
 
 def registration_problems() -> list[str]:
     """Why `docker run --runtime=runu` would not reach this checkout's runu, if it would not."""
     if not _responding():
         return [f"no dockerd answers on {SOCKET}"]
-    registered = _runtimes().get(RUNTIME)
-    if registered != str(RUNU):
-        return [f"dockerd's runtime {RUNTIME} is {registered or 'not registered'}, not {RUNU}"]
-    return []
+    listed = _runtimes()
+    return [f"dockerd's runtime {name} is {listed.get(name) or 'not registered'}, not {entry}"
+            for name, entry in OURS.items() if not _is_registered(listed, name, entry)]
 
 
 def unregister() -> None:
     """runu out of daemon.json, dockerd reloaded if it runs (other settings stay)."""
-    if _edit_daemon_json(_remove_runtime) and _read_pid(DOCKER_PID):
+    if _edit_daemon_json(_remove_ours) and _read_pid(DOCKER_PID):
         reload_daemon()
-        _wait(lambda: RUNTIME not in _runtimes(), "dockerd to drop runu")
+        _wait(lambda: not set(OURS) & set(_runtimes()), f"dockerd to drop {', '.join(OURS)}")

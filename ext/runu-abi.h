@@ -26,6 +26,12 @@
 #define RUNU_FD_SECCOMP_LEARNED 12 /* learning mode: the monitor writes each call's name */
 #define RUNU_FD_AGENT 13           /* the kernel's end of the agent line; the monitor holds the other */
 #define RUNU_FD_AGENT_LISTEN 14    /* agent.sock, listening: the monitor serves `runu exec`, `ps` */
+/*
+ * A kernel that cannot end with the guest's status (a VM's ends as its
+ * emulator does) writes it here; the sandbox's init ends with it (--emulator).
+ */
+#define RUNU_FD_EXIT 15
+#define RUNU_FD_EMULATOR_STDIO 16  /* an emulator's copies of 0, 1, 2: 16, 17, 18 (--emulator) */
 
 /*
  * The front end (ext/runu-front.c) and the Python CLI: the spec version `state`

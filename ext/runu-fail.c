@@ -3,11 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/reboot.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "runu-fail.h"
 
-static int exitcode_fd = -1;
+static int exitcode_fd = -1, halt_command = RB_POWER_OFF;
 static int report_fd = -1;
 
 void guest_exit_through(int fd)
@@ -15,12 +16,19 @@ void guest_exit_through(int fd)
 	exitcode_fd = fd;
 }
 
+void guest_end_by_reboot(void)
+{
+	halt_command = RB_AUTOBOOT;
+}
+
 void guest_power_off(int code)
 {
 	sync();
-	if (exitcode_fd >= 0)
+	if (exitcode_fd >= 0) {
 		dprintf(exitcode_fd, "%d", code);
-	reboot(RB_POWER_OFF);
+		tcdrain(exitcode_fd);  /* a port's bytes leave before the guest ends; a file: ENOTTY */
+	}
+	reboot(halt_command);
 	_exit(code);
 }
 

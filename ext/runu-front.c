@@ -123,7 +123,8 @@ static int parse(char **argv, struct options *opt)
 		}
 		if (value_option(*a, "--root", &a, &opt->root) || value_option(*a, "--log", &a, &opt->log) ||
 		    value_option(*a, "--log-format", &a, &opt->log_format) ||
-		    value_option(*a, "--rootless", &a, &ignored) || !strcmp(*a, "--systemd-cgroup"))
+		    value_option(*a, "--rootless", &a, &ignored) || value_option(*a, "--sandbox", &a, &ignored) ||
+		    !strcmp(*a, "--systemd-cgroup"))
 			continue;
 		return DEFER;  /* --debug, --help, --version, an abbreviation: Python's */
 	}

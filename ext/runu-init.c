@@ -8,12 +8,17 @@
  * says "ready" and waits for the host's "start" on the control line (the
  * kernel boots at create), starts the container's process, forwards signals
  * that the host sends on the control line, reaps every orphan, and finally hands the process's exit
- * status to the host through /proc/exitcode (128+N for death by signal N).
+ * status to the host (128+N for death by signal N) and ends the guest.
  *
  * How it reaches the host is its sandbox kind's to say, on the kernel command
  * line: runu.lines=DEV,... the devices of its channels (stdout or terminal,
  * stderr, control, stdin: runu-abi.h's order) and runu.fs=TYPE, the
- * filesystem the host's files arrive through (/meta, the rootfs, binds).
+ * filesystem the host's files arrive through (/meta, the rootfs, binds):
+ * hostfs mounts a host path by name; 9p (a VM) exports the sandbox root once,
+ * mounted at /host, and a host path is a bind of its place there. runu.exit=DEV
+ * takes the exit status (UML: /proc/exitcode, its own exit status; a VM: a
+ * port), and runu.halt=reboot ends a guest that cannot power off (an x86
+ * microvm without ACPI; the emulator runs with -no-reboot).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -77,6 +82,7 @@ static int terminal_fd = -1;  /* the process's terminal, in terminal mode */
 static const char *newroot = "/newroot", *asides = "/volumes";
 static const char *lines[RUNU_LINE_COUNT + 1];  /* by RUNU_LINE_: the channels' devices */
 static const char *shared_fs;                    /* the host's files arrive through this */
+static const char *exit_line, *host_root = "/host";  /* runu.exit=; where 9p shows the host's files */
 
 static void mkdirs(const char *path, mode_t mode)
 {
@@ -115,6 +121,20 @@ static void make_mountpoint(const char *path, int is_file)
 		close(fd);
 }
 
+/* The host's path `source` at `target` (see runu.fs= above). */
+static int mount_host(const char *source, const char *target, unsigned long flags)
+{
+	char path[4096];
+
+	if (strcmp(shared_fs, "9p"))
+		return mount("none", target, shared_fs, flags, source);
+	snprintf(path, sizeof(path), "%s%s", host_root, source);
+	if (mount(path, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return -1;
+	flags &= ~MS_BIND;
+	return flags ? mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL) : 0;
+}
+
 /* A mount whose type this kernel lacks (cgroup, say) is skipped, not fatal. */
 static void do_mount(const char *kind, const char *type, const char *source,
 		     const char *dest, unsigned long flags, const char *data)
@@ -130,7 +150,7 @@ static void do_mount(const char *kind, const char *type, const char *source,
 
 		snprintf(aside, sizeof(aside), "%s/%d", asides, volumes++);
 		mkdirs(aside, 0700);
-		if (mount("none", aside, shared_fs, flags & MS_RDONLY, source) < 0)
+		if (mount_host(source, aside, flags & MS_RDONLY) < 0)
 			die(126, "mount %s: %s", source, strerror(errno));
 		snprintf(file, sizeof(file), "%s/file", aside);
 		make_mountpoint(target, 1);
@@ -143,7 +163,7 @@ static void do_mount(const char *kind, const char *type, const char *source,
 	}
 	make_mountpoint(target, 0);
 	if (!strcmp(kind, "hostdir")) {
-		if (mount("none", target, shared_fs, flags & ~MS_BIND, source) < 0)
+		if (mount_host(source, target, flags & ~MS_BIND) < 0)
 			die(126, "mount %s on %s: %s", source, dest, strerror(errno));
 		return;
 	}
@@ -305,7 +325,7 @@ static void read_process(struct tokens *t, struct process *p, int exec_only)
 	}
 }
 
-/* runu.lines= and runu.fs= from the kernel command line (needs /proc). */
+/* runu.lines=, runu.fs=, runu.exit= and runu.halt= from the kernel command line (needs /proc). */
 static void read_kernel_args(void)
 {
 	static char cmdline[4096];
@@ -320,13 +340,17 @@ static void read_kernel_args(void)
 	for (char *arg = strtok_r(cmdline, " \n", &args); arg; arg = strtok_r(NULL, " \n", &args)) {
 		if (!strncmp(arg, "runu.fs=", 8))
 			shared_fs = arg + 8;
+		else if (!strncmp(arg, "runu.exit=", 10))
+			exit_line = arg + 10;
+		else if (!strcmp(arg, "runu.halt=reboot"))
+			guest_end_by_reboot();
 		else if (!strncmp(arg, "runu.lines=", 11))
 			for (char *dev = strtok_r(arg + 11, ",", &devs); dev && n < RUNU_LINE_COUNT;
 			     dev = strtok_r(NULL, ",", &devs))
 				lines[++n] = dev;
 	}
-	if (!shared_fs || n != RUNU_LINE_COUNT)
-		die(126, "the kernel command line must give runu.fs= and runu.lines= with %d devices",
+	if (!shared_fs || !exit_line || n != RUNU_LINE_COUNT)
+		die(126, "the kernel command line must give runu.fs=, runu.exit= and runu.lines= with %d devices",
 		    RUNU_LINE_COUNT);
 }
 
@@ -338,11 +362,21 @@ static void mount_early(void)
 	mkdir(newroot, 0755);
 	if (mount("proc", "/proc", "proc", 0, NULL) < 0)
 		die(126, "mount the guest's proc: %s", strerror(errno));
-	guest_exit_through(open("/proc/exitcode", O_WRONLY | O_CLOEXEC));
 	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) < 0)
 		die(126, "mount the guest's devtmpfs: %s", strerror(errno));
+	/* A kernel that found no /dev/console starts us with 0, 1 and 2 closed: fill them, or
+	 * the lines opened next would take their numbers and be clobbered by a dup2 to them. */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			die(126, "open /dev/null as descriptor %d: %s", fd, strerror(errno));
 	read_kernel_args();
-	if (mount("none", "/meta", shared_fs, MS_RDONLY, "/meta") < 0)
+	guest_exit_through(open(exit_line, O_WRONLY | O_NOCTTY | O_CLOEXEC));
+	if (!strcmp(shared_fs, "9p")) {
+		mkdir(host_root, 0700);
+		if (mount("host", host_root, "9p", 0, "trans=virtio,version=9p2000.L,cache=mmap") < 0)
+			die(126, "mount the host's files (9p): %s", strerror(errno));
+	}
+	if (mount_host("/meta", "/meta", MS_RDONLY) < 0)
 		die(126, "mount the sandbox description: %s", strerror(errno));
 }
 
@@ -544,7 +578,7 @@ static void run_container_for_agent(char *description, size_t len)
 	if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0700") < 0 ||
 	    mkdir(newroot, 0700) < 0)
 		die(126, "a place for the container's root: %s", strerror(errno));
-	if (mount("none", newroot, shared_fs, 0, root) < 0)
+	if (mount_host(root, newroot, 0) < 0)
 		die(126, "mount the container's root %s: %s", root, strerror(errno));
 	terminal_fd = 0;  /* its own terminal, if any, is its stdio already */
 	read_process(&t, &proc, 0);
@@ -681,7 +715,7 @@ int main(void)
 	if (agent_fd >= 0)
 		ioctl(agent_fd, TIOCEXCL);
 
-	if (mount("none", newroot, shared_fs, 0, "/rootfs") < 0)
+	if (mount_host("/rootfs", newroot, 0) < 0)
 		die(126, "mount the rootfs: %s", strerror(errno));
 	read_process(&process_tokens, &proc, 0);
 	if (proc.nargs == 0)

@@ -37,18 +37,29 @@ static int receive(int sock, int *pid, int *fd)
 	return 0;
 }
 
+/* What the host says to the guest (the control fifo) into the kernel's control socket. */
+static void relay_control(void)
+{
+	char buf[256];
+	ssize_t n = read(RUNU_FD_CONTROL, buf, sizeof(buf));
+
+	if (n > 0 && write(GUEST_FD, buf, n) < 0)
+		return;  /* the kernel is gone: its end's close ends the monitor below */
+}
+
 static void monitor(const struct monitor_setup *setup)
 {
-	struct pollfd pfd[2 + HUB_POLL_MAX] = { { .fd = GUEST_FD, .events = POLLIN },
-						{ .fd = WARDEN_FD, .events = POLLIN } };
+	struct pollfd pfd[3 + HUB_POLL_MAX] = { { .fd = GUEST_FD, .events = POLLIN },
+						{ .fd = WARDEN_FD, .events = POLLIN },
+						{ .fd = setup->relay_control ? RUNU_FD_CONTROL : -1, .events = POLLIN } };
 	int said_ready = 0, launched = 0, kernel = 0, listener = -1, hub_fds;
 	int runtime_log = fcntl(RUNU_FD_RUNTIME_LOG, F_GETFD) < 0 ? -1 : RUNU_FD_RUNTIME_LOG;
 	char buf[256];
 
 	hub_init(AGENT_LINE_FD, fcntl(RUNU_FD_AGENT_LISTEN, F_GETFD) < 0 ? -1 : RUNU_FD_AGENT_LISTEN);
 	for (;;) {
-		hub_fds = hub_poll_set(pfd + 2, HUB_POLL_MAX);
-		if (poll(pfd, 2 + hub_fds, -1) < 0) {
+		hub_fds = hub_poll_set(pfd + 3, HUB_POLL_MAX);
+		if (poll(pfd, 3 + hub_fds, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -85,7 +96,9 @@ static void monitor(const struct monitor_setup *setup)
 			if (append_event(RUNU_FD_EVENTS_LOG, setup->container_id, "ready") < 0)
 				_exit(1);
 		}
-		hub_serve(pfd + 2, hub_fds);
+		if (pfd[2].revents)
+			relay_control();
+		hub_serve(pfd + 3, hub_fds);
 	}
 	if (launched)
 		append_event(RUNU_FD_EVENTS_LOG, setup->container_id, "stopped");  /* never started: never stopped */
@@ -100,9 +113,9 @@ static void place(int fd, int number)
 }
 
 /* Close every descriptor but the monitor's (fixed numbers above 2). */
-static void keep_only_monitor_fds(int guest, int warden, int agent_line)
+static void keep_only_monitor_fds(int guest, int warden, int agent_line, int relay)
 {
-	int keep[] = { GUEST_FD, WARDEN_FD, AGENT_LINE_FD, RUNU_FD_KERNEL_LOG, RUNU_FD_READY,
+	int keep[] = { GUEST_FD, WARDEN_FD, AGENT_LINE_FD, RUNU_FD_CONTROL, RUNU_FD_KERNEL_LOG, RUNU_FD_READY,
 		       RUNU_FD_EVENTS_LOG, RUNU_FD_RUNTIME_LOG, RUNU_FD_SECCOMP_LEARNED, RUNU_FD_AGENT_LISTEN };
 	unsigned int from = 0;
 
@@ -115,6 +128,8 @@ static void keep_only_monitor_fds(int guest, int warden, int agent_line)
 		from = keep[i] + 1;
 	}
 	close_range(from, ~0U, 0);
+	if (!relay)
+		close(RUNU_FD_CONTROL);  /* the kernel reads it itself */
 }
 
 /* Move `fd` above the fixed numbers: one left free by the caller (an optional log) is closed
@@ -134,7 +149,8 @@ int monitor_start(const struct monitor_setup *setup)
 	int p[2], sock[2], agent[2];
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0 ||
+	if ((setup->relay_control ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) : pipe2(p, O_CLOEXEC)) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, agent) < 0)
 		_exit(126);
 	p[0] = high(p[0]), p[1] = high(p[1]), sock[0] = high(sock[0]), sock[1] = high(sock[1]);
@@ -144,7 +160,7 @@ int monitor_start(const struct monitor_setup *setup)
 	if (pid == 0) {
 		/* Started at create, beside the sandbox's pid namespace (it outlives the kernel by the
 		 * moment it takes to log "stopped", and can kill it): it holds nothing the container owns. */
-		keep_only_monitor_fds(p[0], sock[0], agent[0]);
+		keep_only_monitor_fds(p[0], sock[0], agent[0], setup->relay_control);
 		if (drop_to_host_ids(setup->host_ids))
 			_exit(1);
 		monitor(setup);
@@ -160,6 +176,8 @@ int monitor_start(const struct monitor_setup *setup)
 	close(RUNU_FD_EVENTS_LOG);
 	close(RUNU_FD_RUNTIME_LOG);
 	close(RUNU_FD_SECCOMP_LEARNED);
+	if (setup->relay_control)
+		close(RUNU_FD_CONTROL);  /* the monitor's now */
 	if (dup2(p[1], RUNU_FD_READY) < 0)
 		_exit(126);
 	close(p[1]);

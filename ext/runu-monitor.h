@@ -13,12 +13,15 @@ struct monitor_setup {
 	unsigned int host_ids;  /* it runs as this host uid and gid, without capabilities */
 	int learn;              /* seccomp learning mode: names to RUNU_FD_SECCOMP_LEARNED */
 	int log_json;           /* the runtime log (RUNU_FD_RUNTIME_LOG, if open) is JSON lines */
+	int relay_control;      /* the kernel's control line is one socket both ways (an emulator's) */
 };
 
 /*
  * Fork the monitor with the ready file (RUNU_FD_READY), the events log (RUNU_FD_EVENTS_LOG),
  * kernel.log and, when open, the runtime log, the learned-calls file and agent.sock
- * (runu-abi.h). Afterwards RUNU_FD_READY is the pipe into it, what it alone uses is closed,
+ * (runu-abi.h). Afterwards RUNU_FD_READY is the pipe into it (with relay_control, a socket
+ * that also carries what the control fifo, RUNU_FD_CONTROL, then the monitor's alone, says
+ * to the guest), what it alone uses is closed,
  * RUNU_FD_AGENT is the kernel's end of the agent line, and the returned socket is where it
  * learns the kernel's pid and takes the seccomp listener.
  */

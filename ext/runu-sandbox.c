@@ -23,8 +23,9 @@
  *
  * Usage:
  *   runu-sandbox --id ID [--ids BASE] [--seccomp NAMES [--seccomp-learn]] [--log-json]
- *                [--tty|--relay-stdin] [--no-aslr] [--cgroup PROCS]...
+ *                [--tty|--relay-stdin] [--no-aslr] [--emulator] [--cgroup PROCS]...
  *                [--join TYPE PATH]... [--unshare TYPE]... [--bind SRC DST HOW]... [--tmpfs DST]...
+ *                [--proc DST]...
  *                [--overlay DST LOWER[:LOWER]... UPPER WORKNAME ro|rw] [--device HOST_PATH DST]...
  *                --root DIR
  * --ids: the container's host id range (runu-privdrop.h); 0 maps the namespace's ids onto the
@@ -34,6 +35,16 @@
  *   log (if open, RUNU_FD_RUNTIME_LOG) is JSON lines.
  * --cgroup: a cgroup.procs file of the container's cgroup, joined before anything else.
  * --no-aslr: the kernel runs without address randomisation (its kind asks for it).
+ * --emulator: the kernel runs in an emulator (QEMU). It does not end with the
+ *   guest's status but writes it to RUNU_FD_EXIT, and the sandbox's init ends with
+ *   that. Its lines both ways are sockets, one descriptor each (an emulator's
+ *   channel takes one): the control line's at RUNU_FD_READY, the monitor relaying
+ *   the control fifo into it; framed stdin's at 0, with the go-ahead on it too. A
+ *   terminal needs no relay: the emulator polls it. The emulator's copies of 0, 1,
+ *   2 are at RUNU_FD_EMULATOR_STDIO and on (QEMU takes no standard stream into its
+ *   descriptor sets).
+ * --proc: a proc of the sandbox's own pid namespace at DST (an emulator's 9p server
+ *   changes modes through /proc/self/fd).
  * HOW is ro or rw, with ",idmap" for the container's own files. TYPE is one of
  * net, uts, ipc, mnt. DST is relative to DIR. A new mount namespace is always
  * made, after joining, for the sandbox root.
@@ -231,10 +242,13 @@ static void overlay(const char *root, const char *dst, char *lowers, const char 
 }
 
 /* A node of the host's device `host_path` for the sandbox's user alone, on a tmpfs of its own
- * at the target's directory (the state directory may be mounted nodev). */
+ * at the target's directory (the state directory may be mounted nodev). A later device whose
+ * directory is under an earlier one's tmpfs (dev/kvm, then dev/net/tun) goes on that tmpfs. */
 static void device(const char *root, const char *host_path, const char *dst, unsigned int host_ids)
 {
+	static char made[4096];  /* the last device tmpfs, relative to root */
 	char target[4096];
+	size_t made_len = strlen(made);
 	struct stat st;
 	char *slash;
 
@@ -243,8 +257,14 @@ static void device(const char *root, const char *host_path, const char *dst, uns
 	snprintf(target, sizeof(target), "%s/%s", root, dst);
 	slash = strrchr(target, '/');
 	*slash = '\0';
-	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=4k,mode=0755") < 0)
+	if (made_len && !strncmp(dst, made, made_len) && dst[made_len] == '/') {
+		if (mkdir(target, 0755) < 0 && errno != EEXIST)
+			fail("directory for device %s: %s", target, strerror(errno));
+	} else if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=4k,mode=0755") < 0) {
 		fail("tmpfs for device %s on %s: %s", host_path, target, strerror(errno));
+	} else {
+		snprintf(made, sizeof(made), "%.*s", (int)(strrchr(dst, '/') - dst), dst);
+	}
 	*slash = '/';
 	if (mknod(target, S_IFCHR | 0600, st.st_rdev) < 0 || chown(target, host_ids, host_ids) < 0)
 		fail("device node %s: %s", target, strerror(errno));
@@ -259,6 +279,15 @@ static void tmpfs(const char *root, const char *dst, unsigned int host_ids)
 	snprintf(options, sizeof(options), "mode=0700,uid=%u,gid=%u", host_ids, host_ids);
 	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options) < 0)
 		fail("tmpfs on %s: %s", target, strerror(errno));
+}
+
+static void proc(const char *root, const char *dst)
+{
+	char target[4096];
+
+	snprintf(target, sizeof(target), "%s/%s", root, dst);
+	if (mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		fail("proc on %s: %s", target, strerror(errno));
 }
 
 /* Apply the mount arguments in order; called inside the new mount namespace. */
@@ -281,6 +310,8 @@ static void build_root(int argc, char **argv, const char *root, int userns, unsi
 			i += 2;
 		} else if (!strcmp(argv[i], "--tmpfs") && i + 1 < argc) {
 			tmpfs(root, argv[++i], host_ids);
+		} else if (!strcmp(argv[i], "--proc") && i + 1 < argc) {
+			proc(root, argv[++i]);
 		} else if (!strcmp(argv[i], "--join")) {
 			i += 2;
 		} else if (!strcmp(argv[i], "--root") || !strcmp(argv[i], "--id") ||
@@ -338,34 +369,57 @@ static void lead_terminal_session(void)
 }
 
 /*
+ * What the guest wrote on the exit line (a number, 128+N for signal N). A guest that ended
+ * without one (a panic, say) ends with its emulator's failure, or 126 if that says nothing.
+ */
+static int guest_status(int line, int emulator_status)
+{
+	char buf[16];
+	ssize_t n = read(line, buf, sizeof(buf) - 1);
+
+	if (n <= 0 || buf[0] < '0' || buf[0] > '9')
+		return emulator_status ? emulator_status : 126;
+	buf[n] = '\0';
+	return atoi(buf) & 0xff;
+}
+
+/*
  * The kernel runs as a child of the sandbox's init, which stays, reaps, and ends with the
  * kernel's status (128+N for a signal). The kernel must not be the init itself: a pid
  * namespace's init ignores the signals it sends itself, and a panicking UML kernel aborts by
  * sending itself SIGABRT until it dies (it would spin for ever).
  */
-static void run_kernel(char **kernel_argv, int tty)
+static void run_kernel(char **kernel_argv, int tty, int exit_line)
 {
 	char *envp[] = { "TMPDIR=/tmp", "PATH=/", NULL };
-	pid_t kernel = fork(), ended;
-	int status;
+	int status, line[2] = { -1, -1 };
+	pid_t kernel, ended;
 
-	if (kernel < 0)
+	if (exit_line && pipe2(line, O_CLOEXEC) < 0)
+		give_up("the exit line: %s", strerror(errno));
+	if ((kernel = fork()) < 0)
 		give_up("fork the kernel: %s", strerror(errno));
 	if (kernel == 0) {
 		if (tty)
 			lead_terminal_session();
+		if (exit_line && (dup2(line[1], RUNU_FD_EXIT) < 0 || dup2(0, RUNU_FD_EMULATOR_STDIO) < 0 ||
+				  dup2(1, RUNU_FD_EMULATOR_STDIO + 1) < 0 || dup2(2, RUNU_FD_EMULATOR_STDIO + 2) < 0))
+			_exit(126);
 		execve(kernel_argv[0], kernel_argv, envp);
 		dprintf(2, "runu-sandbox: exec %s: %s\n", kernel_argv[0], strerror(errno));
 		_exit(127);
 	}
 	/* Hold nothing of the container's: its pipes close when the kernel's copies do. */
-	close_range(0, ~0U, 0);
+	if (exit_line && dup2(line[0], 0) < 0)  /* the line stays, as fd 0 */
+		_exit(126);
+	close_range(exit_line, ~0U, 0);
 	do
 		ended = waitpid(-1, &status, 0);
 	while (ended != kernel && (ended > 0 || errno == EINTR));
 	if (ended != kernel)
 		_exit(126);
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	_exit(exit_line ? guest_status(0, status) : status);
 }
 
 /*
@@ -374,7 +428,7 @@ static void run_kernel(char **kernel_argv, int tty)
  * none), then the kernel's argv, then an empty token as the end mark. A
  * message without the end mark means `runu create` died while writing it.
  */
-static void launch(int relay, int tty, int no_aslr, int userns, const char *allowed, int warden)
+static void launch(int relay, int tty, int no_aslr, int emulator, int userns, const char *allowed, int warden)
 {
 	size_t len, count = 0;
 	char *msg = read_launch(&len);
@@ -427,10 +481,10 @@ static void launch(int relay, int tty, int no_aslr, int userns, const char *allo
 	close(warden);
 	if (dns_listener >= 0 && dns_relay_start(dns_listener, "127.0.0.11") < 0)
 		give_up("start the DNS relay: %s", strerror(errno));
-	if (relay || tty)
-		stdin_relay_start(!tty);
+	if (relay || (tty && !emulator))
+		stdin_relay_start(!tty, emulator);
 	monitor_launched();
-	run_kernel(argv + 2, tty);
+	run_kernel(argv + 2, tty, emulator);
 }
 
 /*
@@ -438,7 +492,7 @@ static void launch(int relay, int tty, int no_aslr, int userns, const char *allo
  * reports "ok", waits for the commit and the launch message, and becomes the kernel.
  */
 static void sandbox_init(int argc, char **argv, const char *root, int tty, int relay, int no_aslr,
-			 unsigned int host_ids, int userns, const char *allowed, int warden)
+			 int emulator, unsigned int host_ids, int userns, const char *allowed, int warden)
 {
 	char byte;
 
@@ -456,7 +510,7 @@ static void sandbox_init(int argc, char **argv, const char *root, int tty, int r
 	if (read(RUNU_FD_COMMIT, &byte, 1) != 1)
 		_exit(1);
 	close(RUNU_FD_COMMIT);
-	launch(relay, tty, no_aslr, userns, allowed, warden);
+	launch(relay, tty, no_aslr, emulator, userns, allowed, warden);
 }
 
 static int pod_namespace(const char *pod_pid, const char *type, int flags)
@@ -554,8 +608,10 @@ int main(int argc, char **argv)
 			i += 5;
 		else if (!strcmp(argv[i], "--device") && i + 2 < argc)
 			i += 2;
-		else if (!strcmp(argv[i], "--tmpfs") && i + 1 < argc)
+		else if ((!strcmp(argv[i], "--tmpfs") || !strcmp(argv[i], "--proc")) && i + 1 < argc)
 			i += 1;
+		else if (!strcmp(argv[i], "--emulator"))
+			monitor.relay_control = 1;
 		else
 			fail("runu-sandbox: bad argument %s", argv[i]);
 	}
@@ -574,7 +630,8 @@ int main(int argc, char **argv)
 	if (init < 0)
 		fail("fork the sandbox's init: %s", strerror(errno));
 	if (init == 0)
-		sandbox_init(argc, argv, root, tty, relay, no_aslr, monitor.host_ids, userns, allowed, warden);
+		sandbox_init(argc, argv, root, tty, relay, no_aslr, monitor.relay_control, monitor.host_ids, userns,
+			     allowed, warden);
 	/* The caller learns the container's pid (the init's, on the host) and reaps us. */
 	monitor_tell_kernel(warden, init);
 	dprintf(RUNU_FD_STATUS, "pid %d\n", init);

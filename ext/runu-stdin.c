@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "runu-abi.h"
@@ -34,7 +35,8 @@ static void relay(int out, int ack, int framed)
 	/* Input present before the guest listens raises no SIGIO: wait for its word. */
 	if (read(ack, in, 1) != 1)
 		_exit(0);
-	close(ack);
+	if (ack != out)
+		close(ack);
 	while ((n = read(0, in, sizeof(in))) != 0) {
 		size_t len = 0;
 
@@ -76,27 +78,30 @@ static void move_fd(int from, int to)
 	close(from);
 }
 
-void stdin_relay_start(int framed)
+void stdin_relay_start(int framed, int one_socket)
 {
 	int p[2], ack[2];
 	pid_t pid;
 
-	if (pipe(p) < 0 || pipe(ack) < 0)
+	if (one_socket ? socketpair(AF_UNIX, SOCK_STREAM, 0, p) < 0 : pipe(p) < 0 || pipe(ack) < 0)
 		_exit(126);
 	pid = fork();
 	if (pid < 0)
 		_exit(126);
 	if (pid == 0) {
 		close(p[0]);
-		close(ack[1]);
+		if (!one_socket)
+			close(ack[1]);
 		/* Hold nothing of the kernel's: the monitor waits for its pipe to close. */
 		close(RUNU_FD_READY);
-		relay(p[1], ack[0], framed);
+		relay(p[1], one_socket ? p[1] : ack[0], framed);
 	}
 	close(p[1]);
-	close(ack[0]);
 	move_fd(p[0], 0);
-	move_fd(ack[1], RUNU_FD_STDIN_ACK);
+	if (!one_socket) {
+		close(ack[0]);
+		move_fd(ack[1], RUNU_FD_STDIN_ACK);
+	}
 }
 
 static void decode(int line, int out)

@@ -18,11 +18,13 @@
 #define STDIN_END 0x00
 
 /*
- * Host side: make fd 0 a pipe fed by a relay child reading the real stdin.
+ * Host side: make fd 0 a pipe fed by a relay child reading the real stdin,
+ * the go-ahead coming back on RUNU_FD_STDIN_ACK; with `one_socket`, fd 0 is a
+ * socket carrying both (for an emulator, whose channel takes one descriptor).
  * Framed for pipes; plain for a terminal, which never ends by itself and
  * only needs the go-ahead (input typed early would otherwise wait unseen).
  */
-void stdin_relay_start(int framed);
+void stdin_relay_start(int framed, int one_socket);
 /* Guest side: a child decodes `line` into a pipe; returns the pipe's read end. */
 int stdin_decoder_start(int line);
 

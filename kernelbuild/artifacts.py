@@ -6,18 +6,19 @@ checkout or a half-written file all show here, not at a user's first run.
 
 from pathlib import Path
 
-from kernelbuild import profiles
+from kernelbuild.arches import default_targets
 from kernelbuild.kernel import installed_problem
 from kernelbuild.native import native_problems
 from kernelbuild.source import unpacked_source
+from runu.paths import kernel_subdir
 
 
 def artifact_problems(artifacts: Path) -> list[str]:
     """One line per problem under `artifacts` (RUNU_HOME); empty when all is current."""
     found = native_problems(artifacts)
     source = unpacked_source()
-    for profile in profiles.names():
-        problem = installed_problem(profile, artifacts / "kernels" / profile, source)
+    for profile, arch in default_targets():
+        problem = installed_problem(profile, arch, artifacts / "kernels" / kernel_subdir(profile, arch.name), source)
         if problem:
             found.append(problem)
     return found

@@ -16,6 +16,8 @@ FD_RUNTIME_LOG = 11  # --log, if given: the monitor logs seccomp violations
 FD_SECCOMP_LEARNED = 12  # learning mode: the monitor writes each call's name
 FD_AGENT = 13  # the kernel's end of the agent line; the monitor holds the other
 FD_AGENT_LISTEN = 14  # agent.sock, listening: the monitor serves `runu exec`, `ps`
+FD_EXIT = 15  # a kernel that cannot end with the guest's status writes it here (--emulator)
+FD_EMULATOR_STDIO = 16  # an emulator's copies of 0, 1, 2: 16, 17, 18 (--emulator)
 
 # The front end (ext/runu-front.c) and the Python CLI.
 OCI_VERSION = "1.1.0"  # what `state` reports

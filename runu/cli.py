@@ -87,7 +87,7 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(message)
 
 
-_GLOBAL_WITH_VALUE = {"--root", "--log", "--log-format", "--rootless"}
+_GLOBAL_WITH_VALUE = {"--root", "--log", "--log-format", "--rootless", "--sandbox"}
 # runc verbs a sandbox kernel cannot offer: refused through the log, where containerd looks.
 UNSUPPORTED = ("checkpoint", "restore")
 
@@ -115,6 +115,9 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true")
     parser.add_argument("--systemd-cgroup", action="store_true", help="linux.cgroupsPath is systemd's slice:prefix:name")
     parser.add_argument("--rootless", default="auto", help="accepted for runc compatibility")
+    parser.add_argument("--sandbox", metavar="KIND",
+                        help="sandbox kind of containers whose spec names none (annotation org.runu.sandbox, "
+                             "env RUNU_SANDBOX)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (help_text, arguments) in COMMANDS.items():
         if verb in COMMANDS and name != verb:

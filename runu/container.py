@@ -39,10 +39,11 @@ def require_status(state: State, action: str, *allowed: str) -> str:
 class Runtime:
     """All operations on the containers under one --root."""
 
-    def __init__(self, root: Path, log: RuntimeLog, systemd_cgroup: bool = False):
+    def __init__(self, root: Path, log: RuntimeLog, systemd_cgroup: bool = False, sandbox: str | None = None):
         self.store = StateStore(root)
         self.log = log
         self.systemd_cgroup = systemd_cgroup  # linux.cgroupsPath is systemd's slice:prefix:name
+        self.sandbox = sandbox  # --sandbox: the kind of a container whose spec names none
 
     # create -------------------------------------------------------------
 
@@ -65,7 +66,7 @@ class Runtime:
         joined_netns = network_namespace(spec)
         for field in unenforced_resources(spec):
             self.log.warning(f"{field} is not enforced by runu")
-        sandbox = kinds.lookup(annotation(spec, ANNOTATION_SANDBOX, "") or kinds.default_kind())
+        sandbox = kinds.lookup(annotation(spec, ANNOTATION_SANDBOX, "") or self.sandbox or kinds.default_kind())
         with self.store.new(container_id) as cdir:
             state = _new_state(container_id, bundle, spec)
             commit_fd = None
@@ -150,7 +151,7 @@ class Runtime:
         facts.sandbox = sandbox.name
         facts.stdio = "terminal" if terminal else stdio_mode(0)
         desc = describe(spec, facts.stdio)
-        binds = sandbox.prepare(spec, facts)
+        needs = sandbox.prepare(spec, facts)
         facts.guest_memory = sandbox.guest_memory(spec)
         cgroup = self._make_cgroup(cdir, state, spec, sandbox)
         if spec["root"].get("readonly"):
@@ -158,13 +159,14 @@ class Runtime:
 
             ensure_all(Path(state.rootfs), spec.get("mounts", []))
         root = cdir.path / "sandbox"
-        (root / "meta").mkdir(parents=True)
-        (root / "meta" / "process").write_bytes(desc.encode())
+        meta = _meta_dir(cdir, sandbox)
+        meta.mkdir(parents=True)
+        (meta / "process").write_bytes(desc.encode())
         facts.host_ids = self._host_ids(cdir, Path(state.rootfs), desc.host_mounts)
         cdir.save(state)  # an interrupted create still finds the range to give back
         args = launcher.cgroup_args(cgroup) + launcher.namespace_args(spec) + launcher.root_args(
-            root, Path(state.rootfs), bool(spec["root"].get("readonly")), binds, desc.host_mounts,
-            facts.host_ids, facts.made_paths)
+            root, Path(state.rootfs), bool(spec["root"].get("readonly")), needs, desc.host_mounts,
+            facts.host_ids, facts.made_paths, sandbox.guest_dir)
         from runu.pod import MEMBERS, is_pod_sandbox
 
         if is_pod_sandbox(spec):
@@ -186,12 +188,12 @@ class Runtime:
         }
         flags = [*sandbox.launcher_flags, *self._monitor_logs(fds)]
         slave = open_console(console_socket) if terminal else None
-        stdio = (slave, slave, slave) if slave is not None else (0, 1, 2)
+        stdio = (slave, slave, slave) if slave is not None else sandbox.kernel_stdio((0, 1, 2))
         try:
             launched = launcher.spawn(state.id, [*flags, *args], stdio, fds, tty=terminal,
                                       relay_stdin=facts.stdio == "pipes")
         finally:
-            for fd in (*fds.values(), *([slave] if slave is not None else [])):
+            for fd in (*fds.values(), *({*stdio} - {0, 1, 2})):
                 os.close(fd)
         state.pid, state.pid_start = launched.pid, start_time(launched.pid)
         cdir.save(state)
@@ -290,7 +292,7 @@ class Runtime:
 
         plan = network.take_over(state.pid, cdir.path / NETWORK_REPORT, state.facts.host_ids)
         if plan is not None:
-            (cdir.path / "sandbox" / "meta" / "network").write_bytes(sandbox.guest_network(plan))
+            (_meta_dir(cdir, sandbox) / "network").write_bytes(sandbox.guest_network(plan))
             state.facts.network = NetworkFacts(plan.tap, plan.dns_tap, plan.dns_relay, joined_netns)
 
     def _give_back_network(self, cdir: ContainerDir, state: State) -> None:
@@ -508,6 +510,11 @@ def _merge_resources(old: dict, new: dict) -> dict:
         if isinstance(values, dict):
             merged.setdefault(group, {}).update({k: v for k, v in values.items() if v is not None})
     return merged
+
+
+def _meta_dir(cdir: ContainerDir, sandbox) -> Path:
+    """/meta as the guest's init mounts it: the container's description, its network."""
+    return cdir.path / "sandbox" / sandbox.guest_dir / "meta"
 
 
 def _launch(cdir: ContainerDir, state: State, argv: list[str]) -> None:

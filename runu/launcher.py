@@ -10,7 +10,7 @@ from pathlib import Path
 from runu import abi, nsfile, paths
 from runu.errors import RunuError
 from runu.guest import HostMount
-from runu.sandbox.base import RootBind, RootDevice
+from runu.sandbox.base import RootDevice, RootNeed, RootProc
 
 
 # OCI namespace types the launcher can make or join; the guest kernel is its own
@@ -76,41 +76,46 @@ def idmap_sources(rootfs: Path, host_mounts: list[HostMount]) -> list[str]:
 OVERLAY_WORK = "runu-work"
 
 
-def _rootfs_args(root: Path, rootfs: Path, readonly: bool, idmapped: bool, made: list[str]) -> list[str]:
+def _rootfs_args(root: Path, target: str, rootfs: Path, readonly: bool, idmapped: bool,
+                 made: list[str]) -> list[str]:
     """An overlay rootfs is rebuilt from its layers, each idmapped (runu.overlaylayers);
     any other directory is bound idmapped. Host paths made for it are added to `made`."""
     from runu.overlaylayers import layers_of
 
+    _mountpoint(root, target, is_file=False)
     layers = layers_of(rootfs) if idmapped else None
     if layers is None:
-        return ["--bind", str(rootfs), "rootfs", _own(readonly, idmapped)]
+        return ["--bind", str(rootfs), target, _own(readonly, idmapped)]
     for i in range(len(layers.lowers)):
         _mountpoint(root, f"layers/{i}", is_file=False)
     _mountpoint(root, "layers/upper", is_file=False)
     work = Path(layers.upper).parent / OVERLAY_WORK
     made.append(str(work))
     work.mkdir(mode=0o700, exist_ok=True)
-    return ["--overlay", "rootfs", ":".join(layers.lowers), layers.upper, work.name, "ro" if readonly else "rw"]
+    return ["--overlay", target, ":".join(layers.lowers), layers.upper, work.name, "ro" if readonly else "rw"]
 
 
-def root_args(root: Path, rootfs: Path, readonly_rootfs: bool, binds: list[RootBind | RootDevice],
-              host_mounts: list[HostMount], host_ids: int, made: list[str]) -> list[str]:
+def root_args(root: Path, rootfs: Path, readonly_rootfs: bool, needs: list[RootNeed],
+              host_mounts: list[HostMount], host_ids: int, made: list[str], guest_dir: str = "") -> list[str]:
     """Mountpoints in the sandbox root, and the launcher's arguments that fill them; host paths
     made outside the sandbox root are added to `made` (delete removes them). Host ids 0: the
-    namespace maps the host's same ids, and the container's files are bound as they are."""
+    namespace maps the host's same ids, and the container's files are bound as they are. The
+    rootfs and the volumes go in `guest_dir` (the kind's)."""
     idmapped = host_ids != 0
     args = ["--ids", str(host_ids), "--bind", str(root), ".", "ro",
-            *_rootfs_args(root, rootfs, readonly_rootfs, idmapped, made)]
-    _mountpoint(root, "rootfs", is_file=False)
-    for bind in binds:
-        if isinstance(bind, RootDevice):
+            *_rootfs_args(root, f"{guest_dir}/rootfs".lstrip("/"), rootfs, readonly_rootfs, idmapped, made)]
+    for need in needs:
+        if isinstance(need, RootDevice):
             # The launcher makes the node on a tmpfs of its own at the target's directory.
-            _mountpoint(root, str(Path(bind.target).parent), is_file=False)
-            args += ["--device", bind.host_path, bind.target]
-            continue
-        _mountpoint(root, bind.target, bind.is_file)
-        args += ["--bind", bind.source, bind.target, "ro" if bind.readonly else "rw"]
-    args += _host_mount_args(root, "", host_mounts, idmapped)
+            _mountpoint(root, str(Path(need.target).parent), is_file=False)
+            args += ["--device", need.host_path, need.target]
+        elif isinstance(need, RootProc):
+            _mountpoint(root, need.target, is_file=False)
+            args += ["--proc", need.target]
+        else:
+            _mountpoint(root, need.target, need.is_file)
+            args += ["--bind", need.source, need.target, "ro" if need.readonly else "rw"]
+    args += _host_mount_args(root, guest_dir, "", host_mounts, idmapped)
     _mountpoint(root, "tmp", is_file=False)
     args += ["--tmpfs", "tmp", "--root", str(root)]
     return args
@@ -121,16 +126,16 @@ def member_root_args(root: Path, guest_root: str, rootfs: Path, readonly_rootfs:
     """A pod's container: its rootfs and host paths, in its directory `root` of the pod's sandbox
     root (`guest_root` to the guest), as `runu-sandbox --attach` takes them."""
     idmapped = host_ids != 0
-    args = ["--ids", str(host_ids), *_rootfs_args(root, rootfs, readonly_rootfs, idmapped, made)]
-    _mountpoint(root, "rootfs", is_file=False)
-    return [*args, *_host_mount_args(root, guest_root, host_mounts, idmapped), "--root", str(root)]
+    args = ["--ids", str(host_ids), *_rootfs_args(root, "rootfs", rootfs, readonly_rootfs, idmapped, made)]
+    return [*args, *_host_mount_args(root, "", guest_root, host_mounts, idmapped), "--root", str(root)]
 
 
-def _host_mount_args(root: Path, guest_root: str, host_mounts: list[HostMount], idmapped: bool) -> list[str]:
+def _host_mount_args(root: Path, guest_dir: str, guest_root: str, host_mounts: list[HostMount],
+                     idmapped: bool) -> list[str]:
     args = []
     for m in host_mounts:
         # A file is exposed as the only entry of its own directory (hostfs mounts directories).
-        target = m.sandbox_path.removeprefix(guest_root) + ("/file" if m.is_file else "")
+        target = guest_dir + m.sandbox_path.removeprefix(guest_root) + ("/file" if m.is_file else "")
         _mountpoint(root, target, m.is_file)
         args += ["--bind", str(m.source), target.lstrip("/"), _own(m.readonly, idmapped)]
     return args

@@ -21,5 +21,11 @@ def initramfs() -> Path:
     return ARTIFACTS / "initramfs.cpio"
 
 
-def kernel_dir(profile: str) -> Path:
-    return ARTIFACTS / "kernels" / profile
+def kernel_subdir(profile: str, arch: str) -> str:
+    """A profile's kernel for `arch`, under kernels/: UML's where they always were, a VM
+    guest's under its architecture."""
+    return profile if arch == "um" else f"{arch}/{profile}"
+
+
+def kernel_dir(profile: str, arch: str = "um") -> Path:
+    return ARTIFACTS / "kernels" / kernel_subdir(profile, arch)

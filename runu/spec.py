@@ -11,7 +11,8 @@ ANNOTATION_PROFILE = "org.runu.kernel.profile"
 ANNOTATION_KERNEL_ARGS = "org.runu.kernel.args"  # guest kernel tuning, NAME=VALUE ... (runu/sandbox/uml.py)
 # Docker 20.10 hands the runtime neither image labels nor annotations, so an image carries
 # these settings in its ENV too; an annotation, when present, wins.
-ENV_FALLBACK = {ANNOTATION_PROFILE: "RUNU_KERNEL_PROFILE", ANNOTATION_KERNEL_ARGS: "RUNU_KERNEL_ARGS"}
+ENV_FALLBACK = {ANNOTATION_PROFILE: "RUNU_KERNEL_PROFILE", ANNOTATION_KERNEL_ARGS: "RUNU_KERNEL_ARGS",
+                ANNOTATION_SANDBOX: "RUNU_SANDBOX"}
 
 
 def load_spec(bundle: Path) -> dict:

@@ -17,6 +17,7 @@ PACKAGES = [
     "libjansson-dev",  # the runu front end reads and writes container state (JSON)
     # running sandboxes and their peers
     "busybox-static", "iproute2", "runc", "crun", "runsc",
+    "qemu-system-x86",  # the vm kind's emulator (microvm)
     # the network benchmark's host side
     "iperf3", "iputils-ping",
     # the conformance suite's lwIP stack (cffi harness)

@@ -4,7 +4,8 @@ from invoke import task
 from rich.console import Console
 
 from runu.paths import ARTIFACTS, initramfs, kernel_dir
-from kernelbuild import profiles
+from kernelbuild import arches, profiles
+from kernelbuild.arches import default_targets
 from kernelbuild.kernel import build_kernel
 from kernelbuild.native import build_native
 
@@ -17,12 +18,17 @@ def build_native_parts() -> None:
     console.print(f"native parts: {'rebuilt ' + ', '.join(rebuilt) if rebuilt else 'up to date'}")
 
 
-def build_kernels(profile: str | None = None) -> None:
-    """The tailored kernel of each profile (or of one), cached by source version and fragment."""
-    for name in [profile] if profile else profiles.names():
-        k = build_kernel(name, kernel_dir(name), initramfs())
+def build_kernels(profile: str | None = None, arch: str | None = None) -> None:
+    """The tailored kernels setup builds (kernelbuild.arches.default_targets), or those of one
+    profile or architecture, cached by source version and fragments."""
+    targets = default_targets()
+    if profile or arch:
+        profile_names = [profile] if profile else profiles.names()
+        targets = [(name, arches.lookup(arch or "um")) for name in profile_names]
+    for name, target in targets:
+        k = build_kernel(name, target, kernel_dir(name, target.name), initramfs())
         state = "cache hit" if k.cached else f"built in {k.build_seconds:.0f} s"
-        console.print(f"kernel [bold]{name}[/bold]: {k.version}, {k.size / 1e6:.1f} MB, "
+        console.print(f"kernel [bold]{name}[/bold] ({k.arch}): {k.version}, {k.size / 1e6:.1f} MB, "
                       f"{k.enabled_options} options, config {k.config_hash}, lpj {k.lpj} ({state})\n"
                       f"  {k.path}")
 
@@ -39,8 +45,11 @@ def native(c):
     build_native_parts()
 
 
-@task(help={"profile": "one profile (default: all)"})
-def build(c, profile=None):
-    """Build the C parts, then the tailored kernel of each profile (cached)."""
+@task(help={"profile": "one profile (default: all)", "arch": "um, x86_64 (default: what setup builds)"})
+def build(c, profile=None, arch=None):
+    """Build the C parts, then the tailored kernels (cached)."""
     build_native_parts()
-    build_kernels(profile)
+    try:
+        build_kernels(profile, arch)
+    except (profiles.UnknownProfile, arches.UnknownArch) as bad:
+        raise SystemExit(f"invoke build: {bad}") from None

@@ -59,6 +59,7 @@ def footprint(name: str, profiles: list[str], runs: int) -> dict:
     from runu.kernels import find_kernel
     from unikraft_build.footprint import elf_breakdown, tree_stats
     from unikraft_build.images import rootfs_tarball
+    from kernelbuild import arches
     from kernelbuild.kernel import unstripped
 
     report = {"image": name, "profiles": {}}
@@ -80,7 +81,7 @@ def footprint(name: str, profiles: list[str], runs: int) -> dict:
             "kernel_bytes": kernel.path.stat().st_size,
             "enabled_options": len([line for line in (kernel.path.parent / "config").read_text().splitlines()
                                     if line.startswith("CONFIG_") and line.endswith(("=y", "=m"))]),
-            "elf": elf_breakdown(unstripped(profile, kernel.config_hash)),
+            "elf": elf_breakdown(unstripped(profile, arches.lookup(kernel.arch), kernel.config_hash)),
             "boot_ms": {"median": round(statistics.median(times), 1), "min": round(min(times), 1),
                         "max": round(max(times), 1), "runs": len(times)},
         }

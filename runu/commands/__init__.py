@@ -6,4 +6,4 @@ from pathlib import Path
 def runtime(args, log):
     from runu.container import Runtime
 
-    return Runtime(Path(args.root), log, getattr(args, "systemd_cgroup", False))
+    return Runtime(Path(args.root), log, getattr(args, "systemd_cgroup", False), getattr(args, "sandbox", None))

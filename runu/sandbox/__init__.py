@@ -6,7 +6,7 @@ import importlib
 from runu.errors import RunuError
 
 # The modules of the kinds runu ships; importing one registers its kind.
-_MODULES = ("runu.sandbox.uml",)
+_MODULES = ("runu.sandbox.uml", "runu.sandbox.vm")
 _registered: dict[str, type] = {}
 
 

@@ -23,6 +23,17 @@ class RootDevice:
         self.host_path, self.target = host_path, target
 
 
+class RootProc:
+    """A proc of the sandbox's own pid namespace at `target` (QEMU's 9p server changes modes
+    through /proc/self/fd). Outside the kind's guest_dir: the guest never sees it."""
+
+    def __init__(self, target: str):
+        self.target = target
+
+
+RootNeed = RootBind | RootDevice | RootProc
+
+
 class NetworkPlan:
     """The container's network as the guest must take it over (from eth0 in its netns)."""
 
@@ -51,7 +62,7 @@ class ContainerFacts:
     def __init__(self, sandbox: str = "", stdio: str = "", kernel: str = "", kernel_version: str = "",
                  lpj: int = 0, network: NetworkFacts | None = None, cgroup: dict[str, str] | None = None,
                  guest_memory: int = 0, host_ids: int = 0, made_paths: list[str] | None = None,
-                 pod: str = ""):
+                 pod: str = "", accel: str = ""):
         self.sandbox, self.stdio = sandbox, stdio
         self.kernel, self.kernel_version, self.lpj = kernel, kernel_version, lpj
         self.network = network
@@ -60,6 +71,7 @@ class ContainerFacts:
         self.host_ids = host_ids  # first host uid/gid of the sandbox's range (runu.idrange); 0: root
         self.made_paths = made_paths or []  # host paths create made outside the state, for delete
         self.pod = pod  # a pod's later container: the pod's sandbox container, whose kernel runs it
+        self.accel = accel  # a VM's: "kvm" or "tcg"
 
     def to_dict(self) -> dict:
         return {**{k: v for k, v in self.__dict__.items() if k != "network"},
@@ -88,16 +100,25 @@ class SandboxKind:
     memory_overhead = 0
     # Host processes the sandbox runs besides one per guest process: the pids limit adds them.
     pids_overhead = 0
+    # Where the guest's own files (the rootfs, /meta, the volumes) are in the sandbox root: ""
+    # (the root itself) for a kernel that sees all of it, a directory for one whose guest must
+    # not see what runs it.
+    guest_dir = ""
 
     def guest_memory(self, spec: dict) -> int:
         """Bytes of memory the guest gets (at create; a limit it cannot take raises); 0: the
         kind sizes nothing, the spec's limit bounds the sandbox as it is."""
         return 0
 
-    def prepare(self, spec: dict, facts: ContainerFacts) -> list[RootBind | RootDevice]:
+    def prepare(self, spec: dict, facts: ContainerFacts) -> list[RootNeed]:
         """At create: check the spec against the kind (memory, kernel), record what later phases
         need in `facts`, and return what the sandbox root needs besides the rootfs and binds."""
         raise NotImplementedError
+
+    def kernel_stdio(self, stdio: tuple[int, int, int]) -> tuple[int, int, int]:
+        """The descriptors the kernel gets as 0, 1, 2: the caller's `stdio`, or new ones (the
+        caller closes them) where the kernel cannot use those as they are."""
+        return stdio
 
     def channels(self, container_dir: Path) -> dict[int, int]:
         """At create: the descriptors (runu.abi numbers -> open fds) the kernel needs for its

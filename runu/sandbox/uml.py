@@ -11,15 +11,14 @@ Everything else is null, so nothing else reaches the caller.
 """
 
 import os
-import time
-from pathlib import Path
 
 from runu import abi
 from runu.errors import RunuError
 from runu.kernels import find_kernel
 from runu.paths import initramfs
 from runu.sandbox import register
-from runu.sandbox.base import ContainerFacts, NetworkPlan, RootBind, RootDevice, SandboxKind
+from runu.sandbox.base import ContainerFacts, RootBind, RootDevice, RootNeed
+from runu.sandbox.linuxguest import DEFAULT_PROFILE, LinuxGuest
 from runu.spec import ANNOTATION_KERNEL_ARGS, ANNOTATION_PROFILE, annotation
 
 # The host system calls of the kernel, its stub processes and the sandbox's helpers (the
@@ -44,36 +43,8 @@ SECCOMP_ALLOW = (
     "unlink", "utimensat", "wait4", "write", "writev",
 )
 
-DEFAULT_PROFILE = "default"
-DEFAULT_MEMORY_MB = 256
-MIN_MEMORY_MB = 32
-GUEST_READY_SECONDS = 30
-CONTROL_FIFO = "control.fifo"
 # The guest's vector devices: the container's interface, and the DNS side link.
 GUEST_LINK, GUEST_DNS_LINK = "vec0", "vec1"
-
-
-def _backable_mb() -> int:
-    """The most guest memory this host can back: UML keeps it in a file on the sandbox's /tmp,
-    a tmpfs, which holds at most half the host's memory."""
-    with open("/proc/meminfo") as meminfo:
-        total_kb = int(meminfo.readline().split()[1])  # MemTotal comes first
-    return total_kb // 2 // 1024
-
-
-def memory_mb(spec: dict) -> int:
-    """The guest's mem= from linux.resources.memory.limit (0 or -1: no limit, the default)."""
-    limit = spec.get("linux", {}).get("resources", {}).get("memory", {}).get("limit")
-    if not limit or limit < 0:
-        return DEFAULT_MEMORY_MB
-    field = "linux.resources.memory.limit"
-    if limit < MIN_MEMORY_MB << 20:
-        raise RunuError(f"{field}: {limit} is less than the {MIN_MEMORY_MB} MiB ({MIN_MEMORY_MB << 20} bytes) "
-                        "a runu guest needs to boot")
-    if limit >> 20 > (most := _backable_mb()):
-        raise RunuError(f"{field}: {limit >> 20} MiB is more than this host can back as guest memory "
-                        f"(at most {most} MiB, half its memory)")
-    return limit >> 20
 
 
 # Guest kernel parameters a container may set (org.runu.kernel.args): tuning, each checked;
@@ -107,8 +78,9 @@ def _console_lines(stdio: str) -> list[str]:
 
 
 @register
-class UmlSandbox(SandboxKind):
+class UmlSandbox(LinuxGuest):
     name = "uml"
+    guest_link, guest_dns_link = GUEST_LINK, GUEST_DNS_LINK
     is_default = True
     # UML boots reliably with a small mem= only at fixed addresses; its host system calls are
     # the allow-list below.
@@ -120,10 +92,7 @@ class UmlSandbox(SandboxKind):
     # the monitor, the DNS and stdin relays.
     pids_overhead = 7
 
-    def guest_memory(self, spec: dict) -> int:
-        return memory_mb(spec) << 20
-
-    def prepare(self, spec: dict, facts: ContainerFacts) -> list[RootBind | RootDevice]:
+    def prepare(self, spec: dict, facts: ContainerFacts) -> list[RootNeed]:
         tuning_args(spec)  # a bad one fails create before anything is made
         kernel = find_kernel(annotation(spec, ANNOTATION_PROFILE, DEFAULT_PROFILE))
         facts.kernel, facts.kernel_version, facts.lpj = kernel.profile, kernel.version, kernel.lpj
@@ -137,11 +106,6 @@ class UmlSandbox(SandboxKind):
         if os.path.exists("/dev/net/tun"):
             binds.append(RootDevice("/dev/net/tun", "dev/net/tun"))
         return binds
-
-    def channels(self, container_dir: Path) -> dict[int, int]:
-        """The control line reads a fifo that `signal` writes into."""
-        os.mkfifo(container_dir / CONTROL_FIFO, 0o600)
-        return {abi.FD_CONTROL: os.open(container_dir / CONTROL_FIFO, os.O_RDWR | os.O_CLOEXEC)}
 
     def launch_argv(self, spec: dict, facts: ContainerFacts) -> list[str]:
         argv = [
@@ -159,6 +123,7 @@ class UmlSandbox(SandboxKind):
             # How the guest's init reaches the host: console line N is /dev/ttyN, files come by hostfs.
             "runu.lines=" + ",".join(f"/dev/tty{n}" for n in range(1, abi.LINE_COUNT + 1)),
             "runu.fs=hostfs",
+            "runu.exit=/proc/exitcode",
             f"lpj={facts.lpj}",
             *tuning_args(spec),
         ]
@@ -172,64 +137,3 @@ class UmlSandbox(SandboxKind):
             argv.append(f"{GUEST_LINK}:transport=tap,ifname={facts.network.tap},depth=64,gro=1,vec=0")
             argv.append(f"{GUEST_DNS_LINK}:transport=tap,ifname={facts.network.dns_tap}")
         return argv
-
-    def guest_network(self, plan: NetworkPlan) -> bytes:
-        """The guest's vector device takes eth0's name, MAC, addresses and routes; a second one
-        is the DNS side link."""
-        from runu.guest import GuestDescription  # only at create: kill and start never need it
-
-        desc = GuestDescription()
-        desc.record("link", GUEST_LINK, plan.name, plan.mac, plan.mtu)
-        for family, addr, prefix in plan.addresses:
-            desc.record("addr", family, addr, prefix)
-        for family, gateway in plan.gateways:
-            desc.record("route", family, gateway)
-        desc.record("dns", GUEST_DNS_LINK, plan.dns_guest, 30, plan.dns_relay)
-        return desc.encode()
-
-    def release(self, container_dir: Path, is_running) -> None:
-        # A guest that ended during its setup (a sysctl it has not, a mount that failed) is a
-        # process that exited at once: start succeeds, and its status and stderr say why.
-        if _wait_guest_ready(container_dir, is_running):
-            _control_line(container_dir, abi.CONTROL_START.encode() + b"\n")
-
-    def signal(self, container_dir: Path, is_running, signum: int, all_processes: bool) -> None:
-        if not _wait_guest_ready(container_dir, is_running):
-            raise RunuError("container not running")
-        _control_line(container_dir, f"{'a' if all_processes else ''}{signum}\n".encode())
-
-    def features(self) -> dict[str, str]:
-        return {ANNOTATION_PROFILE: DEFAULT_PROFILE}
-
-
-def _control_line(container_dir: Path, line: bytes) -> None:
-    """One line to the guest's init (format: ext/runu-init.c), which listens."""
-    try:
-        fd = os.open(container_dir / CONTROL_FIFO, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise RunuError("container not running") from None
-    try:
-        os.write(fd, line)
-    finally:
-        os.close(fd)
-
-
-def _wait_guest_ready(container_dir: Path, is_running) -> bool:
-    """True once the guest's init listens (it says "ready"), False if the sandbox ended first:
-    UML reads a host fd only after a SIGIO, and a write made earlier raises none."""
-    ready = container_dir / "ready"
-    deadline = time.monotonic() + GUEST_READY_SECONDS
-    while b"ready" not in _read_or_empty(ready):
-        if not is_running():
-            return False
-        if time.monotonic() > deadline:
-            raise RunuError("the guest did not become ready")
-        time.sleep(0.002)
-    return True
-
-
-def _read_or_empty(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return b""  # deleted meanwhile: the liveness check says so

@@ -57,9 +57,10 @@ def test_a_changed_patch_makes_a_new_tree_and_a_new_build_key(tree, monkeypatch)
     monkeypatch.setattr(kernel.profiles, "fragment", lambda _: patch_dir / "fragment")
     (patch_dir / "fragment").write_text("CONFIG_64BIT=y\n")
     (patch_dir / "0001-greeting.patch").write_text(PATCH)
-    first, first_key = patched_tree(src, status=lambda _: None), kernel.build_key("p", src)
+    um = kernel.arches.lookup("um")
+    first, first_key = patched_tree(src, status=lambda _: None), kernel.build_key("p", um, src)
     (patch_dir / "0001-greeting.patch").write_text(PATCH.replace("patched world", "other world"))
-    second, second_key = patched_tree(src, status=lambda _: None), kernel.build_key("p", src)
+    second, second_key = patched_tree(src, status=lambda _: None), kernel.build_key("p", um, src)
     assert second != first and second_key != first_key
     assert (second / "greeting.txt").read_text() == "hello\nother world\n"
 
