@@ -34,6 +34,8 @@ KNOWN = {
     "x86_64": Arch("x86_64", "vmlinux", "vmlinux", ("virtio", "x86_64"),
                    emulator="/usr/bin/qemu-system-x86_64",
                    loads=("/usr/share/qemu/qboot.rom", "/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so")),
+    "arm64": Arch("arm64", "Image", "arch/arm64/boot/Image", ("virtio", "arm64"), cross_compile="aarch64-linux-gnu-",
+                  emulator="/usr/bin/qemu-system-aarch64"),
 }
 
 

@@ -104,6 +104,11 @@ def _compile(tree: Path, out: Path, arch: Arch, label: str, jobs: int) -> None:
     seen.write_text(str(done))
 
 
+def _is_elf(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(4) == b"\x7fELF"
+
+
 def runtime_libs(program: Path) -> list[str]:
     """Host libraries the program (UML's kernel, a VM's emulator) loads: the sandbox root must
     expose exactly these.
@@ -201,7 +206,8 @@ def build_kernel(profile: str, arch: Arch, install_dir: Path, initramfs: Path, j
     installed = install_dir / Path(arch.image).name
     tmp = install_dir / f"{installed.name}.tmp"
     shutil.copy2(out / arch.image, tmp)
-    subprocess.run(["strip", str(tmp)], check=True)
+    if _is_elf(tmp):  # arm64's Image is a raw image, nothing to strip
+        subprocess.run(["strip", str(tmp)], check=True)
     tmp.replace(installed)
     shutil.copy2(out / ".config", install_dir / "config")
     config = (out / ".config").read_text()

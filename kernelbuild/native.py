@@ -1,5 +1,6 @@
 """Build runu's C parts from ext/: the sandbox launcher, the network hand-over, the in-guest init
-and the `runu` command's front end.
+(for every guest architecture: cross-compiled where it is not the host's) and the `runu`
+command's front end.
 
 Each binary is rebuilt only when its sources change. The stamp beside it
 records the digest of the sources it was built from and of the binary
@@ -13,9 +14,27 @@ from pathlib import Path
 
 from kernelbuild.cache import digest
 from kernelbuild.initramfs import initramfs_archive, write_initramfs
+from runu.elfarch import host_arch
+from runu.paths import initramfs_name
 
 EXT = Path(__file__).resolve().parent.parent / "ext"
 CFLAGS = ["-Os", "-Wall", "-Wextra", "-Werror", "-D_FORTIFY_SOURCE=2"]
+
+INIT_SOURCES = ["runu-init.c", "runu-agent.c", "runu-frame.c", "runu-net.c", "runu-ifreq.c", "runu-tokens.c",
+                "runu-stdin.c", "runu-firewall.c", "runu-dnsrelay.c", "runu-rootfs.c", "runu-fail.c"]
+# The guests' architectures, by the GNU triplet of their cross compilers (Debian's gcc-TRIPLET).
+GUEST_TRIPLETS = {"x86_64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}
+
+
+def init_name(arch: str) -> str:
+    """The guest init's program for `arch`: plain runu-init for the host's own."""
+    return "runu-init" if arch == host_arch() else f"runu-init-{arch}"
+
+
+def _compiler(name: str) -> str:
+    cross = {init_name(arch): f"{triplet}-gcc" for arch, triplet in GUEST_TRIPLETS.items() if arch != host_arch()}
+    return cross.get(name, "gcc")
+
 
 # name -> (sources, compiler flags, libraries)
 PROGRAMS = {
@@ -23,9 +42,7 @@ PROGRAMS = {
                       "runu-dnsrelay.c", "runu-privdrop.c", "runu-seccomp.c"], [], ["-lseccomp"]),
     "runu-netplumb": (["runu-netplumb.c", "runu-ifreq.c"], [], ["-lmnl"]),
     "runu": (["runu-front.c", "runu-event.c"], [], ["-ljansson"]),
-    "runu-init": (["runu-init.c", "runu-agent.c", "runu-frame.c", "runu-net.c", "runu-ifreq.c", "runu-tokens.c",
-                   "runu-stdin.c", "runu-firewall.c", "runu-dnsrelay.c", "runu-rootfs.c", "runu-fail.c"],
-                  ["-static"], []),
+    **{init_name(arch): (INIT_SOURCES, ["-static"], []) for arch in GUEST_TRIPLETS},
 }
 
 # The `runu` command serves its hot verbs in C and hands the rest to the Python CLI (runu-py),
@@ -42,7 +59,7 @@ def source_digest(name: str) -> str:
     """What `name` is built from: its sources, every header, the flags."""
     sources, extra, libs = PROGRAMS[name]
     inputs = sorted({*sources, *(p.name for p in EXT.glob("*.h"))})
-    return digest(*CFLAGS, *extra, *libs, *((EXT / f).read_bytes() for f in inputs))
+    return digest(_compiler(name), *CFLAGS, *extra, *libs, *((EXT / f).read_bytes() for f in inputs))
 
 
 def _stamp(bin_dir: Path, name: str) -> Path:
@@ -60,7 +77,7 @@ def build_program(name: str, bin_dir: Path) -> tuple[Path, bool]:
         return output, False
     sources, extra, libs = PROGRAMS[name]
     bin_dir.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["gcc", *CFLAGS, *extra, "-o", str(output) + ".tmp", *(str(EXT / s) for s in sources), *libs],
+    subprocess.run([_compiler(name), *CFLAGS, *extra, "-o", str(output) + ".tmp", *(str(EXT / s) for s in sources), *libs],
                    check=True)
     Path(str(output) + ".tmp").replace(output)
     _stamp(bin_dir, name).write_text(f"{source_digest(name)} {_file_digest(output)}")
@@ -83,9 +100,9 @@ def program_problem(name: str, bin_dir: Path) -> str | None:
     return None
 
 
-def initramfs_problem(artifacts: Path) -> str | None:
-    """Why the initramfs does not hold today's runu-init, or None."""
-    initramfs, init = artifacts / "initramfs.cpio", artifacts / "bin" / "runu-init"
+def initramfs_problem(artifacts: Path, arch: str) -> str | None:
+    """Why the initramfs of `arch` does not hold today's runu-init for it, or None."""
+    initramfs, init = artifacts / initramfs_name(arch), artifacts / "bin" / init_name(arch)
     if not initramfs.exists():
         return f"{initramfs} is missing"
     if not init.exists() or initramfs.read_bytes() != initramfs_archive(init):
@@ -96,7 +113,7 @@ def initramfs_problem(artifacts: Path) -> str | None:
 def native_problems(artifacts: Path, cli_dir: Path = CLI_DIR) -> list[str]:
     """Everything wrong with the C parts and the initramfs under `artifacts`, and the front end."""
     found = [program_problem(name, _bin_dir(name, artifacts, cli_dir)) for name in PROGRAMS]
-    found.append(initramfs_problem(artifacts))
+    found += [initramfs_problem(artifacts, arch) for arch in GUEST_TRIPLETS]
     return [p for p in found if p]
 
 
@@ -107,7 +124,8 @@ def build_native(artifacts: Path, cli_dir: Path = CLI_DIR) -> list[str]:
         path, fresh = build_program(name, _bin_dir(name, artifacts, cli_dir))
         if fresh:
             rebuilt.append(name)
-    if initramfs_problem(artifacts):
-        write_initramfs(artifacts / "bin" / "runu-init", artifacts / "initramfs.cpio")
-        rebuilt.append("initramfs")
+    for arch in GUEST_TRIPLETS:
+        if initramfs_problem(artifacts, arch):
+            write_initramfs(artifacts / "bin" / init_name(arch), artifacts / initramfs_name(arch))
+            rebuilt.append(initramfs_name(arch))
     return rebuilt

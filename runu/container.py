@@ -53,6 +53,7 @@ class Runtime:
         spec = load_spec(bundle)
         from runu import integrity  # hashing machinery only for the create path
         from runu.netns import network_namespace
+        from runu.elfarch import host_arch, program_arch
         from runu.validate import unenforced_resources
 
         integrity.verify(bundle, spec)
@@ -66,9 +67,11 @@ class Runtime:
         joined_netns = network_namespace(spec)
         for field in unenforced_resources(spec):
             self.log.warning(f"{field} is not enforced by runu")
-        sandbox = kinds.lookup(annotation(spec, ANNOTATION_SANDBOX, "") or self.sandbox or kinds.default_kind())
+        arch = program_arch(rootfs_path(bundle, spec), spec["process"]) or host_arch()
+        sandbox = kinds.choose(annotation(spec, ANNOTATION_SANDBOX, "") or self.sandbox, arch)
         with self.store.new(container_id) as cdir:
             state = _new_state(container_id, bundle, spec)
+            state.facts.arch = arch
             commit_fd = None
             try:
                 commit_fd = self._spawn_sandbox(cdir, state, spec, sandbox, terminal, console_socket)

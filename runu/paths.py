@@ -17,8 +17,16 @@ def netplumb() -> Path:
     return ARTIFACTS / "bin" / "runu-netplumb"
 
 
-def initramfs() -> Path:
-    return ARTIFACTS / "initramfs.cpio"
+def initramfs_name(arch: str) -> str:
+    """The initramfs holding runu-init built for `arch`: plain for the host's own."""
+    from runu.elfarch import host_arch
+
+    return "initramfs.cpio" if arch == host_arch() else f"initramfs-{arch}.cpio"
+
+
+def initramfs(arch: str | None = None) -> Path:
+    """The initramfs of guests of `arch` (the host's architecture if None)."""
+    return ARTIFACTS / ("initramfs.cpio" if arch is None else initramfs_name(arch))
 
 
 def kernel_subdir(profile: str, arch: str) -> str:

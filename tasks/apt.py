@@ -17,7 +17,8 @@ PACKAGES = [
     "libjansson-dev",  # the runu front end reads and writes container state (JSON)
     # running sandboxes and their peers
     "busybox-static", "iproute2", "runc", "crun", "runsc",
-    "qemu-system-x86",  # the vm kind's emulator (microvm)
+    "qemu-system-x86", "qemu-system-arm",  # the vm kind's emulators (x86_64 microvm, arm64 virt)
+    "gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross",  # arm64 guests: kernel and runu-init
     # the network benchmark's host side
     "iperf3", "iputils-ping",
     # the conformance suite's lwIP stack (cffi harness)

@@ -28,6 +28,24 @@ def default_kind() -> str:
     return next(name for name, kind in _registered.items() if kind.is_default)
 
 
+def choose(named: str, arch: str):
+    """The kind of a container whose program is built for `arch`: the one `named` (annotation,
+    environment, --sandbox), which must serve it; else the default kind, or the first that
+    serves it (an arm64 image on an x86 host gets a VM)."""
+    if named:
+        kind = lookup(named)
+        if arch not in kind.arches:
+            raise RunuError(f"the container's program is built for {arch}; the {named} sandbox kind runs "
+                            f"{', '.join(kind.arches)} only")
+        return kind
+    serving = [name for name in [default_kind(), *sorted(_registered)] if arch in _registered[name].arches]
+    if not serving:
+        served = sorted({a for kind in _registered.values() for a in kind.arches})
+        raise RunuError(f"the container's program is built for {arch}, which no runu kernel runs "
+                        f"(they run {', '.join(served)})")
+    return lookup(serving[0])
+
+
 def lookup(name: str):
     """The kind called `name`; a RunuError listing the known ones for any other name."""
     if name not in _registered:

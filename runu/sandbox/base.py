@@ -62,7 +62,7 @@ class ContainerFacts:
     def __init__(self, sandbox: str = "", stdio: str = "", kernel: str = "", kernel_version: str = "",
                  lpj: int = 0, network: NetworkFacts | None = None, cgroup: dict[str, str] | None = None,
                  guest_memory: int = 0, host_ids: int = 0, made_paths: list[str] | None = None,
-                 pod: str = "", accel: str = ""):
+                 pod: str = "", accel: str = "", arch: str = ""):
         self.sandbox, self.stdio = sandbox, stdio
         self.kernel, self.kernel_version, self.lpj = kernel, kernel_version, lpj
         self.network = network
@@ -72,6 +72,7 @@ class ContainerFacts:
         self.made_paths = made_paths or []  # host paths create made outside the state, for delete
         self.pod = pod  # a pod's later container: the pod's sandbox container, whose kernel runs it
         self.accel = accel  # a VM's: "kvm" or "tcg"
+        self.arch = arch  # the guest's architecture: its program's (runu.elfarch)
 
     def to_dict(self) -> dict:
         return {**{k: v for k, v in self.__dict__.items() if k != "network"},
@@ -100,6 +101,8 @@ class SandboxKind:
     memory_overhead = 0
     # Host processes the sandbox runs besides one per guest process: the pids limit adds them.
     pids_overhead = 0
+    # The architectures (runu.elfarch's names) of the programs its guests run.
+    arches: tuple[str, ...] = ("x86_64",)
     # Where the guest's own files (the rootfs, /meta, the volumes) are in the sandbox root: ""
     # (the root itself) for a kernel that sees all of it, a directory for one whose guest must
     # not see what runs it.

@@ -20,6 +20,7 @@ import os
 import stat
 
 from runu import abi, kvm
+from runu.elfarch import host_arch
 from runu.kernels import Kernel, find_kernel
 from runu.paths import initramfs
 from runu.sandbox import register
@@ -27,9 +28,11 @@ from runu.sandbox.base import ContainerFacts, RootBind, RootDevice, RootNeed, Ro
 from runu.sandbox.linuxguest import DEFAULT_PROFILE, LinuxGuest
 from runu.spec import ANNOTATION_PROFILE, annotation
 
-ARCH = "x86_64"
-MACHINE = "microvm,acpi=off,rtc=off,isa-serial=off,x-option-roms=off"
-# -no-reboot: the guest's reboot (runu.halt=reboot; x86's microvm cannot power off) ends QEMU.
+# QEMU's machine for a guest of each architecture: x86_64's microvm (no PCI, no firmware
+# tables; its virtio-mmio devices named on the kernel's command line), arm64's virt.
+MACHINES = {"x86_64": "microvm,acpi=off,rtc=off,isa-serial=off,x-option-roms=off", "arm64": "virt"}
+# -no-reboot: the guest's reboot ends QEMU (runu.halt=reboot: x86's microvm cannot power off;
+# reboot=t: x86 resets at once by a triple fault, PSCI needs nothing).
 COMMON = ["-smp", "1", "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"]
 GUEST_ENDS = ["panic=-1", "reboot=t", "runu.halt=reboot"]
 GUEST_DIR = "guest"
@@ -48,10 +51,11 @@ def _accel_argv(accel: str) -> list[str]:
 
 
 def _kvm_works(kernel: Kernel) -> bool:
-    """runu.kvm's probe, with this kind's machine and this kernel."""
-    return kvm.usable([kernel.emulator, "-M", MACHINE, *_accel_argv("kvm"), "-m", "64M", *COMMON,
-                       "-kernel", str(kernel.path), "-initrd", str(initramfs()),
-                       "-append", " ".join(["quiet", *GUEST_ENDS])])
+    """runu.kvm's probe, with this kind's machine and this kernel (of the host's architecture:
+    KVM runs no other)."""
+    return kernel.arch == host_arch() and kvm.usable(
+        [kernel.emulator, "-M", MACHINES[kernel.arch], *_accel_argv("kvm"), "-m", "64M", *COMMON,
+         "-kernel", str(kernel.path), "-initrd", str(initramfs(kernel.arch)), "-append", " ".join(["quiet", *GUEST_ENDS])])
 
 
 def _write_only(fd: int) -> int:
@@ -110,6 +114,7 @@ class VmSandbox(LinuxGuest):
     # virtio-net devices take eth0, eth1 in the order of the command line.
     guest_link, guest_dns_link = "eth0", "eth1"
     guest_dir = GUEST_DIR
+    arches = ("x86_64", "arm64")
     launcher_flags = ("--emulator",)
     # QEMU itself (about 40 MiB resident under TCG) and its translation cache.
     memory_overhead = (64 + TCG_CACHE_MB) << 20
@@ -118,14 +123,14 @@ class VmSandbox(LinuxGuest):
     pids_overhead = 16
 
     def prepare(self, spec: dict, facts: ContainerFacts) -> list[RootNeed]:
-        kernel = find_kernel(annotation(spec, ANNOTATION_PROFILE, DEFAULT_PROFILE), ARCH)
+        kernel = find_kernel(annotation(spec, ANNOTATION_PROFILE, DEFAULT_PROFILE), facts.arch)
         facts.kernel, facts.kernel_version, facts.lpj = kernel.profile, kernel.version, kernel.lpj
         facts.accel = "kvm" if _kvm_works(kernel) else "tcg"
         needs = [
             # At its own path: QEMU finds its modules and firmware relative to itself.
             RootBind(kernel.emulator, kernel.emulator.lstrip("/")),
             RootBind(str(kernel.path), "kernel"),
-            RootBind(str(initramfs()), "initrd"),
+            RootBind(str(initramfs(facts.arch)), "initrd"),
             RootProc("proc"),
         ]
         needs += [RootBind(path, path.lstrip("/")) for path in kernel.runtime_libs]
@@ -142,12 +147,13 @@ class VmSandbox(LinuxGuest):
         cmdline = ["console=hvc0", "quiet", *GUEST_ENDS,
                    f"runu.lines={GUEST_LINES}", "runu.fs=9p", f"runu.exit={GUEST_EXIT_LINE}"]
         argv = [
-            find_kernel(facts.kernel, ARCH).emulator, "-M", MACHINE, *_accel_argv(facts.accel), "-m", f"{facts.guest_memory >> 20}M", *COMMON,
+            find_kernel(facts.kernel, facts.arch).emulator, "-M", MACHINES[facts.arch], *_accel_argv(facts.accel),
+            "-m", f"{facts.guest_memory >> 20}M", *COMMON,
             "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
             "-kernel", "/kernel", "-initrd", "/initrd", "-append", " ".join(cmdline),
             "-device", "virtio-serial-device,max_ports=8",
             *_port_argv(facts.stdio, _is_socket(1), _is_socket(2)),
-            "-fsdev", f"local,id=host,path=/{GUEST_DIR},security_model=none",
+            "-fsdev", f"local,id=host,path=/{GUEST_DIR},security_model=none,multidevs=remap",
             "-device", "virtio-9p-device,fsdev=host,mount_tag=host",
             "-device", "virtio-rng-device",
         ]

@@ -65,13 +65,13 @@ def wait_until(predicate, timeout: float = 5.0, interval: float = 0.05):
 class Docker:
     """One test's view of dockerd: everything made here carries the test's label and is removed."""
 
-    def __init__(self, client, image: str):
-        self.client, self.image = client, image
+    def __init__(self, client, image: str, runtime: str = "runu"):
+        self.client, self.image, self.runtime = client, image, runtime
         self.label = {LABEL: uuid.uuid4().hex}
         self.containers, self.volumes, self.networks = [], [], []
 
-    def create(self, command=None, runtime="runu", image=None, **kw):
-        c = self.client.containers.create(image or self.image, command, runtime=runtime,
+    def create(self, command=None, runtime=None, image=None, **kw):
+        c = self.client.containers.create(image or self.image, command, runtime=runtime or self.runtime,
                                           labels=self.label, **kw)
         self.containers.append(c)
         return c
@@ -130,12 +130,22 @@ class Docker:
         return found
 
 
-@pytest.fixture
-def docker(docker_client, image):
-    d = Docker(docker_client, image)
+def _docker_session(docker_client, image, runtime):
+    d = Docker(docker_client, image, runtime)
     try:
         yield d
     finally:
         d.remove_all()
     left = d.leaks()
     assert not left, f"left behind: {left}"
+
+
+@pytest.fixture
+def docker(docker_client, image):
+    yield from _docker_session(docker_client, image, "runu")
+
+
+@pytest.fixture
+def docker_vm(docker_client, image):
+    """As `docker`, with runu-vm (runu with --sandbox vm) the containers' runtime."""
+    yield from _docker_session(docker_client, image, "runu-vm")
