@@ -318,7 +318,13 @@ static int save_state(const struct options *opt, const struct container *c)
 	return rename(tmp, final);
 }
 
-/* The guest takes signals once its init listens: it says "ready" (runu/sandbox/uml.py). */
+/* The kinds whose guest runs runu-init, which speaks the control line (runu/sandbox/linuxguest.py). */
+static int runs_runu_init(const char *kind)
+{
+	return !strcmp(kind, "uml") || !strcmp(kind, "vm");
+}
+
+/* The guest takes signals once its init listens: it says "ready" (runu/sandbox/linuxguest.py). */
 static int guest_ready(const struct container *c)
 {
 	struct timespec nap = { 0, 2000000 };
@@ -335,7 +341,7 @@ static int guest_ready(const struct container *c)
 	return 0;
 }
 
-/* One line to the guest's init on its control line (runu/sandbox/uml.py's _control_line). */
+/* One line to the guest's init on its control line (runu/sandbox/linuxguest.py's control_line). */
 static int control_line(const struct container *c, const char *line)
 {
 	int fd, ok;
@@ -348,7 +354,7 @@ static int control_line(const struct container *c, const char *line)
 }
 
 /*
- * runu/container.py's start of a UML sandbox: the guest booted at create; let
+ * runu/container.py's start of a sandbox whose guest runs runu-init: it booted at create; let
  * it run the process, then record the container running.
  */
 static int serve_start(const struct options *opt, char *id)
@@ -360,7 +366,7 @@ static int serve_start(const struct options *opt, char *id)
 	    has_start_hooks(c.dir))
 		goto out;
 	kind = json_string_value(json_object_get(json_object_get(c.state, "runtime"), "sandbox"));
-	if (!kind || strcmp(kind, "uml") || control_line(&c, RUNU_CONTROL_START "\n") < 0)
+	if (!kind || !runs_runu_init(kind) || control_line(&c, RUNU_CONTROL_START "\n") < 0)
 		goto out;
 	json_object_set_new(c.state, "status", json_string("running"));
 	if (save_state(opt, &c) < 0)
@@ -419,7 +425,7 @@ static int serve_kill(const struct options *opt, char **args, int nargs)
 		served = kill((pid_t)c.pid, signum) == 0 ? SERVED : DEFER;
 		goto out;
 	}
-	if (strcmp(status, "running") || strcmp(kind, "uml"))
+	if (strcmp(status, "running") || !runs_runu_init(kind))
 		goto out;
 	/* The control channel needs no lock: a delete meanwhile shows as the sandbox gone. */
 	flock(c.dir, LOCK_UN);

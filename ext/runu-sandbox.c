@@ -23,7 +23,7 @@
  *
  * Usage:
  *   runu-sandbox --id ID [--ids BASE] [--seccomp NAMES [--seccomp-learn]] [--log-json]
- *                [--tty|--relay-stdin] [--no-aslr] [--emulator] [--cgroup PROCS]...
+ *                [--tty|--relay-stdin] [--no-aslr] [--emulator [--debug-exit]] [--cgroup PROCS]...
  *                [--join TYPE PATH]... [--unshare TYPE]... [--bind SRC DST HOW]... [--tmpfs DST]...
  *                [--proc DST]...
  *                [--overlay DST LOWER[:LOWER]... UPPER WORKNAME ro|rw] [--device HOST_PATH DST]...
@@ -43,6 +43,8 @@
  *   terminal needs no relay: the emulator polls it. The emulator's copies of 0, 1,
  *   2 are at RUNU_FD_EMULATOR_STDIO and on (QEMU takes no standard stream into its
  *   descriptor sets).
+ * --debug-exit: the emulator's own status is the guest's through an isa-debug-exit
+ *   device, (code << 1) | 1 (a unikernel writes its status there).
  * --proc: a proc of the sandbox's own pid namespace at DST (an emulator's 9p server
  *   changes modes through /proc/self/fd).
  * HOW is ro or rw, with ",idmap" for the container's own files. TYPE is one of
@@ -86,6 +88,12 @@
 #include "runu-stdin.h"
 
 #define MAX_LAUNCH (256 * 1024)
+
+/* How the kernel runs (the options above). */
+struct kernel_run {
+	int tty, relay, no_aslr;
+	int emulator, debug_exit;  /* --emulator, --debug-exit */
+};
 
 static void fail(const char *fmt, ...)
 {
@@ -369,14 +377,18 @@ static void lead_terminal_session(void)
 }
 
 /*
- * What the guest wrote on the exit line (a number, 128+N for signal N). A guest that ended
- * without one (a panic, say) ends with its emulator's failure, or 126 if that says nothing.
+ * What the guest wrote on the exit line (a number, 128+N for signal N). Without one: with
+ * debug_exit, the code an isa-debug-exit device gave the emulator ((code << 1) | 1; a plain
+ * 0 is the emulator asked to quit); else the guest ended early (a panic, say): its emulator's
+ * failure, or 126 if that says nothing.
  */
-static int guest_status(int line, int emulator_status)
+static int guest_status(int line, int emulator_status, int debug_exit)
 {
 	char buf[16];
 	ssize_t n = read(line, buf, sizeof(buf) - 1);
 
+	if ((n <= 0 || buf[0] < '0' || buf[0] > '9') && debug_exit)
+		return emulator_status & 1 ? emulator_status >> 1 : emulator_status;
 	if (n <= 0 || buf[0] < '0' || buf[0] > '9')
 		return emulator_status ? emulator_status : 126;
 	buf[n] = '\0';
@@ -389,8 +401,10 @@ static int guest_status(int line, int emulator_status)
  * namespace's init ignores the signals it sends itself, and a panicking UML kernel aborts by
  * sending itself SIGABRT until it dies (it would spin for ever).
  */
-static void run_kernel(char **kernel_argv, int tty, int exit_line)
+static void run_kernel(char **kernel_argv, const struct kernel_run *run)
 {
+	int tty = run->tty, exit_line = run->emulator;
+
 	char *envp[] = { "TMPDIR=/tmp", "PATH=/", NULL };
 	int status, line[2] = { -1, -1 };
 	pid_t kernel, ended;
@@ -419,7 +433,7 @@ static void run_kernel(char **kernel_argv, int tty, int exit_line)
 	if (ended != kernel)
 		_exit(126);
 	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	_exit(exit_line ? guest_status(0, status) : status);
+	_exit(exit_line ? guest_status(0, status, run->debug_exit) : status);
 }
 
 /*
@@ -428,7 +442,7 @@ static void run_kernel(char **kernel_argv, int tty, int exit_line)
  * none), then the kernel's argv, then an empty token as the end mark. A
  * message without the end mark means `runu create` died while writing it.
  */
-static void launch(int relay, int tty, int no_aslr, int emulator, int userns, const char *allowed, int warden)
+static void launch(const struct kernel_run *run, int userns, const char *allowed, int warden)
 {
 	size_t len, count = 0;
 	char *msg = read_launch(&len);
@@ -461,7 +475,7 @@ static void launch(int relay, int tty, int no_aslr, int emulator, int userns, co
 		CPU_SET(atoi(argv[0]), &set);
 		sched_setaffinity(0, sizeof(set), &set);
 	}
-	if (no_aslr && personality(ADDR_NO_RANDOMIZE) < 0)
+	if (run->no_aslr && personality(ADDR_NO_RANDOMIZE) < 0)
 		give_up("switch address randomisation off: %s", strerror(errno));
 	close(RUNU_FD_LAUNCH);
 	/* Port 53 needs privilege: bound now, relayed by an unprivileged child below. */
@@ -481,18 +495,18 @@ static void launch(int relay, int tty, int no_aslr, int emulator, int userns, co
 	close(warden);
 	if (dns_listener >= 0 && dns_relay_start(dns_listener, "127.0.0.11") < 0)
 		give_up("start the DNS relay: %s", strerror(errno));
-	if (relay || (tty && !emulator))
-		stdin_relay_start(!tty, emulator);
+	if (run->relay || (run->tty && !run->emulator))
+		stdin_relay_start(!run->tty, run->emulator);
 	monitor_launched();
-	run_kernel(argv + 2, tty, emulator);
+	run_kernel(argv + 2, run);
 }
 
 /*
  * The sandbox's init: in the new pid namespace (pid 1 there), it builds the sandbox root,
  * reports "ok", waits for the commit and the launch message, and becomes the kernel.
  */
-static void sandbox_init(int argc, char **argv, const char *root, int tty, int relay, int no_aslr,
-			 int emulator, unsigned int host_ids, int userns, const char *allowed, int warden)
+static void sandbox_init(int argc, char **argv, const char *root, const struct kernel_run *run,
+			 unsigned int host_ids, int userns, const char *allowed, int warden)
 {
 	char byte;
 
@@ -501,7 +515,7 @@ static void sandbox_init(int argc, char **argv, const char *root, int tty, int r
 	build_root(argc, argv, root, userns, host_ids, NULL);
 	if (chroot(root) < 0 || chdir("/") < 0)
 		fail("chroot %s: %s", root, strerror(errno));
-	if (tty && setsid() < 0)
+	if (run->tty && setsid() < 0)
 		fail("setsid: %s", strerror(errno));
 
 	if (write(RUNU_FD_STATUS, "ok\n", 3) != 3)
@@ -510,7 +524,7 @@ static void sandbox_init(int argc, char **argv, const char *root, int tty, int r
 	if (read(RUNU_FD_COMMIT, &byte, 1) != 1)
 		_exit(1);
 	close(RUNU_FD_COMMIT);
-	launch(relay, tty, no_aslr, emulator, userns, allowed, warden);
+	launch(run, userns, allowed, warden);
 }
 
 static int pod_namespace(const char *pod_pid, const char *type, int flags)
@@ -572,7 +586,8 @@ int main(int argc, char **argv)
 		return pod_mounts(argc, argv);
 
 	const char *root = NULL, *allowed = NULL;
-	int unshare_flags = 0, tty = 0, relay = 0, no_aslr = 0, userns = -1, warden, has_ids = 0;
+	int unshare_flags = 0, userns = -1, warden, has_ids = 0;
+	struct kernel_run run = { 0 };
 	struct monitor_setup monitor = { .container_id = "?" };
 	pid_t init;
 
@@ -590,11 +605,11 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--log-json"))
 			monitor.log_json = 1;
 		else if (!strcmp(argv[i], "--tty"))
-			tty = 1;
+			run.tty = 1;
 		else if (!strcmp(argv[i], "--relay-stdin"))
-			relay = 1;
+			run.relay = 1;
 		else if (!strcmp(argv[i], "--no-aslr"))
-			no_aslr = 1;
+			run.no_aslr = 1;
 		else if (!strcmp(argv[i], "--cgroup") && i + 1 < argc)
 			join_cgroup(argv[++i]);
 		else if (!strcmp(argv[i], "--join") && i + 2 < argc) {
@@ -611,7 +626,9 @@ int main(int argc, char **argv)
 		else if ((!strcmp(argv[i], "--tmpfs") || !strcmp(argv[i], "--proc")) && i + 1 < argc)
 			i += 1;
 		else if (!strcmp(argv[i], "--emulator"))
-			monitor.relay_control = 1;
+			run.emulator = monitor.relay_control = 1;
+		else if (!strcmp(argv[i], "--debug-exit"))
+			run.debug_exit = 1;
 		else
 			fail("runu-sandbox: bad argument %s", argv[i]);
 	}
@@ -630,8 +647,7 @@ int main(int argc, char **argv)
 	if (init < 0)
 		fail("fork the sandbox's init: %s", strerror(errno));
 	if (init == 0)
-		sandbox_init(argc, argv, root, tty, relay, no_aslr, monitor.relay_control, monitor.host_ids, userns,
-			     allowed, warden);
+		sandbox_init(argc, argv, root, &run, monitor.host_ids, userns, allowed, warden);
 	/* The caller learns the container's pid (the init's, on the host) and reaps us. */
 	monitor_tell_kernel(warden, init);
 	dprintf(RUNU_FD_STATUS, "pid %d\n", init);

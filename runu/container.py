@@ -68,7 +68,7 @@ class Runtime:
         for field in unenforced_resources(spec):
             self.log.warning(f"{field} is not enforced by runu")
         arch = program_arch(rootfs_path(bundle, spec), spec["process"]) or host_arch()
-        sandbox = kinds.choose(annotation(spec, ANNOTATION_SANDBOX, "") or self.sandbox, arch)
+        sandbox = kinds.choose(annotation(spec, ANNOTATION_SANDBOX, "") or self.sandbox, arch, rootfs_path(bundle, spec))
         with self.store.new(container_id) as cdir:
             state = _new_state(container_id, bundle, spec)
             state.facts.arch = arch
@@ -296,7 +296,10 @@ class Runtime:
         plan = network.take_over(state.pid, cdir.path / NETWORK_REPORT, state.facts.host_ids)
         if plan is not None:
             (_meta_dir(cdir, sandbox) / "network").write_bytes(sandbox.guest_network(plan))
-            state.facts.network = NetworkFacts(plan.tap, plan.dns_tap, plan.dns_relay, joined_netns)
+            ipv4 = next((f"{addr}/{prefix}" for family, addr, prefix in plan.addresses if family == 4), "")
+            gateway4 = next((gateway for family, gateway in plan.gateways if family == 4), "")
+            state.facts.network = NetworkFacts(plan.tap, plan.dns_tap, plan.dns_relay, joined_netns,
+                                               plan.mac, ipv4, gateway4)
 
     def _give_back_network(self, cdir: ContainerDir, state: State) -> None:
         """At delete (the guest gone): undo the hand-over in a namespace that outlives us."""

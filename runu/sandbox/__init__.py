@@ -2,11 +2,12 @@
 there, and is looked up here by the name a spec gives (annotation org.runu.sandbox)."""
 
 import importlib
+from pathlib import Path
 
 from runu.errors import RunuError
 
 # The modules of the kinds runu ships; importing one registers its kind.
-_MODULES = ("runu.sandbox.uml", "runu.sandbox.vm")
+_MODULES = ("runu.sandbox.uml", "runu.sandbox.vm", "runu.sandbox.unikraft")
 _registered: dict[str, type] = {}
 
 
@@ -28,10 +29,14 @@ def default_kind() -> str:
     return next(name for name, kind in _registered.items() if kind.is_default)
 
 
-def choose(named: str, arch: str):
+def choose(named: str, arch: str, rootfs: Path):
     """The kind of a container whose program is built for `arch`: the one `named` (annotation,
-    environment, --sandbox), which must serve it; else the default kind, or the first that
-    serves it (an arm64 image on an x86 host gets a VM)."""
+    environment, --sandbox), which must serve it; else a kind that claims the rootfs (a
+    Unikraft image), the default kind, or the first that serves it (an arm64 image on an x86
+    host gets a VM)."""
+    known()
+    claiming = [name for name, kind in sorted(_registered.items()) if kind.claims(rootfs)]
+    named = named or (claiming[0] if claiming else "")
     if named:
         kind = lookup(named)
         if arch not in kind.arches:

@@ -49,10 +49,13 @@ class NetworkPlan:
 
 class NetworkFacts:
     """The guest's network as create left it: the taps the kernel opens, where the DNS relay
-    listens, and the namespace to give back at delete (None: it dies with the container)."""
+    listens, the namespace to give back at delete (None: it dies with the container), and
+    eth0's MAC, first IPv4 address (CIDR) and gateway (for a kernel told them at boot)."""
 
-    def __init__(self, tap: str, dns_tap: str, dns_relay: str, joined_netns: str | None = None):
+    def __init__(self, tap: str, dns_tap: str, dns_relay: str, joined_netns: str | None = None,
+                 mac: str = "", ipv4: str = "", gateway4: str = ""):
         self.tap, self.dns_tap, self.dns_relay, self.joined_netns = tap, dns_tap, dns_relay, joined_netns
+        self.mac, self.ipv4, self.gateway4 = mac, ipv4, gateway4
 
 
 class ContainerFacts:
@@ -103,6 +106,11 @@ class SandboxKind:
     pids_overhead = 0
     # The architectures (runu.elfarch's names) of the programs its guests run.
     arches: tuple[str, ...] = ("x86_64",)
+
+    @staticmethod
+    def claims(rootfs: Path) -> bool:
+        """Whether a rootfs is this kind's whatever the default (a Unikraft image's kernel)."""
+        return False
     # Where the guest's own files (the rootfs, /meta, the volumes) are in the sandbox root: ""
     # (the root itself) for a kernel that sees all of it, a directory for one whose guest must
     # not see what runs it.

@@ -2,6 +2,7 @@
 kernel: the guest's memory from the spec, the control line (`start` and signals in, `ready`
 out, through a fifo the kernel reads), and the network description its init takes over."""
 
+import errno
 import os
 import time
 from pathlib import Path
@@ -52,9 +53,7 @@ class LinuxGuest(SandboxKind):
         return memory_mb(spec) << 20
 
     def channels(self, container_dir: Path) -> dict[int, int]:
-        """The control line reads a fifo that `signal` writes into."""
-        os.mkfifo(container_dir / CONTROL_FIFO, 0o600)
-        return {abi.FD_CONTROL: os.open(container_dir / CONTROL_FIFO, os.O_RDWR | os.O_CLOEXEC)}
+        return control_fifo(container_dir)
 
     def guest_network(self, plan: NetworkPlan) -> bytes:
         """The guest's device takes eth0's name, MAC, addresses and routes; a second one is the
@@ -74,23 +73,31 @@ class LinuxGuest(SandboxKind):
         # A guest that ended during its setup (a sysctl it has not, a mount that failed) is a
         # process that exited at once: start succeeds, and its status and stderr say why.
         if _wait_guest_ready(container_dir, is_running):
-            _control_line(container_dir, abi.CONTROL_START.encode() + b"\n")
+            control_line(container_dir, abi.CONTROL_START.encode() + b"\n")
 
     def signal(self, container_dir: Path, is_running, signum: int, all_processes: bool) -> None:
         if not _wait_guest_ready(container_dir, is_running):
             raise RunuError("container not running")
-        _control_line(container_dir, f"{'a' if all_processes else ''}{signum}\n".encode())
+        control_line(container_dir, f"{'a' if all_processes else ''}{signum}\n".encode())
 
     def features(self) -> dict[str, str]:
         return {ANNOTATION_PROFILE: DEFAULT_PROFILE}
 
 
-def _control_line(container_dir: Path, line: bytes) -> None:
+def control_fifo(container_dir: Path) -> dict[int, int]:
+    """The control line reads a fifo that `release` and `signal` write into."""
+    os.mkfifo(container_dir / CONTROL_FIFO, 0o600)
+    return {abi.FD_CONTROL: os.open(container_dir / CONTROL_FIFO, os.O_RDWR | os.O_CLOEXEC)}
+
+
+def control_line(container_dir: Path, line: bytes) -> None:
     """One line to the guest's init (format: ext/runu-init.c), which listens."""
     try:
         fd = os.open(container_dir / CONTROL_FIFO, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise RunuError("container not running") from None
+    except OSError as e:
+        if e.errno in (errno.ENOENT, errno.ENXIO):  # gone, or no reader left: the sandbox ended
+            raise RunuError("container not running") from None
+        raise
     try:
         os.write(fd, line)
     finally:

@@ -58,7 +58,7 @@ def _kvm_works(kernel: Kernel) -> bool:
          "-kernel", str(kernel.path), "-initrd", str(initramfs(kernel.arch)), "-append", " ".join(["quiet", *GUEST_ENDS])])
 
 
-def _write_only(fd: int) -> int:
+def write_only(fd: int) -> int:
     """`fd`, or a new write-only open of what it is: QEMU's `file` channel takes write-only
     descriptors (a terminal or a file opened both ways is opened again; a socket stays)."""
     mode = os.fstat(fd).st_mode
@@ -141,7 +141,7 @@ class VmSandbox(LinuxGuest):
         return needs
 
     def kernel_stdio(self, stdio: tuple[int, int, int]) -> tuple[int, int, int]:
-        return stdio[0], _write_only(stdio[1]), _write_only(stdio[2])
+        return stdio[0], write_only(stdio[1]), write_only(stdio[2])
 
     def launch_argv(self, spec: dict, facts: ContainerFacts) -> list[str]:
         cmdline = ["console=hvc0", "quiet", *GUEST_ENDS,

@@ -61,15 +61,22 @@ def test_what_cannot_be_told_is_none(rootfs):
         assert program_arch(rootfs, {"args": args}) is None
 
 
-def test_an_image_of_an_unserved_architecture_is_refused_naming_both():
+def test_an_image_of_an_unserved_architecture_is_refused_naming_both(rootfs):
     with pytest.raises(RunuError) as refused:
-        kinds.choose("", "riscv64")
+        kinds.choose("", "riscv64", rootfs)
     message = str(refused.value)
     assert "riscv64" in message and "x86_64" in message and "arm64" in message
 
 
-def test_the_default_kind_serves_the_host_and_a_vm_serves_arm64():
-    assert kinds.choose("", "x86_64").name == "uml"
-    assert kinds.choose("", "arm64").name == "vm"
+def test_the_default_kind_serves_the_host_and_a_vm_serves_arm64(rootfs):
+    assert kinds.choose("", "x86_64", rootfs).name == "uml"
+    assert kinds.choose("", "arm64", rootfs).name == "vm"
     with pytest.raises(RunuError, match="built for arm64; the uml sandbox kind runs x86_64 only"):
-        kinds.choose("uml", "arm64")
+        kinds.choose("uml", "arm64", rootfs)
+
+
+def test_a_unikraft_image_claims_its_kind_unless_one_is_named(rootfs):
+    (rootfs / "unikraft" / "bin").mkdir(parents=True)
+    (rootfs / "unikraft" / "bin" / "kernel").write_bytes(elf_header(62))
+    assert kinds.choose("", "x86_64", rootfs).name == "unikraft"
+    assert kinds.choose("vm", "x86_64", rootfs).name == "vm"
