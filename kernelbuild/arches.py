@@ -51,6 +51,7 @@ def lookup(name: str) -> Arch:
 
 
 def default_targets() -> list[tuple[str, Arch]]:
-    """What a setup builds: every profile as UML, and the default profile as a VM guest of the
-    host's own architecture (its emulator is one of the project's packages)."""
-    return [*((name, KNOWN["um"]) for name in profiles.names()), ("default", KNOWN["x86_64"])]
+    """What a setup builds: every profile as UML, and the default profile as a VM guest of each
+    architecture (their emulators and the arm64 cross compiler are project packages)."""
+    return [*((name, KNOWN["um"]) for name in profiles.names()), ("default", KNOWN["x86_64"]),
+            ("default", KNOWN["arm64"])]

@@ -34,12 +34,13 @@ class PackageError(RuntimeError):
     pass
 
 
-def resolve(suite: str, packages: list[str]) -> list[tuple[str, str]]:
-    """(name, version) of every package `packages` need, minus the install-only ones."""
-    update = apt(suite, "update")
+def resolve(suite: str, packages: list[str], arch: str | None = None) -> list[tuple[str, str]]:
+    """(name, version) of every package `packages` need, minus the install-only ones; `arch`:
+    Debian's name of another architecture (arm64), the host's if None."""
+    update = apt(suite, "update", arch=arch)
     if update.returncode != 0:
         raise PackageError(f"apt-get update for {suite} failed: {update.stderr.strip()}")
-    sim = apt(suite, "install", "-s", "--no-install-recommends", *packages, empty_status=True)
+    sim = apt(suite, "install", "-s", "--no-install-recommends", *packages, empty_status=True, arch=arch)
     if sim.returncode != 0:
         raise PackageError(f"cannot resolve {' '.join(packages)} in {suite}: {sim.stderr.strip()}")
     return [(n, v) for n, v in _INST.findall(sim.stdout) if n not in INSTALL_ONLY]
@@ -49,14 +50,14 @@ def _cached(pool: Path, name: str, version: str) -> Path | None:
     return next(pool.glob(f"{name}_{version.replace(':', '%3a')}_*.deb"), None)
 
 
-def download(suite: str, pins: list[tuple[str, str]]) -> list[Path]:
+def download(suite: str, pins: list[tuple[str, str]], arch: str | None = None) -> list[Path]:
     """The .deb of each pinned package, fetched only when the cache lacks it."""
-    pool = CACHE / "debs" / suite
+    pool = CACHE / "debs" / (f"{suite}-{arch}" if arch else suite)
     pool.mkdir(parents=True, exist_ok=True)
     missing = [f"{n}={v}" for n, v in pins if not _cached(pool, n, v)]
     if missing:
         with console.status(f"downloading {len(missing)} Debian packages from {suite}"):
-            got = apt(suite, "download", *missing, cwd=pool)
+            got = apt(suite, "download", *missing, cwd=pool, arch=arch)
         if got.returncode != 0:
             raise PackageError(f"apt-get download failed: {got.stderr.strip()}")
     return [_cached(pool, n, v) for n, v in pins]
@@ -78,8 +79,9 @@ def unpack(debs: list[Path], tree: Path) -> None:
         subprocess.run(["ldconfig", "-r", str(tree)], check=True)
 
 
-def install(suite: str, packages: list[str], tree: Path) -> list[tuple[str, str]]:
-    """Put `packages` and their dependencies into `tree`; returns what went in."""
-    pins = resolve(suite, packages)
-    unpack(download(suite, pins), tree)
+def install(suite: str, packages: list[str], tree: Path, arch: str | None = None) -> list[tuple[str, str]]:
+    """Put `packages` (of `arch`: Debian's name, the host's if None) and their dependencies
+    into `tree`; returns what went in."""
+    pins = resolve(suite, packages, arch)
+    unpack(download(suite, pins, arch), tree)
     return pins

@@ -10,10 +10,17 @@ _PASSWD = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexiste
 _GROUP = "root:x:0:\nnogroup:x:65534:\n"
 
 
-def busybox_rootfs(dest: Path) -> Path:
-    """A minimal rootfs: static busybox with a link per applet, users, and mountpoints."""
+def busybox_rootfs(dest: Path, arch: str | None = None) -> Path:
+    """A minimal rootfs: static busybox with a link per applet, users, and mountpoints; `arch`
+    (Debian's name, e.g. arm64) takes that architecture's busybox-static from Debian, whose
+    applets are the host's same version's (no emulation needed to assemble it)."""
     (dest / "bin").mkdir(parents=True, exist_ok=True)
-    shutil.copy2(BUSYBOX, dest / "bin" / "busybox")
+    if arch:
+        from unikraft_build import debian
+
+        debian.install("bookworm", ["busybox-static"], dest, arch=arch)
+    else:
+        shutil.copy2(BUSYBOX, dest / "bin" / "busybox")
     applets = subprocess.run([str(BUSYBOX), "--list"], capture_output=True, text=True, check=True).stdout.split()
     for applet in applets:
         link = dest / "bin" / applet

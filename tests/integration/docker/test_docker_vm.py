@@ -6,6 +6,7 @@ import pytest
 from runu.paths import kernel_dir
 from tests.integration.docker.conftest import wait_until
 from tests.integration.docker.netutil import HTTP_PORT, free_port, http_get, httpd
+from unikraft_build.images import busybox_image
 
 pytestmark = pytest.mark.skipif(not (kernel_dir("default", "x86_64") / "kernel.json").exists(),
                                 reason="no x86_64 guest kernel built (invoke kernel.build --arch x86_64)")
@@ -73,3 +74,17 @@ def test_memory_limit_sizes_the_vm(docker_vm):
     result = docker_vm.run(["sh", "-c", "grep MemTotal /proc/meminfo"], mem_limit="128m", timeout=120)
     total_kb = int(result.stdout.split()[1])
     assert 100 * 1024 < total_kb <= 128 * 1024
+
+
+@pytest.fixture(scope="module")
+def arm64_image(docker_client) -> str:
+    return busybox_image(docker_client, "runu/busybox-arm64:latest", arch="arm64")
+
+
+@pytest.mark.skipif(not (kernel_dir("default", "arm64") / "kernel.json").exists(),
+                    reason="no arm64 guest kernel built (invoke kernel.build --arch arm64)")
+def test_an_arm64_image_runs_in_an_arm64_vm_under_plain_runu(docker, arm64_image):
+    """No runtime flag: the program's ELF says aarch64, so the guest is an arm64 VM (TCG)."""
+    result = docker.run(["sh", "-c", "uname -m; ip -4 addr show eth0 | grep -c inet; exit 7"], image=arm64_image,
+                        platform="linux/arm64", timeout=180)
+    assert (result.code, result.stdout) == (7, "aarch64\n1\n"), result.stderr
