@@ -4,6 +4,9 @@
  * small and static; the description is NUL-separated tokens:
  *   link DEVICE NAME MAC MTU     addr 4|6 ADDRESS PREFIX     route 4|6 GATEWAY
  *   dns DEVICE ADDRESS PREFIX RELAY   (the side link to the host's DNS relay)
+ * A DEVICE is a name (UML's vector devices), or the MAC its emulator gave it
+ * (a VM's virtio devices, whose names follow a probe order that differs by
+ * machine).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -95,21 +98,70 @@ static void bring_up_link(void)
 	link_pending = 0;
 }
 
+static void parse_mac(const char *mac, unsigned char out[6])
+{
+	unsigned int b[6];
+
+	if (sscanf(mac, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
+		die(126, "bad MAC address %s", mac);
+	for (int i = 0; i < 6; i++)
+		out[i] = b[i];
+}
+
+/* The current name of DEVICE (a name, or a MAC: the interface that has it) into `name`. */
+static void device_name(const char *device, char name[IFNAMSIZ])
+{
+	struct if_nameindex *all, *i;
+	unsigned char want[6];
+	struct ifreq ifr;
+
+	snprintf(name, IFNAMSIZ, "%s", device);
+	if (!strchr(device, ':'))
+		return;
+	parse_mac(device, want);
+	if (!(all = if_nameindex()))
+		die(126, "list network interfaces: %s", strerror(errno));
+	for (i = all; i->if_index; i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, IFNAMSIZ, "%s", i->if_name);
+		if (ioctl(ctl_socket(AF_INET), SIOCGIFHWADDR, &ifr) == 0 && !memcmp(ifr.ifr_hwaddr.sa_data, want, 6))
+			break;
+	}
+	if (!i->if_index)
+		die(126, "no network interface has MAC %s", device);
+	snprintf(name, IFNAMSIZ, "%s", i->if_name);
+	if_freenameindex(all);
+}
+
+static void rename_link(const char *from, const char *to)
+{
+	struct ifreq ifr = { 0 };
+
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", from);
+	snprintf(ifr.ifr_newname, IFNAMSIZ, "%s", to);
+	ifreq_ioctl(SIOCSIFNAME, &ifr, "rename");
+}
+
 static void set_link(const char *device, const char *name, const char *mac, int mtu)
 {
 	struct ifreq ifr = { 0 };
-	unsigned int b[6];
+	unsigned char b[6];
+	char current[IFNAMSIZ];
 
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", device);
-	if (strcmp(device, name)) {
-		snprintf(ifr.ifr_newname, IFNAMSIZ, "%s", name);
-		ifreq_ioctl(SIOCSIFNAME, &ifr, "rename");
+	device_name(device, current);
+	if (strcmp(current, name)) {
+		/* Another interface has the name (eth0 probed first, the side link): they swap. */
+		int taken = if_nametoindex(name) != 0;
+
+		if (taken)
+			rename_link(name, "runu-swap");
+		rename_link(current, name);
+		if (taken)
+			rename_link("runu-swap", current);
 	}
 	snprintf(ifname, sizeof(ifname), "%s", name);
-	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-	if (sscanf(mac, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
-		die(126, "bad MAC address %s", mac);
+	parse_mac(mac, b);
 	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
 	for (int i = 0; i < 6; i++)
 		ifr.ifr_hwaddr.sa_data[i] = b[i];
@@ -203,13 +255,14 @@ void net_configure(struct tokens *t)
 			const char *device = tokens_need(t), *addr = tokens_need(t);
 			int prefix = atoi(tokens_need(t));
 			const char *relay = tokens_need(t);
-			char main_if[IFNAMSIZ];
+			char main_if[IFNAMSIZ], side[IFNAMSIZ];
 
 			bring_up_link();
+			device_name(device, side);
 			/* The side link is not the container's interface: keep eth0 current. */
 			snprintf(main_if, sizeof(main_if), "%s", ifname);
-			snprintf(ifname, sizeof(ifname), "%s", device);
-			link_up(device);
+			snprintf(ifname, sizeof(ifname), "%s", side);
+			link_up(side);
 			add_addr4(addr, prefix);
 			snprintf(ifname, sizeof(ifname), "%s", main_if);
 			int listener = dns_relay_listen("127.0.0.11");

@@ -2,7 +2,7 @@
 
 from invoke import Collection
 
-from tasks import bench, build, conformance, dashboard, demo, doctor, dockerd, images, profile, setup, test
+from tasks import bench, build, conformance, dashboard, demo, doctor, dockerd, images, setup, startupprofile, test
 
 ns = Collection()
 ns.add_task(setup.setup)
@@ -11,7 +11,7 @@ ns.add_task(doctor.doctor)
 ns.add_task(demo.demo)
 ns.add_task(conformance.conformance)
 ns.add_task(bench.bench)
-ns.add_task(profile.profile)
+ns.add_task(startupprofile.profile)
 ns.add_task(dashboard.dashboard)
 ns.add_collection(Collection.from_module(build, name="kernel"))
 ns.add_collection(Collection.from_module(dockerd, name="docker"))

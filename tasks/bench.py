@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 ROOT = Path(__file__).resolve().parent.parent
-SUITES = {"startup": "benchmarks/startup", "guest": "benchmarks/guest", "density": "benchmarks/density",
-          "network": "benchmarks/test_network.py"}
+SUITES = {"startup": "benchmarks/startup", "guest": "benchmarks/guest", "vm": "benchmarks/vm",
+          "density": "benchmarks/density", "network": "benchmarks/test_network.py"}
 ROUND = re.compile(r"round (\d+)/(\d+)")
 console = Console(stderr=True)
 

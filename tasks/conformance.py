@@ -42,7 +42,7 @@ def _summary_table(matrix: dict):
 
 
 @task(iterable=["stack"], help={"stack": "run only this stack (repeatable): linux, uml-<profile> "
-                                          "(uml-default, uml-tiny), gvisor, lwip, lkl", "report": "where to write the report"})
+                                          "(uml-default, uml-tiny), vm-x86_64, vm-arm64, gvisor, lwip, lkl", "report": "where to write the report"})
 def conformance(c, stack=None, report=REPORT_DIR):
     """Run every conformance case on every stack (root needed) and write the report."""
     import json

@@ -43,11 +43,8 @@ def memory_mb(spec: dict) -> int:
 
 
 class LinuxGuest(SandboxKind):
-    """A kind whose guest runs runu-init; subclasses say how the kernel runs and how the guest's
-    network devices are named (guest_link: the container's interface, guest_dns_link: the side
-    link to the DNS relay)."""
-
-    guest_link = guest_dns_link = ""
+    """A kind whose guest runs runu-init; subclasses say how the kernel runs and how the guest
+    finds its network devices (guest_devices)."""
 
     def guest_memory(self, spec: dict) -> int:
         return memory_mb(spec) << 20
@@ -55,18 +52,24 @@ class LinuxGuest(SandboxKind):
     def channels(self, container_dir: Path) -> dict[int, int]:
         return control_fifo(container_dir)
 
+    def guest_devices(self, plan: NetworkPlan) -> tuple[str, str]:
+        """The guest's devices for the container's interface and the DNS side link, as its
+        init finds them (runu-net.c: a name, or a MAC)."""
+        raise NotImplementedError
+
     def guest_network(self, plan: NetworkPlan) -> bytes:
         """The guest's device takes eth0's name, MAC, addresses and routes; a second one is the
         DNS side link."""
         from runu.guest import GuestDescription  # only at create: kill and start never need it
 
+        link, dns_link = self.guest_devices(plan)
         desc = GuestDescription()
-        desc.record("link", self.guest_link, plan.name, plan.mac, plan.mtu)
+        desc.record("link", link, plan.name, plan.mac, plan.mtu)
         for family, addr, prefix in plan.addresses:
             desc.record("addr", family, addr, prefix)
         for family, gateway in plan.gateways:
             desc.record("route", family, gateway)
-        desc.record("dns", self.guest_dns_link, plan.dns_guest, 30, plan.dns_relay)
+        desc.record("dns", dns_link, plan.dns_guest, 30, plan.dns_relay)
         return desc.encode()
 
     def release(self, container_dir: Path, is_running) -> None:

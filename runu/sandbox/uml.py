@@ -17,7 +17,7 @@ from runu.errors import RunuError
 from runu.kernels import find_kernel
 from runu.paths import initramfs
 from runu.sandbox import register
-from runu.sandbox.base import ContainerFacts, RootBind, RootDevice, RootNeed
+from runu.sandbox.base import ContainerFacts, NetworkPlan, RootBind, RootDevice, RootNeed
 from runu.sandbox.linuxguest import DEFAULT_PROFILE, LinuxGuest
 from runu.spec import ANNOTATION_KERNEL_ARGS, ANNOTATION_PROFILE, annotation
 
@@ -80,7 +80,6 @@ def _console_lines(stdio: str) -> list[str]:
 @register
 class UmlSandbox(LinuxGuest):
     name = "uml"
-    guest_link, guest_dns_link = GUEST_LINK, GUEST_DNS_LINK
     is_default = True
     # UML boots reliably with a small mem= only at fixed addresses; its host system calls are
     # the allow-list below.
@@ -106,6 +105,9 @@ class UmlSandbox(LinuxGuest):
         if os.path.exists("/dev/net/tun"):
             binds.append(RootDevice("/dev/net/tun", "dev/net/tun"))
         return binds
+
+    def guest_devices(self, plan: NetworkPlan) -> tuple[str, str]:
+        return GUEST_LINK, GUEST_DNS_LINK
 
     def launch_argv(self, spec: dict, facts: ContainerFacts) -> list[str]:
         argv = [

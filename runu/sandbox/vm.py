@@ -24,7 +24,7 @@ from runu.elfarch import host_arch
 from runu.kernels import Kernel, find_kernel
 from runu.paths import initramfs
 from runu.sandbox import register
-from runu.sandbox.base import ContainerFacts, RootBind, RootDevice, RootNeed, RootProc
+from runu.sandbox.base import ContainerFacts, NetworkPlan, RootBind, RootDevice, RootNeed, RootProc
 from runu.sandbox.linuxguest import DEFAULT_PROFILE, LinuxGuest
 from runu.spec import ANNOTATION_PROFILE, annotation
 
@@ -42,6 +42,7 @@ TCG_CACHE_MB = 32
 GUEST_LINES = ",".join(f"/dev/hvc{n}" for n in range(1, abi.LINE_COUNT + 1))
 GUEST_EXIT_LINE = f"/dev/hvc{abi.LINE_COUNT + 1}"
 STDIN, STDOUT, STDERR = (abi.FD_EMULATOR_STDIO + n for n in range(3))
+DNS_LINK_MAC = "02:72:75:6e:75:35"  # the DNS side link's device (locally administered)
 
 
 def _accel_argv(accel: str) -> list[str]:
@@ -111,8 +112,6 @@ def _port_argv(stdio: str, stdout_is_socket: bool, stderr_is_socket: bool) -> li
 @register
 class VmSandbox(LinuxGuest):
     name = "vm"
-    # virtio-net devices take eth0, eth1 in the order of the command line.
-    guest_link, guest_dns_link = "eth0", "eth1"
     guest_dir = GUEST_DIR
     arches = ("x86_64", "arm64")
     launcher_flags = ("--emulator",)
@@ -140,6 +139,11 @@ class VmSandbox(LinuxGuest):
         needs.append(RootDevice("/dev/net/tun", "dev/net/tun"))
         return needs
 
+    def guest_devices(self, plan: NetworkPlan) -> tuple[str, str]:
+        """By MAC, which QEMU gives each device: virt probes virtio devices in the reverse of
+        the command line's order, microvm in it."""
+        return plan.mac, DNS_LINK_MAC
+
     def kernel_stdio(self, stdio: tuple[int, int, int]) -> tuple[int, int, int]:
         return stdio[0], write_only(stdio[1]), write_only(stdio[2])
 
@@ -158,8 +162,9 @@ class VmSandbox(LinuxGuest):
             "-device", "virtio-rng-device",
         ]
         if facts.network is not None:
-            for index, tap in enumerate((facts.network.tap, facts.network.dns_tap)):
+            links = ((facts.network.tap, facts.network.mac), (facts.network.dns_tap, DNS_LINK_MAC))
+            for index, (tap, mac) in enumerate(links):
                 argv += ["-netdev", f"tap,id=net{index},ifname={tap},script=no,downscript=no",
-                         "-device", f"virtio-net-device,netdev=net{index}"]
+                         "-device", f"virtio-net-device,netdev=net{index},mac={mac}"]
         return argv
 

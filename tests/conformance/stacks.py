@@ -9,11 +9,12 @@ from netstack.stacks.linux import LinuxStack
 from netstack.stacks.lkl import LklStack
 from netstack.stacks.lwip import LwipStack
 
-from .uml import UmlStack, profiles
+from .uml import UmlStack, VmStack, profiles
 
 STACKS: dict[str, Callable[[], Stack]] = {
     "linux": LinuxStack,
     **{f"uml-{p}": functools.partial(UmlStack, p) for p in profiles()},
+    **{f"vm-{arch}": functools.partial(VmStack, arch) for arch in ("x86_64", "arm64")},
     "gvisor": GvisorStack,
     "lwip": LwipStack,
     "lkl": LklStack,

@@ -1,9 +1,10 @@
-"""runu's UML sandbox kernel as a stack, one per kernel profile. It sits above runu (netstack must
+"""runu's UML sandbox kernel as a stack, one per kernel profile, and its vm kind's x86_64 guest. It sits above runu (netstack must
 not import runu): ``runu run`` starts in the testbed's stack namespace, where eth0 is set up the
 way Docker leaves it, and runu hands eth0's MAC and address to the guest kernel through a tap and
 a tc redirect. The echo service runs in the guest from a read-only view of the host's root.
 
 Only a missing kernel makes the stack "not run": anything runu gets wrong is a failure."""
+import shutil
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from netstack.testbed import Testbed
 
 RUNU = Path(sys.executable).with_name("runu")
 PROFILE_ANNOTATION = "org.runu.kernel.profile"
+SANDBOX_ANNOTATION = "org.runu.sandbox"
 
 
 def profiles() -> list[str]:
@@ -27,6 +29,8 @@ class UmlStack(Stack):
     """A UML kernel of one runu profile under ``runu run``: eth0's MAC and address move to the
     guest's vector device, which reaches eth0 through tap0 and a tc redirect both ways."""
 
+    sandbox, arch = "uml", "um"
+
     def __init__(self, profile: str):
         self.profile, self.name = profile, f"uml-{profile}"
         self._container: OciRun | None = None
@@ -35,7 +39,7 @@ class UmlStack(Stack):
         from runu.errors import RunuError
         from runu.kernels import find_kernel
         try:
-            find_kernel(self.profile)
+            find_kernel(self.profile, self.arch)
         except RunuError as err:
             return str(err)
         return None
@@ -44,7 +48,7 @@ class UmlStack(Stack):
         self._container = OciRun([str(RUNU)])
         spec = host_root_spec(echo_argv(ECHO_SCRIPT, ECHO_PORT),
                               netns.path(bed.stack_ns), hostname=self.name)
-        spec["annotations"] = {PROFILE_ANNOTATION: self.profile}
+        spec["annotations"] = {PROFILE_ANNOTATION: self.profile, SANDBOX_ANNOTATION: self.sandbox}
         # the echo server prints "ready" once it listens, and the guest's init runs it only
         # after configuring the network
         self._container.run(spec, "ready", timeout=60)
@@ -54,6 +58,44 @@ class UmlStack(Stack):
         if self._container:
             self._container.remove()
             self._container = None
+
+
+class VmStack(UmlStack):
+    """runu's default kernel built for ARCH in a QEMU VM (the vm kind: x86_64's microvm, arm64's
+    virt, under TCG here) under ``runu run``: eth0's MAC and address move to the guest's
+    virtio-net device, on tap0. An arm64 guest runs the echo service with Debian's arm64
+    python3-minimal (a rootfs of its own, cached), not the host's."""
+
+    sandbox = "vm"
+
+    def __init__(self, arch: str):
+        super().__init__("default")
+        self.arch, self.name = arch, f"vm-{arch}"
+
+    def start(self, bed: Testbed) -> None:
+        if self.arch == "x86_64":
+            return super().start(bed)
+        self._container = OciRun([str(RUNU)])
+        argv = ["/usr/bin/python3", "-c", ECHO_SCRIPT.read_text(), str(ECHO_PORT)]
+        spec = host_root_spec(argv, netns.path(bed.stack_ns), hostname=self.name)
+        spec["root"]["path"] = str(_python_root(self.arch))
+        spec["annotations"] = {PROFILE_ANNOTATION: self.profile, SANDBOX_ANNOTATION: self.sandbox}
+        self._container.run(spec, "ready", timeout=180)  # python3 under TCG starts in seconds
+        _check_handed_over(bed)
+
+
+def _python_root(arch: str) -> Path:
+    """Debian's python3-minimal of `arch`, unpacked once into the build cache."""
+    from kernelbuild.cache import CACHE
+    from unikraft_build import debian
+
+    tree = CACHE / "rootfs" / f"conformance-python-{arch}"
+    if not tree.is_dir():
+        partial = tree.with_name(tree.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        debian.install("bookworm", ["python3-minimal"], partial, arch=arch)
+        partial.rename(tree)
+    return tree
 
 
 def _check_handed_over(bed: Testbed) -> None:

@@ -3,6 +3,9 @@
 Two views of the startup benchmark's workload (python-listen, `docker run -d -p` until it
 greets): the phase split from runu's events log, and py-spy's wall-clock profile of `runu
 create`, the runtime's heaviest verb. Results land in benchmarks/results/profile-<time>.json.
+
+Named startupprofile, not profile: invoke puts tasks/ on sys.path, where profile.py would
+shadow the standard library's (cProfile imports it; pytest-benchmark imports cProfile).
 """
 
 import statistics
