@@ -149,3 +149,13 @@ def docker(docker_client, image):
 def docker_vm(docker_client, image):
     """As `docker`, with runu-vm (runu with --sandbox vm) the containers' runtime."""
     yield from _docker_session(docker_client, image, "runu-vm")
+
+
+@pytest.fixture(params=["runu", "runu-vm"])
+def docker_each_kind(request, docker_client, image):
+    """As `docker`, once per sandbox kind's runtime: what both must show alike."""
+    from runu.paths import kernel_dir
+
+    if request.param == "runu-vm" and not (kernel_dir("default", "x86_64") / "kernel.json").exists():
+        pytest.skip("no x86_64 guest kernel built (invoke kernel.build --arch x86_64)")
+    yield from _docker_session(docker_client, image, request.param)

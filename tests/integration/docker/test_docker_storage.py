@@ -3,7 +3,8 @@
 import re
 
 
-def test_host_bind_mounts_read_write_and_read_only(docker, tmp_path):
+def test_host_bind_mounts_read_write_and_read_only(docker_each_kind, tmp_path):
+    docker = docker_each_kind
     ro, rw = tmp_path / "ro", tmp_path / "rw"
     ro.mkdir()
     rw.mkdir()
@@ -32,7 +33,20 @@ def test_tmpfs_is_a_writable_tmpfs_of_the_asked_size(docker):
     assert df_line.split()[1] == str(16 * 1024)
 
 
-def test_memory_limit_becomes_the_guest_memory(docker):
+def test_memory_limit_becomes_the_guest_memory(docker_each_kind):
+    docker = docker_each_kind
     r = docker.run(["grep", "MemTotal", "/proc/meminfo"], mem_limit="400m")
     total_kib = int(re.search(r"MemTotal:\s+(\d+) kB", r.stdout).group(1))
     assert 300 * 1024 < total_kib <= 400 * 1024, r.stdout
+
+
+def test_a_symlink_in_a_volume_resolves_inside_the_guest_not_on_the_host(docker_each_kind, tmp_path):
+    secret = tmp_path / "host-only"
+    secret.write_text("host secret\n")
+    volume = tmp_path / "vol"
+    volume.mkdir()
+    (volume / "link").symlink_to(secret)
+    result = docker_each_kind.run(["sh", "-c", "cat /vol/link; cat /vol/../../../../" + str(secret)],
+                                  volumes={str(volume): {"bind": "/vol", "mode": "rw"}})
+    assert "host secret" not in result.stdout
+    assert result.code != 0

@@ -38,42 +38,10 @@ def test_stop_kills_the_process_by_sigterm_143(docker_vm):
     assert c.wait(timeout=30)["StatusCode"] == 143
 
 
-def test_read_only_volume_refuses_writes_and_a_writable_one_reaches_the_host(docker_vm, tmp_path):
-    ro, rw = tmp_path / "ro", tmp_path / "rw"
-    ro.mkdir()
-    rw.mkdir()
-    (ro / "kept").write_text("host file\n")
-    result = docker_vm.run(["sh", "-c", "cat /ro/kept; touch /ro/new; echo made > /rw/new"],
-                           volumes={str(ro): {"bind": "/ro", "mode": "ro"}, str(rw): {"bind": "/rw", "mode": "rw"}},
-                           timeout=120)
-    assert result.stdout == "host file\n"
-    assert "Read-only file system" in result.stderr
-    assert sorted(p.name for p in ro.iterdir()) == ["kept"]
-    assert (rw / "new").read_text() == "made\n"
-
-
-def test_a_symlink_in_a_volume_resolves_inside_the_guest_not_on_the_host(docker_vm, tmp_path):
-    secret = tmp_path / "host-only"
-    secret.write_text("host secret\n")
-    volume = tmp_path / "vol"
-    volume.mkdir()
-    (volume / "link").symlink_to(secret)
-    result = docker_vm.run(["sh", "-c", "cat /vol/link; cat /vol/../../../../" + str(secret)],
-                           volumes={str(volume): {"bind": "/vol", "mode": "rw"}}, timeout=120)
-    assert "host secret" not in result.stdout
-    assert result.code != 0
-
-
 def test_published_tcp_port_reaches_httpd_in_the_vm(docker_vm):
     port = free_port()
     docker_vm.start(httpd("hello from a vm"), ports={f"{HTTP_PORT}/tcp": ("127.0.0.1", port)})
     assert wait_until(lambda: http_get("127.0.0.1", port), timeout=60) == "hello from a vm\n"
-
-
-def test_memory_limit_sizes_the_vm(docker_vm):
-    result = docker_vm.run(["sh", "-c", "grep MemTotal /proc/meminfo"], mem_limit="128m", timeout=120)
-    total_kb = int(result.stdout.split()[1])
-    assert 100 * 1024 < total_kb <= 128 * 1024
 
 
 @pytest.fixture(scope="module")
