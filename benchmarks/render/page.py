@@ -90,6 +90,22 @@ def _guest(run: dict) -> str:
             + _table(["contender", *metrics], rows))
 
 
+def _vm(run: dict) -> str:
+    header = ["runtime", "median ms", "mean ± sd ms", "p95 ms", "× runc", "× native", "samples, or why none"]
+    listen = [n for n in run["runtimes"] if "(busybox true)" not in n]
+    true = [n for n in run["runtimes"] if "(busybox true)" in n]
+    phases = run.get("phases_ms", {})
+    phase_names = next((list(p) for p in phases.values() if p), [])
+    phase_rows = [[name, *(f"{phases[name][k]:.0f}" for k in phase_names)] for name in phases if phases[name]]
+    pss = [[name, f"{kib / 1024:.1f}"] for name, kib in run.get("idle_pss_kib", {}).items()]
+    return (f"<h2>The vm kind (QEMU, {html.escape(run.get('accel', 'tcg'))}) beside UML and runc</h2>{_meta(run)}"
+            f"{_what(run)}<p>python-listen, docker run to its greeting:</p>{_table(header, tables.startup_rows(run, listen))}"
+            f"<p>Medians of runu's phases (ms):</p>{_table(['runtime', *phase_names], phase_rows)}"
+            f"<p>Idle python-listen, PSS of the container's host processes:</p>{_table(['runtime', 'MiB'], pss)}"
+            f"<p>docker run busybox true, to its exit:</p>"
+            f"{_table(header, tables.startup_rows(run, true, runc='runc (busybox true)'))}")
+
+
 HISTORIES = {"startup": "docker run to ready across runs", "bundle": "runtime run of a bundle to ready across runs"}
 
 
@@ -117,6 +133,8 @@ def render() -> Path:
         parts.append(_verbs(latest["verbs"]))
     if "guest" in latest:
         parts.append(_guest(latest["guest"]))
+    if "vm" in latest:
+        parts.append(_vm(latest["vm"]))
     if "density" in latest:
         parts.append(_density(latest["density"]))
     if "network" in latest:

@@ -14,16 +14,19 @@ def reason(error: str) -> str:
     return quoted.group(1) if quoted else error
 
 
-def startup_rows(run: dict) -> list[list[str]]:
-    """runtime, median, mean ± sd, p95, ×runc, ×native (by medians), or the reason it failed."""
+def startup_rows(run: dict, names=None, runc: str = "runc") -> list[list[str]]:
+    """runtime, median, mean ± sd, p95, ×runc, ×native (by medians), or the reason it failed;
+    `names`: only those, against `runc` (the reference's name among them)."""
     medians = {n: m.get("median_ms") for n, m in run["runtimes"].items()}
     rows = []
     for name, m in run["runtimes"].items():
+        if names is not None and name not in names:
+            continue
         if "error" in m:
             rows.append([name, "failed", "", "", "", "", reason(m["error"])])
             continue
         rows.append([name, f"{m['median_ms']:.0f}", f"{m['mean_ms']:.0f} ± {m['stdev_ms']:.0f}", f"{m['p95_ms']:.0f}",
-                     _ratio(m["median_ms"], medians.get("runc")), _ratio(m["median_ms"], medians.get("native")),
+                     _ratio(m["median_ms"], medians.get(runc)), _ratio(m["median_ms"], medians.get("native")),
                      f"n={m['n']}"])
     return rows
 
