@@ -32,6 +32,8 @@
  */
 #define RUNU_FD_EXIT 15
 #define RUNU_FD_EMULATOR_STDIO 16  /* an emulator's copies of 0, 1, 2: 16, 17, 18 (--emulator) */
+/* The control fifo's writing end: the sandbox's init sends a terminal's size (--emulator --tty). */
+#define RUNU_FD_CONTROL_WRITER 19
 
 /*
  * The front end (ext/runu-front.c) and the Python CLI: the spec version `state`
@@ -40,6 +42,7 @@
  */
 #define RUNU_OCI_VERSION "1.1.0"
 #define RUNU_CONTROL_START "start"
+#define RUNU_CONTROL_WINSIZE "winsize"  /* "winsize ROWS COLUMNS": the terminal's size */
 
 /*
  * The guest's channels to the host, in the order the sandbox kind lists their

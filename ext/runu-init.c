@@ -83,6 +83,9 @@ static const char *newroot = "/newroot", *asides = "/volumes";
 static const char *lines[RUNU_LINE_COUNT + 1];  /* by RUNU_LINE_: the channels' devices */
 static const char *shared_fs;                    /* the host's files arrive through this */
 static const char *exit_line, *host_root = "/host";  /* runu.exit=; where 9p shows the host's files */
+static int size_by_control;  /* runu.winsize=control: a terminal's size comes on the control line */
+static char pending[64];     /* a control line read before the process existed */
+#define SIZE_WAIT_MS 1000    /* how long a terminal without a size waits for one at start */
 
 static void mkdirs(const char *path, mode_t mode)
 {
@@ -344,6 +347,8 @@ static void read_kernel_args(void)
 			exit_line = arg + 10;
 		else if (!strcmp(arg, "runu.halt=reboot"))
 			guest_end_by_reboot();
+		else if (!strcmp(arg, "runu.winsize=control"))
+			size_by_control = 1;
 		else if (!strncmp(arg, "runu.lines=", 11))
 			for (char *dev = strtok_r(arg + 11, ",", &devs); dev && n < RUNU_LINE_COUNT;
 			     dev = strtok_r(NULL, ",", &devs))
@@ -609,12 +614,35 @@ static int control_line(int fd, char line[64])
 	return 0;
 }
 
-/* Control line, once the process runs: one signal number per line; "a" before it means every process. */
+/*
+ * Control line, once the process runs: one signal number per line; "a" before it means every
+ * process; "winsize ROWS COLUMNS" sizes the terminal (an emulator's guest, whose kernel does
+ * not see the host terminal's size), which signals its foreground.
+ */
+static int size_terminal(const char *line)
+{
+	struct winsize ws = { 0 };
+
+	if (strncmp(line, RUNU_CONTROL_WINSIZE " ", sizeof(RUNU_CONTROL_WINSIZE)))
+		return 0;
+	if (terminal_fd >= 0 && sscanf(line + sizeof(RUNU_CONTROL_WINSIZE), "%hu %hu", &ws.ws_row, &ws.ws_col) == 2)
+		ioctl(terminal_fd, TIOCSWINSZ, &ws);
+	return 1;
+}
+
 static void handle_control(int fd, pid_t child)
 {
 	char line[64];
 
+	if (*pending) {
+		memcpy(line, pending, sizeof(line));
+		*pending = '\0';
+		goto have_line;
+	}
 	while (control_line(fd, line)) {
+have_line:
+		if (size_terminal(line))
+			continue;
 		if (line[0] == 'a')
 			kill(-1, atoi(line + 1));
 		else if (child > 0)
@@ -624,7 +652,8 @@ static void handle_control(int fd, pid_t child)
 
 /*
  * The guest booted at create and is ready, network and all; the process waits
- * for `runu start`. (Before it, runu kill signals the sandbox, not this line.)
+ * for `runu start`. (Before it, runu kill signals the sandbox, not this line;
+ * a terminal's size may come, and is set before the process sees it.)
  */
 static void wait_for_start(int fd)
 {
@@ -633,11 +662,33 @@ static void wait_for_start(int fd)
 
 	for (;;) {
 		while (control_line(fd, line))
-			if (!strcmp(line, RUNU_CONTROL_START))
+			if (!size_terminal(line) && !strcmp(line, RUNU_CONTROL_START))
 				return;
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 			die(126, "control line: %s", strerror(errno));
 	}
+}
+
+/*
+ * A terminal whose size comes on the control line (runu.winsize=control: an emulator's
+ * guest) may have none yet at start: Docker sizes it just after. A shell asking its size
+ * then would get 0x0, so the process waits for it, a moment at most.
+ */
+static void wait_for_terminal_size(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct winsize ws = { 0 };
+	char line[64];
+
+	if (!size_by_control || terminal_fd < 0 || ioctl(terminal_fd, TIOCGWINSZ, &ws) < 0 || ws.ws_row)
+		return;
+	while (poll(&pfd, 1, SIZE_WAIT_MS) > 0)
+		while (control_line(fd, line)) {
+			if (size_terminal(line))
+				return;
+			memcpy(pending, line, sizeof(pending));  /* a signal: for the process, once it runs */
+			return;
+		}
 }
 
 static int status_code(int status)
@@ -732,6 +783,7 @@ int main(void)
 	if (control_fd < 0 || write(control_fd, "ready\n", 6) != 6)
 		die(126, "control line: %s", strerror(errno));
 	wait_for_start(control_fd);
+	wait_for_terminal_size(control_fd);
 
 	sigset_t all;
 	sigfillset(&all);

@@ -78,6 +78,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "runu-abi.h"
@@ -395,6 +396,41 @@ static int guest_status(int line, int emulator_status, int debug_exit)
 	return atoi(buf) & 0xff;
 }
 
+static volatile sig_atomic_t resized;
+
+static void on_resize(int signum)
+{
+	(void)signum;
+	resized = 1;
+}
+
+/*
+ * An emulator does not follow its terminal's size: the sandbox's init leads the terminal's
+ * session instead (so the resize signal comes to it) and tells the guest each new size on its
+ * control line, through the control fifo (RUNU_FD_CONTROL_WRITER).
+ */
+static void lead_terminal_for_emulator(void)
+{
+	struct sigaction sa = { .sa_handler = on_resize };  /* no SA_RESTART: the wait sees it */
+	struct termios raw;
+
+	if (ioctl(0, TIOCSCTTY, 0) < 0 || sigaction(SIGWINCH, &sa, NULL) < 0)
+		give_up("make the terminal the sandbox's: %s", strerror(errno));
+	/* The guest's terminal edits and echoes lines; the host's passes bytes (as UML sets it). */
+	if (tcgetattr(0, &raw) == 0) {
+		cfmakeraw(&raw);
+		tcsetattr(0, TCSANOW, &raw);
+	}
+}
+
+static void tell_terminal_size(int terminal, int control)
+{
+	struct winsize ws;
+
+	if (ioctl(terminal, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+		dprintf(control, RUNU_CONTROL_WINSIZE " %u %u\n", ws.ws_row, ws.ws_col);
+}
+
 /*
  * The kernel runs as a child of the sandbox's init, which stays, reaps, and ends with the
  * kernel's status (128+N for a signal). The kernel must not be the init itself: a pid
@@ -411,11 +447,14 @@ static void run_kernel(char **kernel_argv, const struct kernel_run *run)
 
 	if (exit_line && pipe2(line, O_CLOEXEC) < 0)
 		give_up("the exit line: %s", strerror(errno));
+	if (tty && exit_line)
+		lead_terminal_for_emulator();
 	if ((kernel = fork()) < 0)
 		give_up("fork the kernel: %s", strerror(errno));
 	if (kernel == 0) {
-		if (tty)
+		if (tty && !exit_line)
 			lead_terminal_session();
+		close(RUNU_FD_CONTROL_WRITER);
 		if (exit_line && (dup2(line[1], RUNU_FD_EXIT) < 0 || dup2(0, RUNU_FD_EMULATOR_STDIO) < 0 ||
 				  dup2(1, RUNU_FD_EMULATOR_STDIO + 1) < 0 || dup2(2, RUNU_FD_EMULATOR_STDIO + 2) < 0))
 			_exit(126);
@@ -423,15 +462,27 @@ static void run_kernel(char **kernel_argv, const struct kernel_run *run)
 		dprintf(2, "runu-sandbox: exec %s: %s\n", kernel_argv[0], strerror(errno));
 		_exit(127);
 	}
-	/* Hold nothing of the container's: its pipes close when the kernel's copies do. */
-	if (exit_line && dup2(line[0], 0) < 0)  /* the line stays, as fd 0 */
+	/* Hold nothing of the container's (its pipes close when the kernel's copies do) but the
+	 * exit line as fd 0 and, for an emulator's terminal, the terminal and the control fifo as
+	 * 1 and 2. */
+	if (exit_line && dup2(line[0], 0) < 0)
 		_exit(126);
-	close_range(exit_line, ~0U, 0);
-	do
+	if (tty && exit_line && dup2(RUNU_FD_CONTROL_WRITER, 2) < 0)
+		_exit(126);
+	close_range(tty && exit_line ? 3 : exit_line, ~0U, 0);
+	if (tty && exit_line)
+		tell_terminal_size(1, 2);  /* as it is now, if the caller sized it before start */
+	for (;;) {
 		ended = waitpid(-1, &status, 0);
-	while (ended != kernel && (ended > 0 || errno == EINTR));
-	if (ended != kernel)
-		_exit(126);
+		if (ended == kernel)
+			break;
+		if (ended < 0 && errno != EINTR)
+			_exit(126);
+		if (resized) {
+			resized = 0;
+			tell_terminal_size(1, 2);
+		}
+	}
 	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	_exit(exit_line ? guest_status(0, status, run->debug_exit) : status);
 }

@@ -18,10 +18,12 @@ FD_AGENT = 13  # the kernel's end of the agent line; the monitor holds the other
 FD_AGENT_LISTEN = 14  # agent.sock, listening: the monitor serves `runu exec`, `ps`
 FD_EXIT = 15  # a kernel that cannot end with the guest's status writes it here (--emulator)
 FD_EMULATOR_STDIO = 16  # an emulator's copies of 0, 1, 2: 16, 17, 18 (--emulator)
+FD_CONTROL_WRITER = 19  # the control fifo's writing end: the sandbox's init sends a terminal's size
 
 # The front end (ext/runu-front.c) and the Python CLI.
 OCI_VERSION = "1.1.0"  # what `state` reports
 CONTROL_START = "start"  # on the control line: the booted guest may run the container's process
+CONTROL_WINSIZE = "winsize"  # "winsize ROWS COLUMNS": the terminal's size (an emulator's guest)
 
 # The guest's channels, in the order a kind lists their devices (runu.lines= on the kernel's
 # command line).

@@ -18,6 +18,7 @@ none of those into a set); kernel_stdio() makes stdout and stderr write-only or 
 import fcntl
 import os
 import stat
+from pathlib import Path
 
 from runu import abi, kvm
 from runu.elfarch import host_arch
@@ -25,7 +26,7 @@ from runu.kernels import Kernel, find_kernel
 from runu.paths import initramfs
 from runu.sandbox import register
 from runu.sandbox.base import ContainerFacts, NetworkPlan, RootBind, RootDevice, RootNeed, RootProc
-from runu.sandbox.linuxguest import DEFAULT_PROFILE, LinuxGuest
+from runu.sandbox.linuxguest import CONTROL_FIFO, DEFAULT_PROFILE, LinuxGuest, control_fifo
 from runu.spec import ANNOTATION_PROFILE, annotation
 
 # QEMU's machine for a guest of each architecture: x86_64's microvm (no PCI, no firmware
@@ -147,9 +148,16 @@ class VmSandbox(LinuxGuest):
     def kernel_stdio(self, stdio: tuple[int, int, int]) -> tuple[int, int, int]:
         return stdio[0], write_only(stdio[1]), write_only(stdio[2])
 
+    def channels(self, container_dir: Path) -> dict[int, int]:
+        """The control fifo, and its writing end for the sandbox's init: with a terminal, it
+        sends the terminal's size, which QEMU does not follow (runu-sandbox.c)."""
+        fds = control_fifo(container_dir)
+        return {**fds, abi.FD_CONTROL_WRITER: os.open(container_dir / CONTROL_FIFO,
+                                                       os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)}
+
     def launch_argv(self, spec: dict, facts: ContainerFacts) -> list[str]:
-        cmdline = ["console=hvc0", "quiet", *GUEST_ENDS,
-                   f"runu.lines={GUEST_LINES}", "runu.fs=9p", f"runu.exit={GUEST_EXIT_LINE}"]
+        cmdline = ["console=hvc0", "quiet", *GUEST_ENDS, f"runu.lines={GUEST_LINES}", "runu.fs=9p",
+                   f"runu.exit={GUEST_EXIT_LINE}", "runu.winsize=control"]
         argv = [
             find_kernel(facts.kernel, facts.arch).emulator, "-M", MACHINES[facts.arch], *_accel_argv(facts.accel),
             "-m", f"{facts.guest_memory >> 20}M", *COMMON,

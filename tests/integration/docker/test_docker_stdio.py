@@ -71,7 +71,7 @@ class Tmux:
 
 def docker_run_it(docker) -> list[str]:
     """`docker run --rm -it IMG sh` in the real CLI, then its exit status on the screen."""
-    cli = [DOCKER_CLI, "run", "--rm", "-it", "--runtime=runu", "--label", f"{LABEL}={docker.label[LABEL]}",
+    cli = [DOCKER_CLI, "run", "--rm", "-it", f"--runtime={docker.runtime}", "--label", f"{LABEL}={docker.label[LABEL]}",
            docker.image, "sh"]
     return ["sh", "-c", f'{" ".join(cli)}; echo "exited $?"; sleep 600']
 
@@ -104,8 +104,8 @@ def test_docker_run_it_gives_a_usable_shell(docker, tmux):
     term.wait_for("exited 5")
 
 
-def test_docker_run_it_tty_has_the_terminal_size_and_follows_a_resize(docker, tmux):
-    term = tmux(docker_run_it(docker))
+def test_docker_run_it_tty_has_the_terminal_size_and_follows_a_resize(docker_each_kind, tmux):
+    term = tmux(docker_run_it(docker_each_kind))
     term.wait_for("/ #")
     term.type("stty size; echo sized", "Enter")
     term.wait_for("sized")
