@@ -21,7 +21,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kernelbuild import arches, profiles
+from kernelbuild import profiles
 from kernelbuild.arches import Arch
 from kernelbuild.cache import CACHE, digest
 from kernelbuild.source import KernelSource, kernel_source, patched_tree, patches, patches_digest

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from runu import abi
 from runu.errors import RunuError
-from runu.sandbox.base import ContainerFacts, NetworkPlan, SandboxKind
+from runu.sandbox.base import NetworkPlan, SandboxKind
 from runu.spec import ANNOTATION_PROFILE
 
 DEFAULT_PROFILE = "default"

@@ -13,7 +13,6 @@ import pytest
 
 from runu import sandbox as kinds
 from runu.container import Runtime
-from runu.errors import RunuError
 from runu.idrange import RANGE_BASE, RANGE_SIZE
 from runu.log import RuntimeLog
 from runu.sandbox.base import RootBind

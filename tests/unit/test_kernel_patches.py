@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from kernelbuild import kernel, source
+from kernelbuild import arches, kernel, source
 from kernelbuild.source import KernelSource, patched_tree, patches
 
 PATCH = """Why: a test.
@@ -57,7 +57,7 @@ def test_a_changed_patch_makes_a_new_tree_and_a_new_build_key(tree, monkeypatch)
     monkeypatch.setattr(kernel.profiles, "fragment", lambda _: patch_dir / "fragment")
     (patch_dir / "fragment").write_text("CONFIG_64BIT=y\n")
     (patch_dir / "0001-greeting.patch").write_text(PATCH)
-    um = kernel.arches.lookup("um")
+    um = arches.lookup("um")
     first, first_key = patched_tree(src, status=lambda _: None), kernel.build_key("p", um, src)
     (patch_dir / "0001-greeting.patch").write_text(PATCH.replace("patched world", "other world"))
     second, second_key = patched_tree(src, status=lambda _: None), kernel.build_key("p", um, src)
