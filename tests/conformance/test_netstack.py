@@ -91,3 +91,23 @@ def test_frames_cross_between_veth_and_tap(bed, glue):
         else:
             bridge.remove(ipr, "br0")
             assert not link.exists(ipr, "br0")
+
+
+def test_a_sysctl_is_set_in_its_namespace_where_proc_sys_is_read_only(bed, tmp_path):
+    """Docker mounts a container's /proc/sys read-only (the fresh-machine check runs there):
+    the write still reaches the test bed's namespace, and the caller's mounts and the host's
+    setting stay as they were."""
+    import subprocess
+    import sys
+
+    key = f"net/ipv6/conf/{bed.stack_if}/disable_ipv6"
+    hosts = open("/proc/sys/net/ipv6/conf/all/disable_ipv6").read()
+    script = tmp_path / "write.py"
+    script.write_text(f"from netstack import sysctl\nsysctl.write({key!r}, 1, {bed.stack_ns!r})\n"
+                      f"print(sysctl.read({key!r}, {bed.stack_ns!r}))\n")
+    read_only = "mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys"
+    result = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                             f"{read_only} && ! touch /proc/sys/{key} 2>/dev/null && {sys.executable} {script}"],
+                            capture_output=True, text=True, cwd=os.getcwd())
+    assert (result.returncode, result.stdout) == (0, "1\n"), result.stderr
+    assert open("/proc/sys/net/ipv6/conf/all/disable_ipv6").read() == hosts
