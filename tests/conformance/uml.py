@@ -93,6 +93,7 @@ def _python_root(arch: str) -> Path:
     if not tree.is_dir():
         partial = tree.with_name(tree.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)  # dpkg-deb makes the tree, not its parents (a fresh machine's cache)
         debian.install("bookworm", ["python3-minimal"], partial, arch=arch)
         partial.rename(tree)
     return tree
