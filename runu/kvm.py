@@ -7,7 +7,6 @@ Anything else within PROBE_SECONDS (an abort, a hang) means TCG. The answer is k
 boot in ANSWER (RUNU_KVM_ANSWER moves it); RUNU_KVM=0 forbids KVM outright."""
 
 import os
-import subprocess
 from pathlib import Path
 
 DEVICE = "/dev/kvm"
@@ -17,6 +16,8 @@ PROBE_SECONDS = 10
 
 def probe(qemu_argv: list[str]) -> bool:
     """True if QEMU, given this argv (a guest booting under KVM), ends cleanly in time."""
+    import subprocess  # once per boot: not on every create's import path
+
     try:
         return subprocess.run(qemu_argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, timeout=PROBE_SECONDS).returncode == 0
