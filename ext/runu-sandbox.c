@@ -396,12 +396,32 @@ static int guest_status(int line, int emulator_status, int debug_exit)
 	return atoi(buf) & 0xff;
 }
 
-static volatile sig_atomic_t resized;
+static volatile sig_atomic_t resized, quit_signal;
 
 static void on_resize(int signum)
 {
 	(void)signum;
 	resized = 1;
+}
+
+static void on_quit(int signum)
+{
+	quit_signal = signum;
+}
+
+/*
+ * A unikernel has no process to take a signal: TERM, INT, HUP and QUIT come to the sandbox's
+ * init instead (runu kill sends them here), which ends the emulator (QEMU quits on TERM) and
+ * the container with 128+N, as they end a process that does not handle them.
+ */
+static void take_quit_signals(void)
+{
+	static const int quits[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = on_quit };  /* no SA_RESTART: the wait sees it */
+
+	for (size_t i = 0; i < sizeof(quits) / sizeof(quits[0]); i++)
+		if (sigaction(quits[i], &sa, NULL) < 0)
+			give_up("take signal %d: %s", quits[i], strerror(errno));
 }
 
 /*
@@ -442,13 +462,15 @@ static void run_kernel(char **kernel_argv, const struct kernel_run *run)
 	int tty = run->tty, exit_line = run->emulator;
 
 	char *envp[] = { "TMPDIR=/tmp", "PATH=/", NULL };
-	int status, line[2] = { -1, -1 };
+	int status, quitting = 0, line[2] = { -1, -1 };
 	pid_t kernel, ended;
 
 	if (exit_line && pipe2(line, O_CLOEXEC) < 0)
 		give_up("the exit line: %s", strerror(errno));
 	if (tty && exit_line)
 		lead_terminal_for_emulator();
+	if (run->debug_exit)
+		take_quit_signals();
 	if ((kernel = fork()) < 0)
 		give_up("fork the kernel: %s", strerror(errno));
 	if (kernel == 0) {
@@ -482,7 +504,13 @@ static void run_kernel(char **kernel_argv, const struct kernel_run *run)
 			resized = 0;
 			tell_terminal_size(1, 2);
 		}
+		if (quit_signal && !quitting) {
+			quitting = quit_signal;
+			kill(kernel, SIGTERM);
+		}
 	}
+	if (quitting)
+		_exit(128 + quitting);
 	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	_exit(exit_line ? guest_status(0, status, run->debug_exit) : status);
 }

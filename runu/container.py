@@ -322,7 +322,8 @@ class Runtime:
             if status not in LIVE:
                 # containerd recognises runc's words for a kill that lost the race with exit.
                 raise RunuError("container not running")
-            if status == CREATED or signum == signal.SIGKILL or state.facts.pod:
+            kind = kinds.lookup(state.facts.sandbox)
+            if status == CREATED or signum == signal.SIGKILL or state.facts.pod or signum in kind.init_signals:
                 # A pod's container: its stand-in forwards the signal to its process.
                 # Before start there is no guest; SIGKILL ends the sandbox at once
                 # (a frozen sandbox takes it once thawed).
@@ -331,8 +332,7 @@ class Runtime:
                     _cgroup(state).thaw()
                 return
         # The kind's channel needs no lock: a delete meanwhile shows as the sandbox gone.
-        kinds.lookup(state.facts.sandbox).signal(cdir.path, lambda: is_alive(state.pid, state.pid_start),
-                                                  signum, all_processes)
+        kind.signal(cdir.path, lambda: is_alive(state.pid, state.pid_start), signum, all_processes)
 
     def delete(self, container_id: str, force: bool = False) -> None:
         if force and not (self.store.root / container_id).exists():

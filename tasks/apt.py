@@ -19,6 +19,7 @@ PACKAGES = [
     "busybox-static", "iproute2", "runc", "crun", "runsc",
     "qemu-system-x86", "qemu-system-arm",  # the vm kind's emulators (x86_64 microvm, arm64 virt)
     "gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross",  # arm64 guests: kernel and runu-init
+    "qemu-user-static",  # arm64 images' build steps, runu's host side checked in an arm64 root
     # the network benchmark's host side
     "iperf3", "iputils-ping",
     # the conformance suite's lwIP stack (cffi harness)

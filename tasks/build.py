@@ -45,7 +45,7 @@ def native(c):
     build_native_parts()
 
 
-@task(help={"profile": "one profile (default: all)", "arch": "um, x86_64 (default: what setup builds)"})
+@task(help={"profile": "one profile (default: all)", "arch": "um, x86_64 or arm64 (default: what setup builds)"})
 def build(c, profile=None, arch=None):
     """Build the C parts, then the tailored kernels (cached)."""
     build_native_parts()

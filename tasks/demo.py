@@ -40,27 +40,30 @@ def _show(topic: str, payload: str) -> None:
 
 
 @task(help={"messages": "how many virtual-thing messages to print (default 6)",
-            "runtime": "the Docker runtime of both containers (default runu; runc to compare)"})
-def demo(c, messages=6, runtime="runu"):
+            "runtime": "the Docker runtime of both containers (default runu; runc to compare)",
+            "arch": "the images' architecture, Debian's name (default: the host's; arm64 on an x86 host "
+                    "runs them in arm64 VMs)"})
+def demo(c, messages=6, runtime="runu", arch=None):
     """A virtual silo and a ThingVisor under runu; a host subscriber prints their vThing data."""
     from dockerhost.daemon import client as docker_client
     from tasks.dockerd import ensure_docker
 
     ensure_docker()
-    silo_image, tv_image = (build_image(name, "docker").where for name in ("vsilo-mqtt", "thingvisor-sensor"))
+    silo_built, tv_built = (build_image(name, "docker", arch=arch) for name in ("vsilo-mqtt", "thingvisor-sensor"))
+    where = f"{arch} images, " if arch else ""
+    run = {"runtime": runtime, "network": NETWORK, "detach": True, "platform": f"linux/{arch}" if arch else None}
     client = docker_client()
     _remove(client)
     try:
         client.networks.create(NETWORK, driver="bridge")
-        silo = client.containers.run(silo_image, name=SILO, runtime=runtime, network=NETWORK, detach=True,
-                                     ports={"1883/tcp": ("127.0.0.1", None)})
+        silo = client.containers.run(silo_built.where, name=SILO, ports={"1883/tcp": ("127.0.0.1", None)}, **run)
         silo.reload()
         port = int(silo.ports["1883/tcp"][0]["HostPort"])
-        console.rule(f"virtual silo {SILO} under {runtime}, broker on 127.0.0.1:{port}")
+        console.rule(f"virtual silo {SILO} ({where}{runtime}), broker on 127.0.0.1:{port}")
         with Subscriber("127.0.0.1", port, "vThing/+/data") as subscriber:
-            tv = client.containers.run(tv_image, name=THINGVISOR, runtime=runtime, network=NETWORK, detach=True,
-                                       environment={"SILO_HOST": SILO, "PERIOD": "0.5"})
-            console.rule(f"ThingVisor {THINGVISOR} under {runtime}, publishing to silo {SILO}")
+            tv = client.containers.run(tv_built.where, name=THINGVISOR, environment={"SILO_HOST": SILO, "PERIOD": "0.5"},
+                                       **run)
+            console.rule(f"ThingVisor {THINGVISOR} ({where}{runtime}), publishing to silo {SILO}")
             for topic, payload in subscriber.messages(int(messages), timeout=60):
                 _show(topic, payload)
         for name, container in (("silo", silo), ("thingvisor", tv)):

@@ -14,13 +14,15 @@ REPORTS = Path(__file__).resolve().parent.parent / "reports" / "footprint"
 
 
 @task(help={"name": f"a recipe in images/ ({', '.join(recipe.names())}), or all",
-            "target": "docker (default), oci or bundle", "profile": "kernel profile (default: the recipe's)"})
-def build(c, name, target="docker", profile=None):
+            "target": "docker (default), oci or bundle", "profile": "kernel profile (default: the recipe's)",
+            "arch": "the image's architecture, Debian's name: amd64 or arm64 (default: the host's)"})
+def build(c, name, target="docker", profile=None, arch=None):
     """Build an image recipe into a Docker image, an OCI image layout or a runtime bundle (cached)."""
     for each in recipe.names() if name == "all" else [name]:
-        b = build_image(each, target, profile)
+        b = build_image(each, target, profile, arch)
         state = "cache hit" if b.cached else "built"
-        console.print(f"[bold]{each}[/bold] ({b.recipe.profile}) -> {target} {b.where}: {state} in {b.seconds:.1f} s")
+        console.print(f"[bold]{each}[/bold] ({b.recipe.profile}, {b.recipe.architecture}) -> {target} {b.where}: "
+                      f"{state} in {b.seconds:.1f} s")
 
 
 def boot_ms(bundle: Path, runs: int = 10) -> list[float]:

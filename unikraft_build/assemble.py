@@ -1,8 +1,9 @@
 """A recipe's rootfs tree, built in two cached stages.
 
-The base stage (busybox plus the Debian packages) is keyed by base, suite and package list;
-the recipe stage (files/, users, build commands on a copy of the base) by everything the recipe
-directory holds. An unchanged recipe costs one walk of its small files/ directory.
+The base stage (busybox plus the Debian packages) is keyed by base, suite, package list and
+architecture; the recipe stage (files/, users, build commands on a copy of the base) by
+everything the recipe directory holds. Build commands run in the tree's own architecture
+(unikraft_build.foreign). An unchanged recipe costs one walk of its small files/ directory.
 """
 
 import shutil
@@ -12,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 
 from runu import treedigest
-from unikraft_build import debian
+from unikraft_build import debian, foreign
 from kernelbuild.cache import CACHE, digest
 from unikraft_build.recipe import FIRST_UID, Recipe
 from unikraft_build.rootfs import busybox_rootfs
@@ -35,7 +36,8 @@ def _build_once(path: Path, make) -> Path:
 
 
 def base_key(recipe: Recipe) -> str:
-    return digest(BUILDER_REVISION, recipe.base, recipe.suite, *sorted(recipe.packages))
+    host = digest(BUILDER_REVISION, recipe.base, recipe.suite, *sorted(recipe.packages))
+    return digest(host, recipe.arch) if recipe.arch else host
 
 
 def recipe_key(recipe: Recipe) -> str:
@@ -46,9 +48,9 @@ def recipe_key(recipe: Recipe) -> str:
 
 def base_tree(recipe: Recipe) -> Path:
     def make(tree: Path) -> None:
-        busybox_rootfs(tree)
+        busybox_rootfs(tree, recipe.arch)
         if recipe.packages:
-            debian.install(recipe.suite, list(recipe.packages), tree)
+            debian.install(recipe.suite, list(recipe.packages), tree, recipe.arch)
     return _build_once(CACHE / "rootfs" / base_key(recipe), make)
 
 
@@ -71,8 +73,7 @@ def recipe_tree(recipe: Recipe) -> tuple[Path, str]:
             subprocess.run(["cp", "-a", f"{recipe.files}/.", str(tree)], check=True)
         _add_users(tree, recipe.users)
         for command in recipe.run:
-            console.print(f"[dim]{recipe.name}: {command}[/dim]")
-            subprocess.run(["chroot", str(tree), "/bin/sh", "-c", command], check=True,
-                           env={"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"})
+            console.print(f"[dim]{recipe.name} ({recipe.architecture}): {command}[/dim]")
+            foreign.run(tree, ["/bin/sh", "-c", command], recipe.architecture, check=True)
 
     return _build_once(CACHE / "images" / key, make) / "rootfs", key

@@ -25,7 +25,7 @@ INSTALL_ONLY = frozenset({
 })
 # iconv charset modules (gconv) included: none of these programs converts charsets through glibc.
 SLIM = ("usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale",
-        "usr/share/lintian", "usr/share/bug", "usr/lib/x86_64-linux-gnu/gconv")
+        "usr/share/lintian", "usr/share/bug", "usr/lib/*-linux-gnu/gconv")
 _INST = re.compile(r"^Inst (\S+) \((\S+) ", re.M)
 console = Console(stderr=True)
 
@@ -63,8 +63,11 @@ def download(suite: str, pins: list[tuple[str, str]], arch: str | None = None) -
     return [_cached(pool, n, v) for n, v in pins]
 
 
-def unpack(debs: list[Path], tree: Path) -> None:
-    """dpkg-deb -x each package into `tree`, then drop what no program reads."""
+def unpack(debs: list[Path], tree: Path, arch: str | None = None) -> None:
+    """dpkg-deb -x each package into `tree`, then drop what no program reads. The library cache
+    is made for the host's architecture only: the host's ldconfig reads no foreign library, and
+    the loader of another one searches its multiarch directories without a cache."""
+    tree.mkdir(parents=True, exist_ok=True)
     with Progress(TextColumn("unpacking"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   console=console, transient=True) as bar:
         task = bar.add_task("", total=len(debs))
@@ -72,9 +75,10 @@ def unpack(debs: list[Path], tree: Path) -> None:
             bar.update(task, description=deb.name.split("_")[0])
             subprocess.run(["dpkg-deb", "-x", str(deb), str(tree)], check=True)
             bar.advance(task)
-    for path in SLIM:
-        shutil.rmtree(tree / path, ignore_errors=True)
-    if (tree / "etc/ld.so.conf.d").is_dir():
+    for pattern in SLIM:
+        for path in tree.glob(pattern):
+            shutil.rmtree(path, ignore_errors=True)
+    if arch is None and (tree / "etc/ld.so.conf.d").is_dir():
         (tree / "etc/ld.so.conf").write_text("include /etc/ld.so.conf.d/*.conf\n")
         subprocess.run(["ldconfig", "-r", str(tree)], check=True)
 
@@ -83,5 +87,5 @@ def install(suite: str, packages: list[str], tree: Path, arch: str | None = None
     """Put `packages` (of `arch`: Debian's name, the host's if None) and their dependencies
     into `tree`; returns what went in."""
     pins = resolve(suite, packages, arch)
-    unpack(download(suite, pins, arch), tree)
+    unpack(download(suite, pins, arch), tree, arch)
     return pins

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from unikraft_build import assemble, bundle, imageconfig, oci
 from kernelbuild.cache import digest
-from unikraft_build.images import import_tarball
+from unikraft_build.images import import_tarball, load_tarball
 from unikraft_build.recipe import Recipe, load
 
 TARGETS = ("docker", "oci", "bundle")
@@ -30,8 +30,12 @@ class Built:
 
 
 def tag(recipe: Recipe, own_profile: str) -> str:
-    """runu/NAME:latest, or runu/NAME:PROFILE when built for another profile than the recipe's."""
-    return f"runu/{recipe.name}:{'latest' if recipe.profile == own_profile else recipe.profile}"
+    """runu/NAME:latest, runu/NAME:PROFILE when built for another profile than the recipe's;
+    -ARCH appended (or ARCH alone) when built for another architecture than the host's."""
+    version = "" if recipe.profile == own_profile else recipe.profile
+    if recipe.arch:
+        version = f"{version}-{recipe.arch}" if version else recipe.arch
+    return f"runu/{recipe.name}:{version or 'latest'}"
 
 
 def _up_to_date(out: Path, key: str) -> bool:
@@ -44,13 +48,13 @@ def _stamp(out: Path, key: str) -> None:
 
 
 def build(name: str, target: str, profile: str | None = None, out: Path | None = None,
-          client=None, base_spec: dict | None = None) -> Built:
-    """Build recipe `name` for `target`: docker needs `client`, oci and bundle `out`, bundle
-    also `base_spec` (what `runu spec` writes)."""
+          client=None, base_spec: dict | None = None, arch: str | None = None) -> Built:
+    """Build recipe `name` for `target` (and `arch`, Debian's name, if not the host's): docker
+    needs `client`, oci and bundle `out`, bundle also `base_spec` (what `runu spec` writes)."""
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r} (one of {', '.join(TARGETS)})")
     started = time.monotonic()
-    recipe = load(name, profile)
+    recipe = load(name, profile, arch)
     tree, key = assemble.recipe_tree(recipe)
     tar, diff_id, layer_gz = oci.layer(tree, tree.parent)
     config = imageconfig.oci_config(recipe, key, diff_id)
@@ -58,7 +62,8 @@ def build(name: str, target: str, profile: str | None = None, out: Path | None =
     if target == "docker":
         where = tag(recipe, load(name).profile)
         with console.status(f"docker import {where} ({len(tar) / 1e6:.0f} MB) unless it is there"):
-            cached = not import_tarball(client, tar, where, imageconfig.docker_changes(config))
+            cached = not (load_tarball(client, tar, where, config) if recipe.arch else
+                          import_tarball(client, tar, where, imageconfig.docker_changes(config)))
     else:
         where, cached = str(out), _up_to_date(out, target_key)
         if not cached and target == "oci":

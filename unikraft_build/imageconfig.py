@@ -39,7 +39,7 @@ def oci_config(recipe: Recipe, key: str, diff_id: str) -> dict:
         config["ExposedPorts"] = {f"{port}/tcp": {} for port in recipe.ports}
     return {
         "created": EPOCH,
-        "architecture": "amd64",
+        "architecture": recipe.architecture,
         "os": "linux",
         "config": config,
         "rootfs": {"type": "layers", "diff_ids": [diff_id]},

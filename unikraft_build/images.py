@@ -4,6 +4,7 @@ image settings it was imported with."""
 
 import hashlib
 import io
+import json
 import shutil
 import tarfile
 import tempfile
@@ -41,60 +42,65 @@ def _existing_digest(client, tag: str) -> str | None:
         return None
 
 
-def import_tarball(client, data: bytes, tag: str, changes: list[str], platform: str | None = None) -> bool:
-    """Import the rootfs tarball `data` as `tag` with Dockerfile-style `changes` (for `platform`,
-    e.g. linux/arm64, if not the host's), unless an image made from the same bytes and changes
-    is there; True if it imported."""
-    h = hashlib.sha256(data)
-    for change in (*changes, platform or ""):
-        h.update(b"\0" + change.encode())
-    digest = h.hexdigest()
+def _present(client, tag: str, digest: str, make) -> bool:
+    """make() unless `tag` is an image made from the inputs of `digest`; True if it made one."""
     if _existing_digest(client, tag) == digest:
         return False
-    repository, _, version = tag.rpartition(":")
-    changes = [*changes, f"LABEL {DIGEST_LABEL}={digest}"]
-    if platform is None:
-        client.api.import_image_from_data(data, repository=repository, tag=version, changes=changes)
-    else:  # an import is always the host's platform (dockerd 20.10): load an image archive instead
-        client.images.load(_image_archive(data, tag, changes, platform))
+    make()
     if _existing_digest(client, tag) != digest:
-        raise RuntimeError(f"docker import of {tag} did not produce the image")
+        raise RuntimeError(f"docker could not store {tag}")
     return True
 
 
-def _image_archive(layer: bytes, tag: str, changes: list[str], platform: str) -> bytes:
-    """A `docker save` archive of one layer, whose config says `platform` and what `changes`
-    (CMD, ENV, WORKDIR, LABEL lines, as import takes them) say."""
-    import json
+def _digest(data: bytes, *settings: str) -> str:
+    h = hashlib.sha256(data)
+    for setting in settings:
+        h.update(b"\0" + setting.encode())
+    return h.hexdigest()
 
-    os_name, arch = platform.split("/")
-    settings: dict = {"Labels": {}}
-    for change in changes:
-        word, _, value = change.partition(" ")
-        if word == "CMD":
-            settings["Cmd"] = json.loads(value)
-        elif word == "ENV":
-            settings.setdefault("Env", []).append(value)
-        elif word == "WORKDIR":
-            settings["WorkingDir"] = value
-        elif word == "LABEL":
-            key, _, label = value.partition("=")
-            settings["Labels"][key] = label
-    config = json.dumps({"architecture": arch, "os": os_name, "config": settings,
-                         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(layer).hexdigest()]}}).encode()
+
+def import_tarball(client, data: bytes, tag: str, changes: list[str]) -> bool:
+    """Import the rootfs tarball `data` as `tag` (of the host's platform) with Dockerfile-style
+    `changes`, unless an image made from the same bytes and changes is there; True if it imported."""
+    digest = _digest(data, *changes)
+    repository, _, version = tag.rpartition(":")
+    return _present(client, tag, digest, lambda: client.api.import_image_from_data(
+        data, repository=repository, tag=version, changes=[*changes, f"LABEL {DIGEST_LABEL}={digest}"]))
+
+
+def load_tarball(client, data: bytes, tag: str, config: dict) -> bool:
+    """Load the rootfs tarball `data` as `tag` with the image config `config` (OCI's form, whose
+    architecture may be another than the host's: an import is always the host's platform), unless
+    an image made from the same bytes and config is there; True if it loaded."""
+    digest = _digest(data, json.dumps(config, sort_keys=True))
+    settings = config["config"]
+    config = {**config, "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(data).hexdigest()]},
+              "config": {**settings, "Labels": {**settings.get("Labels", {}), DIGEST_LABEL: digest}}}
+    return _present(client, tag, digest, lambda: client.images.load(_image_archive(data, tag, config)))
+
+
+def _image_archive(layer: bytes, tag: str, config: dict) -> bytes:
+    """A `docker save` archive of one layer and its image config."""
     manifest = json.dumps([{"Config": "config.json", "RepoTags": [tag], "Layers": ["layer.tar"]}]).encode()
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w") as tar:
-        for name, body in (("config.json", config), ("layer.tar", layer), ("manifest.json", manifest)):
+        for name, body in (("config.json", json.dumps(config).encode()), ("layer.tar", layer),
+                           ("manifest.json", manifest)):
             info = tarfile.TarInfo(name)
             info.size = len(body)
             tar.addfile(info, io.BytesIO(body))
     return out.getvalue()
 
 
-def import_tree(client, tree: Path, tag: str, cmd: str = '["sh"]', platform: str | None = None) -> str:
-    """Import `tree` as image `tag` unless an image with the same content is there; returns tag."""
-    import_tarball(client, rootfs_tarball(tree), tag, [f"CMD {cmd}", f"ENV {_ENV}", "WORKDIR /"], platform)
+def import_tree(client, tree: Path, tag: str, arch: str | None = None) -> str:
+    """`tree` as image `tag` running sh (of `arch`, Debian's name, if not the host's), unless an
+    image with the same content is there; returns tag."""
+    data = rootfs_tarball(tree)
+    if arch is None:
+        import_tarball(client, data, tag, ['CMD ["sh"]', f"ENV {_ENV}", "WORKDIR /"])
+    else:
+        load_tarball(client, data, tag, {"architecture": arch, "os": "linux",
+                                         "config": {"Cmd": ["sh"], "Env": [_ENV], "WorkingDir": "/"}})
     return tag
 
 
@@ -107,4 +113,4 @@ def busybox_image(client, tag: str = BUSYBOX_IMAGE, extra: dict[str, Path] | Non
         tree = busybox_rootfs(Path(tmp) / "rootfs", arch)
         for target, source in (extra or {}).items():
             shutil.copy2(source, tree / target.lstrip("/"))
-        return import_tree(client, tree, tag, platform=f"linux/{arch}" if arch else None)
+        return import_tree(client, tree, tag, arch)

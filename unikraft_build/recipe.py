@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kernelbuild import profiles
+from unikraft_build import foreign
 
 IMAGES = Path(__file__).resolve().parent.parent / "images"
 BASES = ("busybox",)  # static busybox, every applet: the shell recipes and build commands use
@@ -36,10 +37,16 @@ class Recipe:
     cmd: tuple[str, ...] = ("sh",)
     ports: tuple[int, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
+    arch: str | None = None  # Debian's name of the image's architecture, if not the host's
 
     @property
     def files(self) -> Path:
         return self.path / "files"
+
+    @property
+    def architecture(self) -> str:
+        """The image's architecture, in Debian's (and OCI's) naming."""
+        return self.arch or foreign.host()
 
     @property
     def uid(self) -> int:
@@ -51,7 +58,7 @@ def names() -> list[str]:
 
 
 def _check(name: str, data: dict) -> None:
-    known = set(Recipe.__dataclass_fields__) - {"name", "path"}
+    known = set(Recipe.__dataclass_fields__) - {"name", "path", "arch"}
     if unknown := sorted(set(data) - known):
         raise RecipeError(f"recipe {name}: unknown keys {', '.join(unknown)}")
     for key in ("description", "profile"):
@@ -66,8 +73,9 @@ def _check(name: str, data: dict) -> None:
             raise RecipeError(f"recipe {name}: every {key} value must be a string")
 
 
-def load(name: str, profile: str | None = None) -> Recipe:
-    """The recipe `name`; `profile` overrides its kernel profile. Unknown profiles are errors."""
+def load(name: str, profile: str | None = None, arch: str | None = None) -> Recipe:
+    """The recipe `name`; `profile` overrides its kernel profile, `arch` (Debian's name) builds
+    it for another architecture. Unknown profiles and architectures are errors."""
     path = IMAGES / name / "recipe.toml"
     if not path.is_file():
         raise RecipeError(f"no recipe {name!r} (known: {', '.join(names())})")
@@ -79,5 +87,9 @@ def load(name: str, profile: str | None = None) -> Recipe:
     if profile:
         data["profile"] = profile
     profiles.fragment(data["profile"])  # UnknownProfile names the known ones
+    if arch and arch not in foreign.MACHINES:
+        raise RecipeError(f"unknown architecture {arch!r} (known: {', '.join(foreign.MACHINES)})")
+    if arch and arch != foreign.host():
+        data["arch"] = arch
     lists = {k: tuple(data[k]) for k in ("packages", "users", "run", "cmd", "ports") if k in data}
     return Recipe(name=name, path=path.parent, **{**data, **lists})

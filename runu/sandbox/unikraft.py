@@ -11,7 +11,8 @@ QEMU is the x86_64 vm kind's (its kernel manifest records it and what it loads) 
 machine Unikraft's kvm platform targets, paused (-S) until start, which resumes it through
 QMP: the monitor relays the control fifo into QEMU's QMP socket (runu-sandbox --emulator).
 A unikernel has no processes to signal: SIGKILL ends the sandbox (137); TERM, INT, HUP and
-QUIT ask QEMU to quit, which ends the container with status 0.
+QUIT go to the sandbox's init, which has QEMU quit and ends the container with 128+N, as a
+process that does not handle them ends.
 """
 
 import json
@@ -32,7 +33,6 @@ DEBUG_EXIT = "isa-debug-exit,iobase=0xf4,iosize=0x04"
 # that boot a multiboot kernel.
 PC_FIRMWARE = ("/usr/share/seabios/bios-256k.bin", "/usr/share/qemu/multiboot_dma.bin",
                "/usr/share/qemu/kvmvapic.bin")
-QUIT_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT}
 NETWORK_FILE = "unikraft-network.json"
 
 
@@ -58,6 +58,7 @@ class UnikraftSandbox(SandboxKind):
     name = "unikraft"
     arches = ("x86_64",)
     launcher_flags = ("--emulator", "--debug-exit")
+    init_signals = frozenset({signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT})
     memory_overhead = (64 + TCG_CACHE_MB) << 20
     pids_overhead = 16
 
@@ -118,9 +119,5 @@ class UnikraftSandbox(SandboxKind):
             control_line(container_dir, _qmp("cont"))
 
     def signal(self, container_dir: Path, is_running, signum: int, all_processes: bool) -> None:
-        if signum not in QUIT_SIGNALS:
-            raise RunuError(f"a unikernel has no processes to take signal {signum}: "
-                            "only SIGKILL, SIGTERM, SIGINT, SIGHUP and SIGQUIT end it")
-        if not is_running():
-            raise RunuError("container not running")
-        control_line(container_dir, _qmp("quit"))
+        raise RunuError(f"a unikernel has no processes to take signal {signum}: "
+                        "only SIGKILL, SIGTERM, SIGINT, SIGHUP and SIGQUIT end it")

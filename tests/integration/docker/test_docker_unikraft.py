@@ -34,3 +34,14 @@ def test_the_images_default_arguments_and_a_clean_halt(docker, unikernel_image):
     c = docker.start(image=unikernel_image)
     assert c.wait(timeout=60)["StatusCode"] == 0
     assert wait_until(lambda: b"args: hello" in c.logs())
+
+
+def test_stop_ends_the_unikernel_with_143_and_other_signals_are_refused(docker, unikernel_image):
+    from docker.errors import APIError
+
+    c = docker.start(["wait"], image=unikernel_image)
+    assert wait_until(lambda: b"args: wait" in c.logs(), timeout=60), c.logs()
+    with pytest.raises(APIError, match="no processes to take signal 10"):
+        c.kill("SIGUSR1")
+    c.stop(timeout=30)  # TERM; KILL (137) only if TERM did nothing in 30 s
+    assert c.wait(timeout=60)["StatusCode"] == 143

@@ -1,6 +1,7 @@
 """Each recipe's Docker image behaves the same under runc and under runu: hello greets, the
 Python listener accepts, and a ThingVisor's messages reach the silo (its controller logs the
-virtual things) and a host subscriber, byte for byte the same in both runtimes."""
+virtual things) and a host subscriber, byte for byte the same in both runtimes. The recipes built
+for arm64 (their build steps run under emulation) do the same in arm64 guests."""
 
 import socket
 
@@ -21,6 +22,18 @@ SAMPLES = 3
 def images(docker_client) -> dict[str, str]:
     """Every recipe as a Docker image (cached across runs: an unchanged recipe is not rebuilt)."""
     return {name: build_image(name, "docker").where for name in recipe.names()}
+
+
+@pytest.fixture(scope="module")
+def arm64_images(docker_client) -> dict[str, str]:
+    """The silo slice's recipes built for arm64, if their profiles' arm64 kernels are built."""
+    from runu.paths import kernel_dir
+
+    names = ("vsilo-mqtt", "thingvisor-sensor", "python-listen")
+    profiles = {recipe.load(name).profile for name in names}
+    if missing := [p for p in profiles if not (kernel_dir(p, "arm64") / "kernel.json").exists()]:
+        pytest.skip(f"no arm64 kernel of profile {', '.join(missing)} (invoke kernel.build --arch arm64)")
+    return {name: build_image(name, "docker", arch="arm64").where for name in names}
 
 
 def ip(container, network: str) -> str:
@@ -51,10 +64,13 @@ def test_python_listen_accepts(docker, images, runtime):
         assert s.makefile().readline() == "ready\n"
 
 
+@pytest.mark.parametrize("arch", ["host", "arm64"])
 @pytest.mark.parametrize("name", ["python-listen", "thingvisor-sensor"])
-def test_python_images_start_from_their_bytecode(docker, images, name):
+def test_python_images_start_from_their_bytecode(request, docker, name, arch):
     """Nothing is compiled at a start: the image's .pyc files hold whatever the tarball did to
-    the sources' mtimes (they were all stale once, and every start compiled socket, enum...)."""
+    the sources' mtimes (they were all stale once, and every start compiled socket, enum...).
+    arm64's were compiled by arm64's Python, under emulation at build time."""
+    images = request.getfixturevalue("images" if arch == "host" else "arm64_images")
     imports = "import socket, selectors, enum" + (", paho.mqtt.client" if name == "thingvisor-sensor" else "")
     result = docker.run(["python3", "-v", "-c", imports], image=images[name], runtime="runu")
     assert result.code == 0, result.stderr
@@ -85,3 +101,11 @@ def test_thingvisor_reaches_silo_and_subscriber_alike_in_both_runtimes(docker, i
     assert attached == ["vsilo tenant1_Silo1: vThing sensor-tv.thermometer attached (1 in silo)",
                         "vsilo tenant1_Silo1: vThing sensor-tv.hygrometer attached (2 in silo)"]
     assert seen["runu"] == seen["runc"]
+
+
+def test_arm64_images_run_the_silo_slice_in_arm64_guests_as_runc_does_on_the_host(docker, images, arm64_images):
+    for name, tag in arm64_images.items():
+        assert docker.client.images.get(tag).attrs["Architecture"] == "arm64", name
+    assert silo_session(docker, arm64_images, "runu") == silo_session(docker, images, "runc")
+    silo = next(c for c in docker.containers if c.image.tags == [arm64_images["vsilo-mqtt"]])
+    assert " aarch64)" in silo.logs().decode().splitlines()[0]

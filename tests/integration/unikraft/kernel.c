@@ -6,7 +6,7 @@
  *
  * It prints "netdev.ip=VALUE" if that parameter is given, then "args:" and each
  * application argument, and exits with status 0, or with N for an argument "exit=N",
- * or 1 for "crash" (as Unikraft's crash path does).
+ * or 1 for "crash" (as Unikraft's crash path does); "wait" makes it idle until its VM ends.
  */
 #define COM1 0x3f8
 #define DEBUG_EXIT 0xf4
@@ -66,7 +66,7 @@ void __attribute__((noreturn)) ukplat_terminate(int status)
 void __attribute__((noreturn)) uk_boot_entry(unsigned int magic, const struct multiboot_info *info)
 {
 	const char *p = (magic == MULTIBOOT_MAGIC && (info->flags & MULTIBOOT_CMDLINE)) ? (const char *)info->cmdline : "";
-	int after_separator = 0, status = 0;
+	int after_separator = 0, status = 0, wait = 0;
 
 	p += length(p);  /* the kernel's own name comes first */
 	while (*p) {
@@ -85,6 +85,8 @@ void __attribute__((noreturn)) uk_boot_entry(unsigned int magic, const struct mu
 			ukplat_coutk(p, length(p));
 			if (starts(p, "crash"))
 				status = 1;
+			else if (starts(p, "wait"))
+				wait = 1;
 			else if (starts(p, "exit="))
 				for (const char *d = p + 5; *d >= '0' && *d <= '9'; d++)
 					status = status * 10 + (*d - '0');
@@ -92,5 +94,7 @@ void __attribute__((noreturn)) uk_boot_entry(unsigned int magic, const struct mu
 		p += length(p);
 	}
 	ukplat_coutk("\n", 1);
+	while (wait)
+		__asm__ volatile("cli; hlt");
 	ukplat_terminate(status);
 }

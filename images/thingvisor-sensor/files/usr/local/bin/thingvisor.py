@@ -54,7 +54,9 @@ def connect() -> mqtt.Client:
             print(f"thingvisor {TV_ID}: waiting for silo {SILO[0]}:{SILO[1]} ({e})", flush=True)
             time.sleep(0.5)
     client.loop_start()
-    print(f"thingvisor {TV_ID}: connected to silo {SILO[0]}:{SILO[1]} (kernel {os.uname().release})", flush=True)
+    kernel = os.uname()
+    print(f"thingvisor {TV_ID}: connected to silo {SILO[0]}:{SILO[1]} (kernel {kernel.release} {kernel.machine})",
+          flush=True)
     return client
 
 

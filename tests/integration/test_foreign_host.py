@@ -1,0 +1,39 @@
+"""runu's host side on an aarch64 Debian, checked from this host: the C helpers cross-compile
+under -Werror against Debian's arm64 -dev packages and run under qemu-user-static in an arm64
+Debian root, where the front end hands over to the Python CLI and the unit tests pass."""
+
+import pytest
+
+from kernelbuild import foreignhost
+from runu.elfarch import program_arch
+from unikraft_build import foreign
+
+pytestmark = pytest.mark.root
+ARCH = "arm64"
+
+
+def test_the_host_programs_cross_compile_and_run_in_an_arm64_root():
+    with foreignhost.checkout(ARCH) as root:
+        built = foreignhost.cross_compile(ARCH, root / "src" / "bin")
+        assert {p.name for p in built} == {"runu", "runu-sandbox", "runu-netplumb"}
+        assert {program_arch(root, {"args": [f"/src/bin/{p.name}"]}) for p in built} == {"arm64"}
+        (root / "src/bin/runu-py").write_text("#!/usr/bin/python3\nfrom runu.cli import main\nmain()\n")
+        (root / "src/bin/runu-py").chmod(0o755)
+
+        def inside(*argv):
+            return foreign.run(root, list(argv), ARCH, env={"PYTHONPATH": "/src"}, capture_output=True, text=True)
+
+        netplumb, sandbox, front = inside("/src/bin/runu-netplumb"), inside("/src/bin/runu-sandbox"), \
+            inside("/src/bin/runu", "--version")
+        probe = inside("/bin/uname", "-m")
+    assert probe.stdout.strip() == "aarch64"
+    assert (netplumb.returncode, netplumb.stderr.split("\n")[0]) == (2, "usage: runu-netplumb NETNS IFNAME TAP "
+                                                                        "DNS_TAP DNS_ADDRESS/PREFIX [OWNER]")
+    assert (sandbox.returncode, sandbox.stderr.strip()) == (1, "runu-sandbox: --root is required")
+    assert front.returncode == 0 and front.stdout.startswith("runu version "), front.stderr
+
+
+def test_the_unit_tests_pass_in_an_arm64_root():
+    ran = foreignhost.unit_tests(ARCH, "-q")
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-2000:]
+    assert " passed" in ran.stdout.splitlines()[-1]
