@@ -1,8 +1,9 @@
 """The vm kind beside runu's UML kind and runc, in one interleaved run (kind "vm"):
 
 - `docker run` of python-listen until it greets on its published port (runc, runu, runu-vm:
-  x86_64 under TCG here, or KVM where runu.kvm found it working), with runu's phases from its
-  events log (docker+create, guest boot to ready, ready to started, started to greeting);
+  x86_64 under TCG here, or KVM where runu.kvm found it working, and plain runu given the
+  recipe's arm64 image: an arm64 VM, TCG on an x86 host), with runu's phases from its events
+  log (docker+create, guest boot to ready, ready to started, started to greeting);
 - `docker run --rm busybox true` to its exit, adding runu-vm's arm64 guest (TCG) and plain
   runu given an arm64 image (which picks that VM itself);
 - the idle footprint (PSS of the container's host processes) of a greeting python-listen.
@@ -28,13 +29,15 @@ ROUNDS = int(os.environ.get("RUNU_BENCH_ROUNDS", "10"))
 LISTEN = {"runc": ("runc", {}), "runu": (dockerenv.RUNU_NAME, {}),
           "runu-vm": (dockerenv.RUNU_NAME, {"RUNU_SANDBOX": "vm"})}
 ARM64 = "runu/busybox-arm64:latest"
+LISTEN_ARM64 = "runu, python-listen arm64"
 
 
-def _listen(client, labels, runtime, env, phases: list, footprints: list) -> float:
+def _listen(client, labels, runtime, env, phases: list, footprints: list, image: str = IMAGE,
+            platform: str | None = None) -> float:
     started = time.monotonic()
     wall = time.time()
-    c = client.containers.run(IMAGE, detach=True, runtime=runtime, environment=env, labels=labels,
-                              ports={"8080/tcp": ("127.0.0.1", PORT)})
+    c = client.containers.run(image, detach=True, runtime=runtime, environment=env, labels=labels,
+                              ports={"8080/tcp": ("127.0.0.1", PORT)}, platform=platform)
     try:
         ready = wait_ready("127.0.0.1", PORT, READY_TIMEOUT) - started
         events = event_times(c.id)
@@ -66,13 +69,18 @@ def _medians(rows: list[dict]) -> dict:
 
 @pytest.fixture(scope="module")
 def measured():
+    from unikraft_build.targets import build_image
+
     with dockerenv.docker_session() as (client, labels):
         busybox = busybox_image(client)
         busybox_image(client, ARM64, arch="arm64")
-        phases = {name: [] for name in LISTEN}
-        footprints = {name: [] for name in LISTEN}
+        listen_arm64 = build_image("python-listen", "docker", arch="arm64").where
+        phases = {name: [] for name in [*LISTEN, LISTEN_ARM64]}
+        footprints = {name: [] for name in phases}
         listen = {name: (lambda n=name: _listen(client, labels, *LISTEN[n], phases[n], footprints[n]))
                   for name in LISTEN}
+        listen[LISTEN_ARM64] = lambda: _listen(client, labels, dockerenv.RUNU_NAME, {}, phases[LISTEN_ARM64],
+                                               footprints[LISTEN_ARM64], listen_arm64, "linux/arm64")
         true = {f"{name} (busybox true)": (lambda n=name: _true(client, labels, *LISTEN[n], busybox))
                 for name in LISTEN}
         true["runu-vm arm64 (busybox true)"] = lambda: _true(client, labels, dockerenv.RUNU_NAME,
@@ -83,7 +91,8 @@ def measured():
     from runu import kvm
 
     results.save("vm", {
-        "what": "docker run -d -p of runu/python-listen until it greets; docker run busybox true to its exit",
+        "what": "docker run -d -p of runu/python-listen (and of its arm64 build) until it greets; "
+                "docker run busybox true to its exit",
         "rounds": ROUNDS,
         "accel": "kvm" if kvm.ANSWER.exists() and kvm.ANSWER.read_text() == "yes" else "tcg",
         "runtimes": numbers,
@@ -93,7 +102,7 @@ def measured():
     return numbers
 
 
-@pytest.mark.parametrize("name", [*LISTEN, *(f"{n} (busybox true)" for n in LISTEN), "runu-vm arm64 (busybox true)",
+@pytest.mark.parametrize("name", [*LISTEN, LISTEN_ARM64, *(f"{n} (busybox true)" for n in LISTEN), "runu-vm arm64 (busybox true)",
                                   "runu, an arm64 image (busybox true)"])
 def test_vm_startup(name, measured):
     require_measured(measured, name)
