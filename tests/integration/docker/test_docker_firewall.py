@@ -18,8 +18,10 @@ def rules(**rule) -> dict:
 
 
 @pytest.mark.needs_guest_network
-def test_firewall_drops_8081_and_8080_still_answers(docker):
-    """Two ports, one rule dropping one of them, from the host to the container's IP."""
+def test_firewall_drops_8081_and_8080_still_answers(docker_each_kind):
+    """Two ports, one rule dropping one of them, from the host to the container's IP; the same
+    in a VM guest's netfilter."""
+    docker = docker_each_kind
     ip = container_ip(docker.start(httpd("open", ports=(8080, 8081)), environment=rules(dst_port="8081")))
     assert wait_until(lambda: http_get(ip, 8080), timeout=30) == "open\n"
     with pytest.raises(socket.timeout):  # dropped: no answer at all, not even a reset

@@ -57,7 +57,8 @@ def fetch_by_name(name: str) -> str:
     return f"for i in $(seq 100); do wget -qO- http://{name}/ && break; sleep 0.2; done"
 
 
-def test_containers_on_a_user_network_reach_each_other_by_name(docker):
+def test_containers_on_a_user_network_reach_each_other_by_name(docker_each_kind):
+    docker = docker_each_kind
     net = docker.network()
     server = f"runu-srv-{uuid.uuid4().hex[:8]}"
     docker.start(httpd("hello by name"), network=net.name, name=server)
