@@ -136,8 +136,10 @@ def test_many_clients_at_once_each_get_their_own_answers(container):
             session.close()
 
 
-def test_stats_carry_the_guests_own_memory_and_cpu(docker):
-    """runu events --stats: the cgroup's numbers as runc's, and the guest kernel's view beside them."""
+def test_stats_carry_the_guests_own_memory_and_cpu(docker_each_kind):
+    """runu events --stats: the cgroup's numbers as runc's, and the guest kernel's view beside
+    them, from a VM guest as from UML."""
+    docker = docker_each_kind
     busy = docker.start(["sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; echo done; sleep 300"],
                         mem_limit="128m")
     assert wait_until(lambda: b"done" in busy.logs(), timeout=60)
