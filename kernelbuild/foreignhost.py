@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 
 from kernelbuild import native
-from kernelbuild.cache import CACHE, digest
+from kernelbuild.cache import CACHE, build_once, digest
 from unikraft_build import debian, foreign
 from unikraft_build.rootfs import busybox_rootfs
 
@@ -42,7 +42,7 @@ def host_programs() -> list[str]:
 
 def cross_compile(arch: str, out: Path) -> list[Path]:
     """Every host program built for `arch` into `out`; a warning fails it (-Werror)."""
-    triplet = native.GUEST_TRIPLETS[{"amd64": "x86_64"}.get(arch, arch)]
+    triplet = native.GUEST_TRIPLETS[foreign.runu_name(arch)]
     root = debian_root(arch)
     out.mkdir(parents=True, exist_ok=True)
     built = []
@@ -75,20 +75,17 @@ def debian_root(arch: str) -> Path:
     """A Debian root of `arch`, the host programs' sysroot and where they and the unit tests
     run: its Debian packages, and runu's dependencies installed from their wheels for `arch`
     (one lacking such a wheel fails here, as it would on the board); made once."""
-    path = CACHE / "rootfs" / f"host-{arch}-{digest(REVISION, *debian_packages(), *requirements())}"
-    if not path.is_dir():
-        tmp = path.with_name(path.name + ".partial")
-        shutil.rmtree(tmp, ignore_errors=True)
-        busybox_rootfs(tmp, arch)
-        debian.install("bookworm", debian_packages(), tmp, arch)
-        (tmp / "run").mkdir()
+    def make(tree: Path) -> None:
+        busybox_rootfs(tree, arch)
+        debian.install("bookworm", debian_packages(), tree, arch)
+        (tree / "run").mkdir()
         with console.status(f"pip: runu's dependencies as {WHEEL_PLATFORMS[arch]} wheels"):
             subprocess.run([sys.executable, "-m", "pip", "install", "-qq", "--target",
-                            str(tmp / "usr/local/lib" / f"python{PYTHON_VERSION}" / "dist-packages"),
+                            str(tree / "usr/local/lib" / f"python{PYTHON_VERSION}" / "dist-packages"),
                             "--platform", WHEEL_PLATFORMS[arch], "--python-version", PYTHON_VERSION,
                             "--implementation", "cp", "--only-binary=:all:", *requirements()], check=True)
-        tmp.rename(path)
-    return path
+
+    return build_once(CACHE / "rootfs" / f"host-{arch}-{digest(REVISION, *debian_packages(), *requirements())}", make)
 
 
 @contextmanager

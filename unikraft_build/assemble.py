@@ -6,7 +6,6 @@ everything the recipe directory holds. Build commands run in the tree's own arch
 (unikraft_build.foreign). An unchanged recipe costs one walk of its small files/ directory.
 """
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,25 +13,13 @@ from rich.console import Console
 
 from runu import treedigest
 from unikraft_build import debian, foreign
-from kernelbuild.cache import CACHE, digest
+from kernelbuild.cache import CACHE, build_once, digest
 from unikraft_build.recipe import FIRST_UID, Recipe
 from unikraft_build.rootfs import busybox_rootfs
 
 # Bump when the way trees are assembled changes, to invalidate cached trees.
 BUILDER_REVISION = "2"
 console = Console(stderr=True)
-
-
-def _build_once(path: Path, make) -> Path:
-    """make(tmp) fills a fresh directory that becomes `path` atomically; skipped if `path` exists."""
-    if path.is_dir():
-        return path
-    tmp = path.with_name(path.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    make(tmp)
-    tmp.rename(path)
-    return path
 
 
 def base_key(recipe: Recipe) -> str:
@@ -51,7 +38,7 @@ def base_tree(recipe: Recipe) -> Path:
         busybox_rootfs(tree, recipe.arch)
         if recipe.packages:
             debian.install(recipe.suite, list(recipe.packages), tree, recipe.arch)
-    return _build_once(CACHE / "rootfs" / base_key(recipe), make)
+    return build_once(CACHE / "rootfs" / base_key(recipe), make)
 
 
 def _add_users(tree: Path, users: tuple[str, ...]) -> None:
@@ -76,4 +63,4 @@ def recipe_tree(recipe: Recipe) -> tuple[Path, str]:
             console.print(f"[dim]{recipe.name} ({recipe.architecture}): {command}[/dim]")
             foreign.run(tree, ["/bin/sh", "-c", command], recipe.architecture, check=True)
 
-    return _build_once(CACHE / "images" / key, make) / "rootfs", key
+    return build_once(CACHE / "images" / key, make) / "rootfs", key

@@ -17,6 +17,8 @@ from runu.elfarch import host_arch
 
 # Debian's architecture names (as images and apt use them) -> the kernel's (uname -m)
 MACHINES = {"amd64": "x86_64", "arm64": "aarch64"}
+# ... -> runu's (runu.elfarch, kernelbuild.arches), where they differ
+RUNU_NAMES = {"amd64": "x86_64"}
 BINFMT = Path("/usr/lib/binfmt.d")  # qemu-user-static's registrations, one file per machine
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # In the new namespaces ($1: a binfmt registration or "", $2: the tree, then the command).
@@ -39,7 +41,12 @@ class ForeignError(RuntimeError):
 
 def host() -> str:
     """The host's architecture in Debian's naming."""
-    return {"x86_64": "amd64"}.get(host_arch(), host_arch())
+    return next((debian for debian, runu in RUNU_NAMES.items() if runu == host_arch()), host_arch())
+
+
+def runu_name(arch: str) -> str:
+    """Debian's architecture name `arch` in runu's naming."""
+    return RUNU_NAMES.get(arch, arch)
 
 
 def registration(arch: str) -> Path:

@@ -4,7 +4,6 @@ way Docker leaves it, and runu hands eth0's MAC and address to the guest kernel 
 a tc redirect. The echo service runs in the guest from a read-only view of the host's root.
 
 Only a missing kernel makes the stack "not run": anything runu gets wrong is a failure."""
-import shutil
 import sys
 from pathlib import Path
 
@@ -86,17 +85,11 @@ class VmStack(UmlStack):
 
 def _python_root(arch: str) -> Path:
     """Debian's python3-minimal of `arch`, unpacked once into the build cache."""
-    from kernelbuild.cache import CACHE
+    from kernelbuild.cache import CACHE, build_once
     from unikraft_build import debian
 
-    tree = CACHE / "rootfs" / f"conformance-python-{arch}"
-    if not tree.is_dir():
-        partial = tree.with_name(tree.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)  # dpkg-deb makes the tree, not its parents (a fresh machine's cache)
-        debian.install("bookworm", ["python3-minimal"], partial, arch=arch)
-        partial.rename(tree)
-    return tree
+    return build_once(CACHE / "rootfs" / f"conformance-python-{arch}",
+                      lambda tree: debian.install("bookworm", ["python3-minimal"], tree, arch=arch))
 
 
 def _check_handed_over(bed: Testbed) -> None:
