@@ -1,0 +1,2 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Nothing is written in assembly; the build still wants the file. */
