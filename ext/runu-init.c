@@ -48,6 +48,7 @@
 #include "runu-fail.h"
 #include "runu-firewall.h"
 #include "runu-net.h"
+#include "runu-outrelay.h"
 #include "runu-rootfs.h"
 #include "runu-stdin.h"
 #include "runu-tokens.h"
@@ -65,6 +66,7 @@ struct process {
 	uid_t uid;
 	gid_t gid, *groups;
 	int ngroups, terminal, readonly, no_new_privs;
+	int stderr_to_stdout;     /* the host's stdout and stderr are one: so are the process's */
 	long umask_value;
 	unsigned long long caps[5]; /* bounding effective permitted inheritable ambient */
 	int have_caps;
@@ -259,6 +261,8 @@ static void read_process(struct tokens *t, struct process *p, int exec_only)
 			p->umask_value = parse_u64(tokens_need(t));
 		else if (!strcmp(kw, "stdio"))
 			p->terminal = !strcmp(tokens_need(t), "terminal");
+		else if (!strcmp(kw, "stderr"))
+			p->stderr_to_stdout = !strcmp(tokens_need(t), "stdout");
 		else if (!strcmp(kw, "root"))
 			tokens_need(t);  /* a pod's container: its root is mounted before the rest */
 		else if (!strcmp(kw, "readonly"))
@@ -504,7 +508,9 @@ static void set_oom_score_adj(int value)
 static void __attribute__((noreturn)) become(const struct process *p)
 {
 	static char *no_env[] = { NULL };
+	struct sched_param normal = { 0 };
 
+	sched_setscheduler(0, SCHED_OTHER, &normal);  /* not the init's batch policy (relay_outputs) */
 	if (p->have_oom)
 		set_oom_score_adj(p->oom_score_adj);
 	if (p->umask_value >= 0)
@@ -698,10 +704,34 @@ static int status_code(int status)
 	return 128 + WTERMSIG(status);
 }
 
-/* pid 1: reap everything, forward signals, serve the agent, return the process's exit code. */
+/* The process's stdout and stderr, onto their lines; idle (-1) unless relay_outputs starts them. */
+static struct out_relay outputs[2] = { { .from = -1, .to = -1 }, { .from = -1, .to = -1 } };
+
+/*
+ * The process's stdout and stderr: pipes the init copies onto the lines (runu-outrelay.h).
+ * A terminal is the process's own; stderr shares stdout's pipe when the host's are one, so
+ * their order holds.
+ */
+static void relay_outputs(const struct process *p, int stdio[3])
+{
+	struct sched_param batch = { 0 };
+
+	if (p->terminal)
+		return;
+	/*
+	 * A process writing bulk output wakes the init at every write; woken as a batch task it
+	 * does not preempt the writer, and finds a pipe's worth to move when it runs.
+	 */
+	sched_setscheduler(0, SCHED_BATCH, &batch);
+	stdio[1] = out_relay_start(&outputs[0], stdio[1]);
+	stdio[2] = p->stderr_to_stdout ? stdio[1] : out_relay_start(&outputs[1], stdio[2]);
+}
+
+/* pid 1: reap everything, forward signals, serve the agent and the relays, return the process's
+ * exit code. */
 static int supervise(pid_t child, int control_fd)
 {
-	static struct pollfd pfd[2 + AGENT_POLL_MAX];
+	static struct pollfd pfd[4 + AGENT_POLL_MAX];
 	sigset_t chld;
 	int code = -1;
 
@@ -723,14 +753,19 @@ static int supervise(pid_t child, int control_fd)
 				agent_reaped(pid, status);
 		if (code >= 0)
 			return code;
-		agent_fds = agent_poll_set(pfd + 2, sizeof(pfd) / sizeof(pfd[0]) - 2);
-		if (poll(pfd, 2 + agent_fds, -1) <= 0)
+		for (int i = 0; i < 2; i++)
+			out_relay_poll_set(&outputs[i], &pfd[2 + i]);
+		agent_fds = agent_poll_set(pfd + 4, sizeof(pfd) / sizeof(pfd[0]) - 4);
+		if (poll(pfd, 4 + agent_fds, -1) <= 0)
 			continue;
 		while (read(pfd[0].fd, &info, sizeof(info)) > 0)
 			;
+		for (int i = 0; i < 2; i++)
+			if (pfd[2 + i].revents)
+				out_relay_serve(&outputs[i]);
 		if (pfd[1].revents & POLLIN)
 			handle_control(control_fd, child);
-		agent_serve(pfd + 2, agent_fds);
+		agent_serve(pfd + 4, agent_fds);
 	}
 }
 
@@ -739,6 +774,9 @@ static void power_off(int code, const int stdio[3])
 	kill(-1, SIGKILL);
 	while (waitpid(-1, NULL, 0) > 0)
 		;
+	/* Nothing that wrote to the relays' pipes is left: all they hold goes out before the status. */
+	for (int i = 0; i < 2; i++)
+		out_relay_drain(&outputs[i]);
 	for (int i = 1; i < 3; i++)
 		if (stdio[i] >= 0 && isatty(stdio[i]))
 			tcdrain(stdio[i]);
@@ -788,6 +826,9 @@ int main(void)
 	sigset_t all;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
+	int line_fds[3] = { stdio[0], stdio[1], stdio[2] };
+
+	relay_outputs(&proc, stdio);
 	/* The process is the first of its pid namespace, as under runc: pid 1 in its own view. */
 	if (proc.new_namespaces & CLONE_NEWPID && unshare(CLONE_NEWPID) < 0)
 		die(126, "new pid namespace: %s", strerror(errno));
@@ -796,9 +837,14 @@ int main(void)
 		die(126, "fork: %s", strerror(errno));
 	if (child == 0)
 		exec_process(&proc, stdio);
+	/* The process holds the pipes' write ends now; the init keeps the lines. */
+	if (stdio[1] != line_fds[1])
+		close(stdio[1]);
+	if (stdio[2] != line_fds[2] && stdio[2] != stdio[1])
+		close(stdio[2]);
 	if (agent_fd >= 0)
 		agent_init(agent_fd, child, (proc.new_namespaces & CLONE_NEWPID ? CLONE_NEWNS : 0) |
 			   (proc.new_namespaces & CLONE_NEWCGROUP), run_for_agent, run_container_for_agent);
-	power_off(supervise(child, control_fd), stdio);
+	power_off(supervise(child, control_fd), line_fds);
 	return 0;
 }

@@ -21,7 +21,7 @@ EXT = Path(__file__).resolve().parent.parent / "ext"
 CFLAGS = ["-Os", "-Wall", "-Wextra", "-Werror", "-D_FORTIFY_SOURCE=2"]
 
 INIT_SOURCES = ["runu-init.c", "runu-agent.c", "runu-frame.c", "runu-net.c", "runu-ifreq.c", "runu-tokens.c",
-                "runu-stdin.c", "runu-firewall.c", "runu-dnsrelay.c", "runu-rootfs.c", "runu-fail.c"]
+                "runu-stdin.c", "runu-outrelay.c", "runu-firewall.c", "runu-dnsrelay.c", "runu-rootfs.c", "runu-fail.c"]
 # The guests' architectures, by the GNU triplet of their cross compilers (Debian's gcc-TRIPLET).
 GUEST_TRIPLETS = {"x86_64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}
 

@@ -146,14 +146,14 @@ class Runtime:
         from runu import agent, launcher
         from runu.console import open_console
         from runu.guest import describe
-        from runu.stdio import stdio_mode
+        from runu.stdio import outputs_merged, stdio_mode
 
         cdir.save(state)
         (cdir.path / SPEC_COPY).write_text(json.dumps(spec))
         facts = state.facts
         facts.sandbox = sandbox.name
         facts.stdio = "terminal" if terminal else stdio_mode(0)
-        desc = describe(spec, facts.stdio)
+        desc = describe(spec, facts.stdio, merged=outputs_merged())
         needs = sandbox.prepare(spec, facts)
         facts.guest_memory = sandbox.guest_memory(spec)
         cgroup = self._make_cgroup(cdir, state, spec, sandbox)

@@ -154,10 +154,13 @@ def describe_process(proc: dict, stdio_mode: str, root: str | None = None) -> Gu
     return desc
 
 
-def describe(spec: dict, stdio_mode: str, root: str | None = None) -> GuestDescription:
+def describe(spec: dict, stdio_mode: str, root: str | None = None, merged: bool = False) -> GuestDescription:
     """The guest description of a checked spec; `stdio_mode` is terminal, pipes or pipes-nostdin;
-    `root` for a pod's container (describe_process)."""
+    `root` for a pod's container (describe_process); `merged`: the host's stdout and stderr are
+    one file, and the process's stderr goes where its stdout goes."""
     desc = describe_process(spec["process"], stdio_mode, root)
+    if merged and not spec["process"].get("terminal"):
+        desc.record("stderr", "stdout")
     # As under runc, where a new UTS namespace starts as a copy of the host's: no hostname (or
     # an empty one) leaves the host's name.
     desc.record("hostname", spec.get("hostname") or os.uname().nodename)

@@ -1,5 +1,9 @@
 """The guest description: what the in-guest init will be told to do."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from runu.errors import RunuError
@@ -21,6 +25,22 @@ def test_stdio_mode_comes_first_and_terminal_wins():
     assert tokens(describe(spec, "pipes"))[:2] == [b"stdio", b"terminal"]
     spec["process"]["terminal"] = False
     assert tokens(describe(spec, "pipes-nostdin"))[:2] == [b"stdio", b"pipes-nostdin"]
+
+
+def test_stderr_follows_stdout_when_the_callers_are_one_file_and_no_terminal():
+    spec = default_spec(["sh"], terminal=False)
+    assert [r[0] for r in records(describe(spec, "pipes", merged=True), "stderr")] == ["stdout"]
+    assert records(describe(spec, "pipes"), "stderr") == []
+    spec["process"]["terminal"] = True
+    assert records(describe(spec, "pipes", merged=True), "stderr") == []
+
+
+def test_outputs_merged_compares_the_files_behind_1_and_2():
+    probe = [sys.executable, "-c", "from runu.stdio import outputs_merged; print(outputs_merged())"]
+    with open(os.devnull, "w") as null:
+        both = subprocess.run(probe, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=True)
+        apart = subprocess.run(probe, stdout=subprocess.PIPE, stderr=null, check=True)
+    assert (both.stdout, apart.stdout) == (b"True\n", b"False\n")
 
 
 def test_dev_is_the_tmpfs_the_spec_asks_for_then_filled_as_runc_fills_it():

@@ -1,0 +1,121 @@
+"""Bulk output of `runu run`: what the process writes arrives byte for byte on the caller's
+stdout and stderr, kept apart (or in order, when the caller's are one file), through a
+terminal too, and the exit status comes only after the last byte. The process writes to
+pipes, as under runc: its stdout is no terminal unless it asked for one."""
+
+import hashlib
+import os
+import random
+import select
+import socket
+import subprocess
+import threading
+
+import pytest
+
+from tests.conftest import RUNU
+
+BULK = 50_000_000  # bytes: the issue's 50 MB
+
+
+@pytest.fixture(scope="module")
+def blobs() -> dict[str, bytes]:
+    """Known content with every byte value (a seeded generator): 50 MB for stdout, 5 MB for stderr."""
+    gen = random.Random(18)
+    return {"out.bin": gen.randbytes(BULK), "err.bin": gen.randbytes(BULK // 10)}
+
+
+@pytest.fixture
+def bulk_bundle(make_bundle, blobs):
+    """make_bundle(args) with the blobs at the rootfs's top."""
+    def make(args, terminal=False):
+        bundle = make_bundle(args, terminal=terminal)
+        for name, data in blobs.items():
+            (bundle / "rootfs" / name).write_bytes(data)
+        return bundle
+
+    return make
+
+
+def digest(data: bytes) -> str:
+    return f"{len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}"
+
+
+def test_bulk_stdout_and_stderr_arrive_intact_and_apart(runu, bulk_bundle, blobs):
+    bundle = bulk_bundle(["sh", "-c", "cat /out.bin; cat /err.bin >&2; cat /out.bin >&2; exit 7"])
+    run = subprocess.Popen([RUNU, "--root", str(runu.root), "run", "--bundle", str(bundle), "c1"],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 7
+    assert digest(out) == digest(blobs["out.bin"])
+    assert digest(err) == digest(blobs["err.bin"] + blobs["out.bin"])
+
+
+def test_the_exit_status_comes_after_the_last_byte(runu, bulk_bundle, blobs):
+    """Into files: once runu has exited with the status, every byte is there already."""
+    bundle = bulk_bundle(["sh", "-c", "cat /out.bin; cat /err.bin >&2; exit 3"])
+    result = runu("run", "--bundle", str(bundle), "c1", check=False, timeout=300, stdin=subprocess.DEVNULL)
+    assert result.returncode == 3
+    assert digest(result.stdout) == digest(blobs["out.bin"])
+    assert digest(result.stderr) == digest(blobs["err.bin"])
+
+
+def test_stdout_and_stderr_into_one_file_keep_their_order(runu, make_bundle, tmp_path):
+    """`runu run ... >f 2>&1`, as `runc run` would write it: every line where it was written."""
+    script = "for i in $(seq 1 2000); do echo out$i; echo err$i >&2; done; echo last >&2"
+    bundle = make_bundle(["sh", "-c", script])
+    with open(tmp_path / "both", "w+b") as both:
+        result = runu("run", "--bundle", str(bundle), "c1", stdin=subprocess.DEVNULL, stdout=both, stderr=both)
+        both.seek(0)
+        text = both.read().decode()
+    assert result.returncode == 0
+    assert text == "".join(f"out{i}\nerr{i}\n" for i in range(1, 2001)) + "last\n"
+
+
+def test_the_process_writes_to_pipes_as_under_runc(runu, make_bundle):
+    """Not to a terminal: C stdio and language runtimes buffer as they do under runc."""
+    bundle = make_bundle(["sh", "-c", "[ -t 1 ] || echo out-is-no-terminal; [ -t 2 ] || echo err-is-no-terminal"])
+    assert runu("run", "--bundle", str(bundle), "c1", stdin=subprocess.DEVNULL).stdout == (
+        b"out-is-no-terminal\nerr-is-no-terminal\n")
+
+
+def receive_pty(sock_path, got):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(sock_path))
+        server.listen(1)
+        server.settimeout(60)
+        conn, _ = server.accept()
+        with conn:
+            got.extend(socket.recv_fds(conn, 1024, 1)[1])
+
+
+def test_bulk_output_through_a_terminal_arrives_intact(runu, bulk_bundle, blobs, tmp_path):
+    """A terminal's output processing turns each "\\n" into "\\r\\n", as runc's does; nothing
+    else changes and nothing stalls."""
+    bundle = bulk_bundle(["sh", "-c", "cat /out.bin; exit 5"], terminal=True)
+    sock_path = tmp_path / "console.sock"
+    got = []
+    server = threading.Thread(target=receive_pty, args=(sock_path, got))
+    server.start()
+    while not sock_path.exists():
+        pass
+    run = subprocess.Popen([RUNU, "--root", str(runu.root), "run", "--console-socket", str(sock_path),
+                            "--bundle", str(bundle), "c1"], stdin=subprocess.DEVNULL)
+    server.join(60)
+    master, chunks = got[0], []
+    try:
+        while select.select([master], [], [], 60)[0]:  # until the container's side of the pty closes
+            try:
+                chunk = os.read(master, 1 << 16)
+            except OSError:  # EIO: nobody holds the terminal any more, all output is read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert run.wait(60) == 5
+    finally:
+        os.close(master)
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert digest(b"".join(chunks)) == digest(blobs["out.bin"].replace(b"\n", b"\r\n"))
