@@ -769,7 +769,24 @@ static int supervise(pid_t child, int control_fd)
 	}
 }
 
-static void power_off(int code, const int stdio[3])
+/*
+ * Until the line has handed all its output to the host. Through a descriptor opened now: a
+ * terminal line is hung up when the process, its session's leader, exits (the kernel hangs up
+ * a controlling terminal that is not a pty), and the descriptors opened before then no longer
+ * wait for anything, while the line still holds what the host had no room for yet.
+ */
+static void drain_line(int n)
+{
+	int fd = open(lines[n], O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (isatty(fd))
+		tcdrain(fd);
+	close(fd);
+}
+
+static void power_off(int code)
 {
 	kill(-1, SIGKILL);
 	while (waitpid(-1, NULL, 0) > 0)
@@ -777,9 +794,8 @@ static void power_off(int code, const int stdio[3])
 	/* Nothing that wrote to the relays' pipes is left: all they hold goes out before the status. */
 	for (int i = 0; i < 2; i++)
 		out_relay_drain(&outputs[i]);
-	for (int i = 1; i < 3; i++)
-		if (stdio[i] >= 0 && isatty(stdio[i]))
-			tcdrain(stdio[i]);
+	drain_line(RUNU_LINE_STDOUT);
+	drain_line(RUNU_LINE_STDERR);
 	guest_power_off(code);
 }
 
@@ -845,6 +861,6 @@ int main(void)
 	if (agent_fd >= 0)
 		agent_init(agent_fd, child, (proc.new_namespaces & CLONE_NEWPID ? CLONE_NEWNS : 0) |
 			   (proc.new_namespaces & CLONE_NEWCGROUP), run_for_agent, run_container_for_agent);
-	power_off(supervise(child, control_fd), line_fds);
+	power_off(supervise(child, control_fd));
 	return 0;
 }

@@ -89,11 +89,11 @@ def receive_pty(sock_path, got):
             got.extend(socket.recv_fds(conn, 1024, 1)[1])
 
 
-def test_bulk_output_through_a_terminal_arrives_intact(runu, bulk_bundle, blobs, tmp_path):
-    """A terminal's output processing turns each "\\n" into "\\r\\n", as runc's does; nothing
-    else changes and nothing stalls."""
-    bundle = bulk_bundle(["sh", "-c", "cat /out.bin; exit 5"], terminal=True)
+def run_in_terminal(runu, bundle, tmp_path) -> tuple[bytes, int]:
+    """`runu run --console-socket` of the bundle: all it wrote on the terminal, read from the
+    pty master, and its exit code."""
     sock_path = tmp_path / "console.sock"
+    sock_path.unlink(missing_ok=True)  # a run before this one's
     got = []
     server = threading.Thread(target=receive_pty, args=(sock_path, got))
     server.start()
@@ -112,10 +112,26 @@ def test_bulk_output_through_a_terminal_arrives_intact(runu, bulk_bundle, blobs,
             if not chunk:
                 break
             chunks.append(chunk)
-        assert run.wait(60) == 5
+        return b"".join(chunks), run.wait(60)
     finally:
         os.close(master)
         if run.poll() is None:
             run.kill()
             run.wait()
-    assert digest(b"".join(chunks)) == digest(blobs["out.bin"].replace(b"\n", b"\r\n"))
+
+
+def test_bulk_output_through_a_terminal_arrives_intact(runu, bulk_bundle, blobs, tmp_path):
+    """A terminal's output processing turns each "\\n" into "\\r\\n", as runc's does; nothing
+    else changes and nothing stalls."""
+    out, code = run_in_terminal(runu, bulk_bundle(["sh", "-c", "cat /out.bin; exit 5"], terminal=True), tmp_path)
+    assert code == 5
+    assert digest(out) == digest(blobs["out.bin"].replace(b"\n", b"\r\n"))
+
+
+def test_a_terminal_keeps_what_the_process_wrote_just_before_it_exited(runu, make_bundle, tmp_path):
+    """The guest hangs up a terminal whose session leader exits, with output still on its
+    way to the host (a pty that was full a moment before): all of it arrives, run after run."""
+    bundle = make_bundle(["sh", "-c", "head -c 5000000 /dev/zero"], terminal=True)
+    for attempt in range(6):
+        out, code = run_in_terminal(runu, bundle, tmp_path)
+        assert (attempt, code, len(out)) == (attempt, 0, 5000000)
