@@ -6,14 +6,12 @@ pipes, as under runc: its stdout is no terminal unless it asked for one."""
 import hashlib
 import os
 import random
-import select
-import socket
 import subprocess
-import threading
 
 import pytest
 
 from tests.conftest import RUNU
+from tests.integration.console_pty import read_until_closed, run_with_console
 
 BULK = 50_000_000  # bytes: the issue's 50 MB
 
@@ -79,40 +77,11 @@ def test_the_process_writes_to_pipes_as_under_runc(runu, make_bundle):
         b"out-is-no-terminal\nerr-is-no-terminal\n")
 
 
-def receive_pty(sock_path, got):
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
-        server.bind(str(sock_path))
-        server.listen(1)
-        server.settimeout(60)
-        conn, _ = server.accept()
-        with conn:
-            got.extend(socket.recv_fds(conn, 1024, 1)[1])
-
-
 def run_in_terminal(runu, bundle, tmp_path) -> tuple[bytes, int]:
-    """`runu run --console-socket` of the bundle: all it wrote on the terminal, read from the
-    pty master, and its exit code."""
-    sock_path = tmp_path / "console.sock"
-    sock_path.unlink(missing_ok=True)  # a run before this one's
-    got = []
-    server = threading.Thread(target=receive_pty, args=(sock_path, got))
-    server.start()
-    while not sock_path.exists():
-        pass
-    run = subprocess.Popen([RUNU, "--root", str(runu.root), "run", "--console-socket", str(sock_path),
-                            "--bundle", str(bundle), "c1"], stdin=subprocess.DEVNULL)
-    server.join(60)
-    master, chunks = got[0], []
+    """`runu run --console-socket` of the bundle: all it wrote on the terminal, and its exit code."""
+    run, master = run_with_console(runu.root, bundle, tmp_path / "console.sock")
     try:
-        while select.select([master], [], [], 60)[0]:  # until the container's side of the pty closes
-            try:
-                chunk = os.read(master, 1 << 16)
-            except OSError:  # EIO: nobody holds the terminal any more, all output is read
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks), run.wait(60)
+        return read_until_closed(master), run.wait(60)
     finally:
         os.close(master)
         if run.poll() is None:
