@@ -13,7 +13,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = {"startup": "benchmarks/startup", "guest": "benchmarks/guest", "vm": "benchmarks/vm",
-          "density": "benchmarks/density", "network": "benchmarks/test_network.py"}
+          "density": "benchmarks/density", "network": "benchmarks/test_network.py",
+          "console": "benchmarks/console"}
 ROUND = re.compile(r"round (\d+)/(\d+)")
 console = Console(stderr=True)
 

@@ -67,6 +67,21 @@ def _network(run: dict) -> str:
             f"{_table(header, rows)}")
 
 
+def _console(run: dict) -> str:
+    """Read as generically as the network run (runtime -> way -> median and ratio to runc), with
+    the MB/s each way reached beside it."""
+    header, rows, ratios = tables.network_tables(run)
+    chart = ""
+    if ratios:
+        charts.ratios(ratios, f"console throughput: time to move {run['bytes'] / 1e6:g} MB, against runc",
+                      OUT / "console.png")
+        chart = "<img src=console.png>"
+    ways, speeds = tables.console_speeds(run)
+    return (f"<h2>Console throughput (a container's bulk output)</h2>{_meta(run)}{_what(run)}{chart}"
+            f"<p>Medians of {run['rounds']} runs, ms (× runc):</p>{_table(header, rows)}"
+            f"<p>MB/s, whole run / net of the same run writing nothing:</p>{_table(['runtime', *ways], speeds)}")
+
+
 def _profile(run: dict) -> str:
     phases, frames = tables.profile_rows(run)
     return (f"<h2>Where runu's startup goes</h2>{_meta(run)}{_what(run)}"
@@ -139,6 +154,8 @@ def render() -> Path:
         parts.append(_density(latest["density"]))
     if "network" in latest:
         parts.append(_network(latest["network"]))
+    if "console" in latest:
+        parts.append(_console(latest["console"]))
     if "profile" in latest:
         parts.append(_profile(latest["profile"]))
     parts += [_history(runs, kind, title) for kind, title in HISTORIES.items() if kind in latest]

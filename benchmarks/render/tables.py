@@ -75,6 +75,20 @@ def network_tables(run: dict) -> tuple[list[str], list[list[str]], dict[str, dic
     return ["runtime", *metrics], rows, ratios
 
 
+def console_speeds(run: dict) -> tuple[list[str], list[list[str]]]:
+    """The ways output travelled, then per runtime its MB/s each way: whole run / net."""
+    runtimes = run.get("runtimes", {})
+    ways = list(dict.fromkeys(w for measured in runtimes.values() for w in measured))
+
+    def speed(entry: dict) -> str:
+        if "mb_per_s" not in entry:
+            return reason(str(entry.get("error", "–")))[:200]
+        return f"{entry['mb_per_s']:g} / {entry['net_mb_per_s']:g}"
+
+    return ways, [[name, *(speed(measured[w]) if w in measured else "–" for w in ways)]
+                  for name, measured in runtimes.items()]
+
+
 def profile_rows(run: dict) -> tuple[list[list[str]], list[list[str]]]:
     """(phase, median ms) of docker run under runu, and (frame, ms) of runu create's profile."""
     phases = [[name, f"{statistics.median(values):.0f}"] for name, values in run["phases_ms"].items()]

@@ -51,3 +51,13 @@ def test_guest_rows_one_column_per_metric():
     run = {"runtimes": {"runc": {"medians": {"syscall_us": 0.4, "python_start_ms": 18.5}},
                         "runu": {"medians": {"syscall_us": 14.0, "python_start_ms": 70.2}}}}
     assert guest_rows(run) == (["syscall_us", "python_start_ms"], [["runc", "0.4", "18.5"], ["runu", "14", "70.2"]])
+
+
+def test_console_speeds_one_column_per_way_whole_and_net():
+    from benchmarks.render.tables import console_speeds
+
+    run = {"runtimes": {"runc": {"docker": {"median_ms": 3000, "mb_per_s": 16.6, "net_mb_per_s": 20.1}},
+                        "runu": {"docker": {"error": 'APIError: 500 ("runtime failed")'}}}}
+    ways, rows = console_speeds(run)
+    assert ways == ["docker"]
+    assert rows == [["runc", "16.6 / 20.1"], ["runu", "runtime failed"]]
