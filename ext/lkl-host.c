@@ -275,6 +275,24 @@ static void host_timer_free(struct lkl_timer *timer)
 	free(timer);
 }
 
+static long host_fd_read(int fd, void *buf, unsigned long len)
+{
+	ssize_t got;
+
+	while ((got = read(fd, buf, len)) < 0 && errno == EINTR)
+		;
+	return got;
+}
+
+static long host_fd_write(int fd, const void *buf, unsigned long len)
+{
+	ssize_t sent;
+
+	while ((sent = write(fd, buf, len)) < 0 && errno == EINTR)
+		;
+	return sent;
+}
+
 const struct lkl_host_ops lkl_posix_host_ops = {
 	.print = host_print,
 	.panic = host_panic,
@@ -299,6 +317,8 @@ const struct lkl_host_ops lkl_posix_host_ops = {
 	.timer_alloc = host_timer_alloc,
 	.timer_set_oneshot = host_timer_set_oneshot,
 	.timer_free = host_timer_free,
+	.fd_read = host_fd_read,
+	.fd_write = host_fd_write,
 };
 
 int lkl_posix_start(unsigned long memory_bytes, const char *cmdline)

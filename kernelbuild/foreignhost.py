@@ -23,8 +23,9 @@ from unikraft_build.rootfs import busybox_rootfs
 PROJECT = Path(__file__).resolve().parent.parent
 # What a host program links -> the Debian package with its headers and library.
 DEV_PACKAGES = {"-lseccomp": "libseccomp-dev", "-lmnl": "libmnl-dev", "-ljansson": "libjansson-dev"}
-# The unit tests' Debian side: Python, and the GNU patch that applies the kernel patches.
-TEST_PACKAGES = ["python3", "patch"]
+# The unit tests' Debian side: Python (with its headers, for the library kernel's cffi module),
+# and the GNU patch that applies the kernel patches.
+TEST_PACKAGES = ["python3", "python3-dev", "patch"]
 WHEEL_PLATFORMS = {"arm64": "manylinux2014_aarch64", "amd64": "manylinux2014_x86_64"}
 PYTHON_VERSION = "3.11"  # bookworm's
 REVISION = "1"  # bump when what goes into the root changes

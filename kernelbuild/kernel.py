@@ -73,10 +73,14 @@ def configure(tree: Path, out: Path, fragments: list[Path], arch: Arch) -> None:
                     str(out / ".config"), *map(str, fragments)], capture_output=True, check=True, cwd=tree)
     _make(tree, out, arch, "olddefconfig")
     config = (out / ".config").read_text()
+    wanted = {}  # option -> (fragment, line): a later fragment's setting overrides an earlier one's
     for fragment in fragments:
         for line in fragment.read_text().splitlines():
-            if re.match(r"^CONFIG_\w+=y$", line) and line not in config:
-                raise RuntimeError(f"{fragment.name}: {line} did not survive olddefconfig for {arch.name}")
+            if (found := re.match(r"^(CONFIG_\w+)=", line)):
+                wanted[found.group(1)] = (fragment, line)
+    for fragment, line in wanted.values():
+        if line.endswith("=y") and line not in config:
+            raise RuntimeError(f"{fragment.name}: {line} did not survive olddefconfig for {arch.name}")
 
 
 def _compile(tree: Path, out: Path, arch: Arch, label: str, jobs: int) -> None:

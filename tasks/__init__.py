@@ -2,7 +2,7 @@
 
 from invoke import Collection
 
-from tasks import bench, build, conformance, dashboard, demo, doctor, dockerd, images, setup, startupprofile, test
+from tasks import bench, build, conformance, dashboard, demo, doctor, dockerd, images, lkl, setup, startupprofile, test
 
 ns = Collection()
 ns.add_task(setup.setup)
@@ -16,3 +16,4 @@ ns.add_task(dashboard.dashboard)
 ns.add_collection(Collection.from_module(build, name="kernel"))
 ns.add_collection(Collection.from_module(dockerd, name="docker"))
 ns.add_collection(Collection.from_module(images, name="images"))
+ns.add_collection(Collection.from_module(lkl, name="lkl"))

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = {"startup": "benchmarks/startup", "guest": "benchmarks/guest", "vm": "benchmarks/vm",
           "density": "benchmarks/density", "network": "benchmarks/test_network.py",
-          "console": "benchmarks/console"}
+          "console": "benchmarks/console", "lkl": "benchmarks/lkl"}
 ROUND = re.compile(r"round (\d+)/(\d+)")
 console = Console(stderr=True)
 

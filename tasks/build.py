@@ -34,9 +34,13 @@ def build_kernels(profile: str | None = None, arch: str | None = None) -> None:
 
 
 def build_all() -> None:
-    """Every artifact runu needs, in dependency order: kernels calibrate against the initramfs."""
+    """Every artifact runu needs, in dependency order: kernels calibrate against the initramfs;
+    then the kernel as a library."""
+    from tasks.lkl import build_library_for
+
     build_native_parts()
     build_kernels()
+    build_library_for()
 
 
 @task

@@ -17,7 +17,7 @@ def setup(c):
     ensure_packages()
     # runu runs several times per container start: never make it compile itself
     # (PYTHONDONTWRITEBYTECODE, common in CI, would make every call do so).
-    for package in ("runu", "netstack", "kernelbuild", "unikraft_build", "dockerhost"):
+    for package in ("runu", "netstack", "kernelbuild", "unikraft_build", "dockerhost", "lkl_bindings"):
         compileall.compile_dir(Path(__file__).parent.parent / package, quiet=1)
     build.build_all()
     ensure_docker()

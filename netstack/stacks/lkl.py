@@ -1,25 +1,35 @@
-"""LKL (the Linux Kernel Library): listed so the matrix shows why it is absent.
+"""runu's Linux as a library (kernelbuild/library.py) behind a tap (tapstack.TapStack): the
+`python -m lkl_bindings.serve` process boots a Linux 7.3 kernel in itself and serves the echo
+ports from that kernel's own TCP/IP stack."""
+import sys
+from pathlib import Path
 
-No Debian or PyPI package ships a liblkl, so the driver only reports where it looked.
-"""
-import ctypes.util
+from lkl_bindings.errors import LibraryMissing
+from lkl_bindings.native import module
 
-from ..testbed import Testbed
-from . import Stack
+from ..ifconfig import InterfaceConfig
+from . import ECHO_PORT
+from .tapstack import TAP, TapStack
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
-class LklStack(Stack):
-    """Not runnable without a liblkl build; ``unavailable()`` says so."""
+class LklStack(TapStack):
+    """The library kernel in a child process in the stack namespace, on tap0."""
     name = "lkl"
 
     def unavailable(self) -> str | None:
-        found = ctypes.util.find_library("lkl")
-        if not found:
-            return "no liblkl on this machine (neither Debian nor PyPI ships one)"
-        return f"{found} is present but runu has no LKL network driver yet"
+        try:
+            module()
+        except LibraryMissing as missing:
+            return str(missing)
+        return None
 
-    def start(self, bed: Testbed) -> None:
-        raise RuntimeError(self.unavailable())
-
-    def stop(self) -> None:
-        pass
+    def command(self, config: InterfaceConfig) -> tuple[list[str], str | None]:
+        argv = [sys.executable, "-m", "lkl_bindings.serve", "--tap", TAP, "--mac", config.mac,
+                "--tcp-echo", str(ECHO_PORT), "--udp-echo", str(ECHO_PORT)]
+        for found in config.ipv4():
+            argv += ["--address", f"{found.address}/{found.prefixlen}"]
+        if (gateway := config.gateway()) is not None:
+            argv += ["--gateway", gateway]
+        return argv, str(ROOT)

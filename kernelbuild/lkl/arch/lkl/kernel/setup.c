@@ -23,12 +23,12 @@ static unsigned long memory_bytes;
 static struct lkl_sem *boot_done;
 static long boot_result;
 
-static void boot_thread(void *arg)
+static void __ref boot_thread(void *arg)
 {
 	start_kernel();
 }
 
-int lkl_start_kernel(const struct lkl_host_ops *ops, unsigned long bytes, const char *cmdline)
+int __ref lkl_start_kernel(const struct lkl_host_ops *ops, unsigned long bytes, const char *cmdline)
 {
 	int expected = LKL_OFF;
 
@@ -92,6 +92,10 @@ void __init setup_arch(char **cmdline_p)
 
 static int host_panic(struct notifier_block *nb, unsigned long event, void *buf)
 {
+	/* Said even when the console is silenced (loglevel=0). */
+	lkl_ops->print("Kernel panic: ", 14);
+	lkl_ops->print(buf, strlen(buf));
+	lkl_ops->print("\n", 1);
 	lkl_ops->panic();
 	return NOTIFY_DONE;
 }
@@ -107,8 +111,21 @@ static int __init panic_to_host(void)
 }
 pure_initcall(panic_to_host);
 
+static int host_power_off(struct sys_off_data *data)
+{
+	lkl_halted();
+}
+
+static int __init power_off_by_host(void)
+{
+	return PTR_ERR_OR_ZERO(register_sys_off_handler(SYS_OFF_MODE_POWER_OFF, SYS_OFF_PRIO_DEFAULT,
+							host_power_off, NULL));
+}
+arch_initcall(power_off_by_host);
+
 void machine_power_off(void)
 {
+	do_kernel_power_off();
 	lkl_halted();
 }
 

@@ -25,6 +25,7 @@
 #include <linux/task_work.h>
 #include <linux/unistd.h>
 #include <asm/syscalls.h>
+#include <asm/unistd.h>
 #include <asm/lkl.h>
 
 typedef long (*syscall_fn_t)(long, long, long, long, long, long);
@@ -39,6 +40,7 @@ typedef long (*syscall_fn_t)(long, long, long, long, long, long);
 static const syscall_fn_t syscall_table[__NR_syscalls] = {
 	[0 ... __NR_syscalls - 1] = (syscall_fn_t)(void (*)(void))sys_ni_syscall,
 #include <asm/syscall_table_64.h>
+	[__NR_lkl_netdev_add] = (syscall_fn_t)(void (*)(void))sys_lkl_netdev_add,
 };
 
 #define LKL_CALL_EXIT	(-1L)
@@ -53,7 +55,14 @@ struct lkl_session {
 	struct lkl_call *call;		/* set by the host thread, cleared when answered */
 	struct lkl_sem *answered;
 	struct task_struct *thread;	/* the kernel thread serving it, once forked */
-	struct lkl_session *next;	/* in the queue of sessions with a call */
+	/*
+	 * In the queue of sessions with a call (under queue_lock). A session's
+	 * thread may take a call before the interrupt has seen it, and its host
+	 * thread post the next one: a session is queued once, whatever it posts.
+	 */
+	bool queued;
+	struct lkl_session *next;
+	struct lkl_session *next_unforked;	/* in pid 1's list (kernel side) */
 };
 
 static struct lkl_tls_key *session_key;
@@ -102,37 +111,40 @@ static int session_thread(void *arg)
 	}
 }
 
-/* Runs on the CPU: hand each posted call to its thread, or ask pid 1 for one. */
+/*
+ * Runs on the CPU: hand each posted call to its thread, or ask pid 1 for one.
+ * The queue stays locked while it is walked, so no host thread relinks a
+ * session under the walk.
+ */
 static irqreturn_t call_interrupt(int irq, void *dev)
 {
-	struct lkl_session *posted;
+	struct lkl_session *session;
 
 	lkl_ops->mutex_lock(queue_lock);
-	posted = queue;
-	queue = NULL;
-	lkl_ops->mutex_unlock(queue_lock);
-
-	while (posted) {
-		struct lkl_session *session = posted;
-
-		posted = session->next;
+	for (session = queue; session; session = session->next) {
+		session->queued = false;
 		if (session->thread) {
 			wake_up_process(session->thread);
 		} else {
-			session->next = unforked;
+			session->next_unforked = unforked;
 			unforked = session;
 			wake_up_process(pid1);
 		}
 	}
+	queue = NULL;
+	lkl_ops->mutex_unlock(queue_lock);
 	return IRQ_HANDLED;
 }
 
 static void post(struct lkl_session *session, struct lkl_call *call)
 {
-	session->call = call;
 	lkl_ops->mutex_lock(queue_lock);
-	session->next = queue;
-	queue = session;
+	session->call = call;
+	if (!session->queued) {
+		session->queued = true;
+		session->next = queue;
+		queue = session;
+	}
 	lkl_ops->mutex_unlock(queue_lock);
 	lkl_trigger_irq(LKL_CALL_IRQ);
 	lkl_ops->sem_down(session->answered);
@@ -145,6 +157,15 @@ static void session_end(void *arg)
 
 	if (lkl_is_running())
 		post(session, &call);
+	/* Its thread may have taken the call before the interrupt saw it: unqueue it by hand. */
+	lkl_ops->mutex_lock(queue_lock);
+	for (struct lkl_session **link = &queue; *link; link = &(*link)->next) {
+		if (*link == session) {
+			*link = session->next;
+			break;
+		}
+	}
+	lkl_ops->mutex_unlock(queue_lock);
 	lkl_ops->sem_free(session->answered);
 	lkl_ops->mem_free(session);
 }
@@ -211,7 +232,7 @@ static void __noreturn serve_sessions(void)
 
 		local_irq_disable();
 		session = unforked;
-		unforked = session->next;
+		unforked = session->next_unforked;
 		local_irq_enable();
 
 		pid = kernel_clone(&(struct kernel_clone_args){

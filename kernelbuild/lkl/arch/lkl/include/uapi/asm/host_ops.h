@@ -51,6 +51,10 @@ struct lkl_host_ops {
 	struct lkl_timer *(*timer_alloc)(void (*fn)(void *), void *arg);
 	void (*timer_set_oneshot)(struct lkl_timer *timer, unsigned long long delta_ns);
 	void (*timer_free)(struct lkl_timer *timer);
+
+	/* Frames to and from a host descriptor (a tap): the bytes moved, or -1. */
+	long (*fd_read)(int fd, void *buf, unsigned long len);
+	long (*fd_write)(int fd, const void *buf, unsigned long len);
 };
 
 /* Boots the kernel on host threads of its own; returns once it takes system calls. */

@@ -1,2 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 #include <asm/unistd_64.h>
+
+/*
+ * The architecture's own calls, in the range asm-generic leaves to it:
+ * lkl_netdev_add(fd, mac) makes a network interface of a host tap descriptor
+ * (mac: six bytes, or NULL for a random one) and returns its ifindex.
+ */
+#define __NR_lkl_netdev_add 244
