@@ -37,3 +37,22 @@ def test_the_unit_tests_pass_in_an_arm64_root():
     ran = foreignhost.unit_tests(ARCH, "-q")
     assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-2000:]
     assert " passed" in ran.stdout.splitlines()[-1]
+
+
+def test_the_library_kernel_passes_its_tests_in_an_arm64_root():
+    """Linux as a library cross-built for arm64 (liblinux.so and the cffi module for arm64's
+    Python) boots under qemu-aarch64 and passes the in-process tests of tests/integration/
+    test_lkl.py there (those that need no network namespace or host compiler)."""
+    import shutil
+
+    from kernelbuild.library import installed_problem, library_dir
+
+    if (problem := installed_problem(ARCH)) is not None:
+        pytest.skip(f"{problem}: `invoke lkl.build --arch arm64` builds it")
+    with foreignhost.checkout(ARCH) as root:
+        shutil.copytree(library_dir(ARCH), root / "src" / "lkl-arm64")
+        ran = foreign.run(root, ["/bin/sh", "-c", "cd /src && exec python3 -m pytest -p no:cacheprovider -q "
+                                 "tests/integration/test_lkl.py -k 'not serve and not c_program'"],
+                          ARCH, env={"RUNU_LKL_DIR": "/src/lkl-arm64"}, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-2000:]
+    assert ran.stdout.splitlines()[-1].startswith("5 passed"), ran.stdout[-500:]
