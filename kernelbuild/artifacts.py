@@ -8,10 +8,9 @@ from pathlib import Path
 
 from kernelbuild.arches import default_targets
 from kernelbuild.kernel import installed_problem
-from kernelbuild.library import installed_problem as library_problem
+from kernelbuild.library import TRIPLETS, installed_problem as library_problem
 from kernelbuild.native import native_problems
 from kernelbuild.source import unpacked_source
-from runu.elfarch import host_arch
 from runu.paths import kernel_subdir
 
 
@@ -23,6 +22,5 @@ def artifact_problems(artifacts: Path) -> list[str]:
         problem = installed_problem(profile, arch, artifacts / "kernels" / kernel_subdir(profile, arch.name), source)
         if problem:
             found.append(problem)
-    if (problem := library_problem(host_arch(), source)) is not None:
-        found.append(problem)
+    found += filter(None, (library_problem(arch, source) for arch in TRIPLETS))
     return found

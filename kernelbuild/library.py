@@ -72,12 +72,17 @@ def _toolchain(arch: str) -> str:
     return "" if arch == host_arch() else f"{TRIPLETS[arch]}-"
 
 
-def build_key(arch: str, source: KernelSource) -> str:
-    """Everything the library is made from."""
+def tree_key(arch: str, source: KernelSource) -> str:
+    """What the compiled kernel (vmlinux) is made from: its build directory's name."""
     return digest(BUILDER_REVISION, arch, source.package_version,
                   *(part for p in _port_files() for part in (str(p.relative_to(PORT)), p.read_bytes())),
-                  *(f.read_text() for f in _fragments()),
-                  *((EXT / name).read_bytes() for name in HOST_SOURCES),
+                  *(f.read_text() for f in _fragments()))
+
+
+def build_key(arch: str, source: KernelSource) -> str:
+    """Everything the installed library is made from: the kernel, the host operations, the
+    header renaming and the bindings' build."""
+    return digest(tree_key(arch, source), *((EXT / name).read_bytes() for name in HOST_SOURCES),
                   lklheaders.REVISION, BINDINGS_BUILD.read_bytes())
 
 
@@ -151,7 +156,7 @@ def build_library(arch: str | None = None, status=print) -> LibraryBuild:
     dest, key = library_dir(arch), build_key(arch, source)
     if installed_problem(arch, source) is None:
         return LibraryBuild(**{**json.loads((dest / "lkl.json").read_text()), "cached": True})
-    out = CACHE / "build" / f"lkl-{arch}-{key}"
+    out = CACHE / "build" / f"lkl-{arch}-{tree_key(arch, source)}"
     out.mkdir(parents=True, exist_ok=True)
     seconds = _build_tree(port_tree(source, status), out, arch, status)
 

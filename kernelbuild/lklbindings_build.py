@@ -54,6 +54,9 @@ def cross_build(directory: Path, triplet: str, python_root: Path) -> Path:
     subprocess.run([f"{triplet}-gcc", "-shared", "-fPIC", "-O2", *(f"-I{p}" for p in INCLUDES),
                     f"-I{python_root}/usr/include/python{version}",
                     f"-I{python_root}/usr/include/{triplet}/python{version}",
+                    # pyconfig.h includes <TRIPLET/pythonX.Y/pyconfig.h>: the root's include
+                    # directory, searched after the cross compiler's own.
+                    "-idirafter", f"{python_root}/usr/include",
                     "-o", str(module), str(source), f"-L{directory}", "-llinux", *LINK], check=True)
     source.unlink()
     return module

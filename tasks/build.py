@@ -35,12 +35,14 @@ def build_kernels(profile: str | None = None, arch: str | None = None) -> None:
 
 def build_all() -> None:
     """Every artifact runu needs, in dependency order: kernels calibrate against the initramfs;
-    then the kernel as a library."""
+    then the kernel as a library, for every architecture (the edge boards' arm64 too)."""
+    from kernelbuild.library import TRIPLETS
     from tasks.lkl import build_library_for
 
     build_native_parts()
     build_kernels()
-    build_library_for()
+    for arch in TRIPLETS:
+        build_library_for(arch)
 
 
 @task
