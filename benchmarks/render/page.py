@@ -121,6 +121,25 @@ def _vm(run: dict) -> str:
             f"{_table(header, tables.startup_rows(run, true, runc='runc (busybox true)'))}")
 
 
+def _lkl(run: dict) -> str:
+    """The library kernel beside the host's stack and UML: each metric with its ratio to linux."""
+    metrics = [("start_to_ready_median_ms", "start to ready ms"), ("tcp_rr_median_us", "TCP RR us"),
+               ("throughput_mbps", "echo MB/s"), ("pss_kib", "PSS MiB")]
+    rows = []
+    for name, numbers in run["stacks"].items():
+        cells = []
+        for key, _ in metrics:
+            value = numbers.get(key)
+            shown = value / 1024 if key == "pss_kib" and value is not None else value
+            ratio = numbers.get("ratios_to_linux", {}).get(key)
+            cells.append("n/a" if value is None else f"{shown:.1f} (x{ratio})" if ratio else f"{shown:.1f}")
+        rows.append([name, *cells])
+    boot = run["stacks"].get("lkl", {}).get("boot_to_first_syscall_median_ms")
+    booted = f"<p>Library kernel, in-process boot to its first system call: {boot:.1f} ms.</p>" if boot else ""
+    return (f"<h2>Linux as a library beside the host stack and UML</h2>{_meta(run)}{_what(run)}"
+            f"{_table(['stack', *(label for _, label in metrics)], rows)}{booted}")
+
+
 HISTORIES = {"startup": "docker run to ready across runs", "bundle": "runtime run of a bundle to ready across runs"}
 
 
@@ -158,6 +177,8 @@ def render() -> Path:
         parts.append(_console(latest["console"]))
     if "profile" in latest:
         parts.append(_profile(latest["profile"]))
+    if "lkl" in latest:
+        parts.append(_lkl(latest["lkl"]))
     parts += [_history(runs, kind, title) for kind, title in HISTORIES.items() if kind in latest]
     if not parts:
         parts.append("<p>No results yet: run <code>invoke bench</code>.</p>")
