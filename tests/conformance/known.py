@@ -67,5 +67,5 @@ KNOWN: dict[str, dict[str, str]] = {
 
 def known_failure(stack: str, case_id: str) -> str | None:
     """Why ``stack`` is known to fail ``case_id``, or None if it is expected to pass."""
-    family = "linux" if stack.startswith(("uml-", "vm-")) else stack  # the same kernel code
+    family = "linux" if stack.startswith(("uml-", "vm-")) or stack == "lkl" else stack  # the same kernel code
     return KNOWN.get(family, {}).get(case_id)
