@@ -24,6 +24,7 @@ PACKAGES = [
     "iperf3", "iputils-ping",
     # the conformance suite's lwIP stack (cffi harness)
     "liblwip-dev",
+    "python3-dev",  # Python.h for the cffi modules built here: lkl_bindings' and the lwIP harness
     # pods over Kubernetes' CRI (tests/cri): containerd's CRI plugin with Debian's CNI plugins
     "containernetworking-plugins",
     *DOCKER_PACKAGES,
