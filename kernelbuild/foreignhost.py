@@ -51,8 +51,9 @@ def cross_compile(arch: str, out: Path) -> list[Path]:
         sources, extra, libs = native.PROGRAMS[name]
         output = out / name
         compiled = subprocess.run(
-            [f"{triplet}-gcc", *native.CFLAGS, *extra, f"-I{root}/usr/include", f"-L{root}/usr/lib/{triplet}",
-             f"-Wl,-rpath-link,{root}/usr/lib/{triplet}", "-o", str(output),
+            # The root is a whole arm64 sysroot (libc6-dev comes with python3-dev): its libc.so
+            # linker script names /lib/... paths that only resolve inside it.
+            [f"{triplet}-gcc", *native.CFLAGS, *extra, f"--sysroot={root}", "-o", str(output),
              *(str(native.EXT / s) for s in sources), *libs], capture_output=True, text=True)
         if compiled.returncode != 0:
             raise ForeignHostError(f"{name} does not compile for {arch}:\n{compiled.stderr}")
