@@ -164,15 +164,48 @@ def test_loopback_tcp_inside_the_library_kernel():
                 conn, peer = server.accept()
                 with conn:
                     conn.sendall(conn.recv(100).upper())
-            threading.Thread(target=serve).start()
+            server_thread = threading.Thread(target=serve)
+            server_thread.start()
             with kernel.socket(AF_INET, SOCK_STREAM) as client:
                 client.connect(("127.0.0.1", 5000))
                 client.sendall(b"through the library kernel")
                 reply = client.recv(100).decode()
+            server_thread.join()
             server.close()
         print(json.dumps({"reply": reply}))
     """)
     assert facts["reply"] == "THROUGH THE LIBRARY KERNEL"
+
+
+def test_a_call_blocked_in_the_kernel_when_it_halts_fails_with_eshutdown():
+    facts = child_json("""
+        import errno, json, threading, time
+        from lkl_bindings import Kernel
+        from lkl_bindings.errors import KernelError
+        from lkl_bindings.constants import AF_INET, SOCK_STREAM
+        outcome = {}
+        def wait_for_a_peer(server):
+            try:
+                server.accept()
+            except OSError as error:
+                outcome["accept"] = errno.errorcode[error.errno]
+        with Kernel() as kernel:
+            server = kernel.socket(AF_INET, SOCK_STREAM)
+            server.bind(("127.0.0.1", 5000))
+            server.listen()
+            waiter = threading.Thread(target=wait_for_a_peer, args=(server,))
+            waiter.start()
+            time.sleep(0.2)
+        waiter.join(timeout=10)
+        try:
+            kernel.syscall("getpid")
+        except KernelError as error:
+            outcome["after"] = str(error)
+        print(json.dumps({**outcome, "waiter_alive": waiter.is_alive()}))
+    """, timeout=30)
+    # The halt answers the thread blocked in accept instead of leaving it (and the process) hanging.
+    assert facts == {"accept": "ESHUTDOWN", "waiter_alive": False,
+                     "after": "the library kernel is not running (never booted, or halted)"}
 
 
 @pytest.fixture

@@ -62,12 +62,14 @@ struct lkl_session {
 	 */
 	bool queued;
 	struct lkl_session *next;
+	struct lkl_session *next_live;		/* in the list of every session (under queue_lock) */
 	struct lkl_session *next_unforked;	/* in pid 1's list (kernel side) */
 };
 
 static struct lkl_tls_key *session_key;
 static struct lkl_mutex *queue_lock;
 static struct lkl_session *queue;	/* host side: sessions with a new call */
+static struct lkl_session *live;	/* host side: every session, for the halt to answer */
 static struct lkl_session *unforked;	/* kernel side: sessions waiting for pid 1 */
 static struct task_struct *pid1;
 
@@ -136,9 +138,19 @@ static irqreturn_t call_interrupt(int irq, void *dev)
 	return IRQ_HANDLED;
 }
 
+/*
+ * Post a call and wait for its answer. The state is read under queue_lock,
+ * which the halt takes to answer every call in flight: a call is either
+ * posted before the halt, and answered by it, or refused here.
+ */
 static void post(struct lkl_session *session, struct lkl_call *call)
 {
 	lkl_ops->mutex_lock(queue_lock);
+	if (!lkl_is_running()) {
+		lkl_ops->mutex_unlock(queue_lock);
+		call->ret = -ESHUTDOWN;
+		return;
+	}
 	session->call = call;
 	if (!session->queued) {
 		session->queued = true;
@@ -155,13 +167,18 @@ static void session_end(void *arg)
 	struct lkl_session *session = arg;
 	struct lkl_call call = { .no = LKL_CALL_EXIT };
 
-	if (lkl_is_running())
-		post(session, &call);
+	post(session, &call);
 	/* Its thread may have taken the call before the interrupt saw it: unqueue it by hand. */
 	lkl_ops->mutex_lock(queue_lock);
 	for (struct lkl_session **link = &queue; *link; link = &(*link)->next) {
 		if (*link == session) {
 			*link = session->next;
+			break;
+		}
+	}
+	for (struct lkl_session **link = &live; *link; link = &(*link)->next_live) {
+		if (*link == session) {
+			*link = session->next_live;
 			break;
 		}
 	}
@@ -186,6 +203,10 @@ static struct lkl_session *host_session(void)
 		lkl_ops->mem_free(session);
 		return NULL;
 	}
+	lkl_ops->mutex_lock(queue_lock);
+	session->next_live = live;
+	live = session;
+	lkl_ops->mutex_unlock(queue_lock);
 	return session;
 }
 
@@ -255,12 +276,18 @@ void lkl_return_to_user(int ret)
 
 void lkl_halted(void)
 {
-	struct lkl_session *session = current->thread.session;
+	struct lkl_session *own = current->thread.session, *session;
 
+	/* No kernel thread runs again: their callers, and any that post from now on, get ESHUTDOWN. */
+	lkl_ops->mutex_lock(queue_lock);
 	__atomic_store_n(&lkl_state, LKL_HALTED, __ATOMIC_RELEASE);
+	for (session = live; session; session = session->next_live)
+		if (session != own && READ_ONCE(session->call))
+			answer(session, -ESHUTDOWN);
+	lkl_ops->mutex_unlock(queue_lock);
 	lkl_timer_stop();
-	if (session)
-		answer(session, 0);
+	if (own)
+		answer(own, 0);
 	/* The CPU stays with this thread for good: nothing runs in the kernel again. */
 	for (;;)
 		lkl_ops->sem_down(current->thread.sched_sem);
