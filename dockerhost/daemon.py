@@ -23,9 +23,10 @@ console = Console(stderr=True)
 
 RUNTIME = "runu"
 RUNU = Path(sys.executable).absolute().parent / "runu"
-# What setup registers: runu (its containers' kind is their spec's, else UML), and runu-vm
-# (the same runtime, whose default kind is the microVM).
-OURS = {RUNTIME: {"path": str(RUNU)}, "runu-vm": {"path": str(RUNU), "runtimeArgs": ["--sandbox", "vm"]}}
+# What setup registers: runu (its containers' kind is their spec's, else UML), runu-vm and
+# runu-lkl (the same runtime, whose default kind is the microVM, or Linux as a library).
+OURS = {RUNTIME: {"path": str(RUNU)}, "runu-vm": {"path": str(RUNU), "runtimeArgs": ["--sandbox", "vm"]},
+        "runu-lkl": {"path": str(RUNU), "runtimeArgs": ["--sandbox", "lkl"]}}
 DAEMON_JSON = Path("/etc/docker/daemon.json")
 SOCKET = Path("/var/run/docker.sock")
 DOCKER_PID = Path("/var/run/docker.pid")  # written by dockerd itself

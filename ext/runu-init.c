@@ -45,6 +45,7 @@
 
 #include "runu-abi.h"
 #include "runu-agent.h"
+#include "runu-control.h"
 #include "runu-fail.h"
 #include "runu-firewall.h"
 #include "runu-net.h"
@@ -599,27 +600,6 @@ static void run_container_for_agent(char *description, size_t len)
 	become(&proc);
 }
 
-/* The control line's next whole line into `line`: 1, or 0 when none is there yet. */
-static int control_line(int fd, char line[64])
-{
-	static char buf[64];
-	static size_t used;
-	char c;
-
-	while (read(fd, &c, 1) == 1) {
-		if (c != '\n') {
-			if (used < sizeof(buf) - 1)
-				buf[used++] = c;
-			continue;
-		}
-		buf[used] = '\0';
-		used = 0;
-		memcpy(line, buf, sizeof(buf));
-		return 1;
-	}
-	return 0;
-}
-
 /*
  * Control line, once the process runs: one signal number per line; "a" before it means every
  * process; "winsize ROWS COLUMNS" sizes the terminal (an emulator's guest, whose kernel does
@@ -647,12 +627,8 @@ static void handle_control(int fd, pid_t child)
 	}
 	while (control_line(fd, line)) {
 have_line:
-		if (size_terminal(line))
-			continue;
-		if (line[0] == 'a')
-			kill(-1, atoi(line + 1));
-		else if (child > 0)
-			kill(child, atoi(line));
+		if (!size_terminal(line))
+			control_signal(line, child);
 	}
 }
 

@@ -87,7 +87,7 @@ int sandbox_userns(unsigned int base)
 	return fd;
 }
 
-int idmapped_attach(int tree, const char *target, int ro, int userns)
+int idmapped_attach(int tree, int at, const char *target, int ro, int userns)
 {
 	struct mount_attr attr = {
 		.attr_set = (userns >= 0 ? MOUNT_ATTR_IDMAP : 0) | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
@@ -97,10 +97,10 @@ int idmapped_attach(int tree, const char *target, int ro, int userns)
 
 	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
 		return -1;
-	return move_mount(tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH);
+	return move_mount(tree, "", at, target, MOVE_MOUNT_F_EMPTY_PATH | (*target ? 0 : MOVE_MOUNT_T_EMPTY_PATH));
 }
 
-int idmapped_bind(const char *src, const char *target, int ro, int userns)
+int idmapped_bind(const char *src, int at, const char *target, int ro, int userns)
 {
 	/* One mount, not the tree under it: idmapping a recursive clone fails (EINVAL) on this
 	 * host's kernel even where every mount in it could be idmapped alone. */
@@ -109,7 +109,7 @@ int idmapped_bind(const char *src, const char *target, int ro, int userns)
 
 	if (tree < 0)
 		return -1;
-	ok = idmapped_attach(tree, target, ro, userns) == 0;
+	ok = idmapped_attach(tree, at, target, ro, userns) == 0;
 	saved = errno;
 	close(tree);
 	errno = saved;

@@ -14,11 +14,12 @@
 int sandbox_userns(unsigned int base);
 
 /* Bind src (its own mount, not those below it) over target idmapped through userns (read-only
- * if ro), nosuid and nodev; -1 (errno). */
-int idmapped_bind(const char *src, const char *target, int ro, int userns);
+ * if ro), nosuid and nodev; -1 (errno). The target is relative to `at` (AT_FDCWD), or is `at`
+ * itself when empty (an O_PATH descriptor). */
+int idmapped_bind(const char *src, int at, const char *target, int ro, int userns);
 /* The same for a tree already cloned (open_tree), maybe in another mount namespace; userns -1
  * attaches it as it is. */
-int idmapped_attach(int tree, const char *target, int ro, int userns);
+int idmapped_attach(int tree, int at, const char *target, int ro, int userns);
 
 /* Become root of userns (host uid/gid: the range's base) keeping only the capabilities that act
  * on the container's own files, with no_new_privs; a message on failure, NULL on success. */

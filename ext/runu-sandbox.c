@@ -25,7 +25,7 @@
  *   runu-sandbox --id ID [--ids BASE] [--seccomp NAMES [--seccomp-learn]] [--log-json]
  *                [--tty|--relay-stdin] [--no-aslr] [--emulator [--debug-exit]] [--cgroup PROCS]...
  *                [--join TYPE PATH]... [--unshare TYPE]... [--bind SRC DST HOW]... [--tmpfs DST]...
- *                [--proc DST]...
+ *                [--proc DST]... [--enter SUB]
  *                [--overlay DST LOWER[:LOWER]... UPPER WORKNAME ro|rw] [--device HOST_PATH DST]...
  *                --root DIR
  * --ids: the container's host id range (runu-privdrop.h); 0 maps the namespace's ids onto the
@@ -47,6 +47,9 @@
  *   device, (code << 1) | 1 (a unikernel writes its status there).
  * --proc: a proc of the sandbox's own pid namespace at DST (an emulator's 9p server
  *   changes modes through /proc/self/fd).
+ * --enter: the kernel's root is DIR's directory SUB (the lkl kind: the program runs on the
+ *   host, in the rootfs at SUB, with its mounts under it). A bind whose target is missing
+ *   (one on a tmpfs made here) gets its mountpoint made.
  * HOW is ro or rw, with ",idmap" for the container's own files. TYPE is one of
  * net, uts, ipc, mnt. DST is relative to DIR. A new mount namespace is always
  * made, after joining, for the sandbox root.
@@ -77,7 +80,9 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/openat2.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -94,6 +99,7 @@
 struct kernel_run {
 	int tty, relay, no_aslr;
 	int emulator, debug_exit;  /* --emulator, --debug-exit */
+	const char *enter;  /* --enter */
 };
 
 static void fail(const char *fmt, ...)
@@ -166,24 +172,87 @@ static void join_ns(const char *type, const char *path)
 	close(fd);
 }
 
-static void bind(const char *root, const char *src, const char *dst, const char *how, int userns)
+/*
+ * Where DST (relative to root) is, in `target`. Under --enter's directory it is resolved as the
+ * program there will see it, symlinks in the rootfs staying inside it (RESOLVE_IN_ROOT), and
+ * `target` is the magic link of an O_PATH descriptor, returned for the caller to close once
+ * mounted (else -1). With `src`, a missing mountpoint for its bind is made first (a directory
+ * for a directory, else an empty file), as runc makes them.
+ */
+static int mount_target(const char *root, const char *enter, const char *dst, const char *src,
+			char *target, size_t size)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+	size_t enter_len = enter ? strlen(enter) : 0;
+	const char *rel = dst + enter_len + 1, *base;
+	char dir[4096], parent[4096];
+	struct stat st;
+	int top, at, fd;
+
+	if (!enter || strncmp(dst, enter, enter_len) || dst[enter_len] != '/') {
+		snprintf(target, size, "%s/%s", root, dst);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s/%s", root, enter);
+	if ((top = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		fail("open %s: %s", dir, strerror(errno));
+	/* Each missing component, in the directory it resolves to: a directory but for a file's last. */
+	for (size_t done = 0, len; src && done < strlen(rel); done = len + 1) {
+		const char *slash = strchr(rel + done, '/');
+		int is_dir = 1;
+
+		len = slash ? (size_t)(slash - rel) : strlen(rel);
+		snprintf(parent, sizeof(parent), "%.*s", (int)len, rel);
+		if ((fd = syscall(SYS_openat2, top, parent, &how, sizeof(how))) >= 0) {
+			close(fd);
+			continue;
+		}
+		base = strrchr(parent, '/');
+		snprintf(dir, sizeof(dir), "%.*s", base ? (int)(base - parent) : 1, base ? parent : ".");
+		base = base ? base + 1 : parent;
+		if (errno != ENOENT || (at = syscall(SYS_openat2, top, dir, &how, sizeof(how))) < 0)
+			fail("mountpoint /%s: %s", parent, strerror(errno));
+		if (!slash) {
+			if (stat(src, &st) < 0)
+				fail("bind source %s: %s", src, strerror(errno));
+			is_dir = S_ISDIR(st.st_mode);
+		}
+		if (is_dir ? mkdirat(at, base, 0755) < 0
+		    : (fd = openat(at, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0 || close(fd) < 0)
+			fail("mountpoint /%s: %s", parent, strerror(errno));
+		close(at);
+	}
+	if ((fd = syscall(SYS_openat2, top, rel, &how, sizeof(how))) < 0)
+		fail("mountpoint /%s in the rootfs: %s", rel, strerror(errno));
+	close(top);
+	snprintf(target, size, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+static void bind(const char *root, const char *src, const char *dst, const char *how, int userns, const char *enter)
 {
 	char target[4096];
 	int ro = !strncmp(how, "ro", 2);
+	int resolved = mount_target(root, enter, dst, src, target, sizeof(target));
 
-	snprintf(target, sizeof(target), "%s/%s", root, dst);
 	if (strstr(how, ",idmap") && userns >= 0) {
 		/* The container's own files: owned through its id range (runu-privdrop.h). */
-		if (idmapped_bind(src, target, ro, userns) < 0)
+		if (idmapped_bind(src, resolved >= 0 ? resolved : AT_FDCWD, resolved >= 0 ? "" : target, ro, userns) < 0)
 			fail("bind %s to %s idmapped (its filesystem must support idmapped mounts): %s",
-			     src, target, strerror(errno));
-		return;
+			     src, dst, strerror(errno));
+	} else {
+		if (mount(src, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+			fail("bind %s to %s: %s", src, dst, strerror(errno));
+		if (resolved >= 0) {
+			/* A descriptor of the mountpoint is what is under the bind: the remount wants the bind. */
+			close(resolved);
+			resolved = mount_target(root, enter, dst, NULL, target, sizeof(target));
+		}
+		if (ro && mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, NULL) < 0)
+			fail("make %s read-only: %s", dst, strerror(errno));
 	}
-	if (mount(src, target, NULL, MS_BIND | MS_REC, NULL) < 0)
-		fail("bind %s to %s: %s", src, target, strerror(errno));
-	if (ro && mount(NULL, target, NULL,
-			MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, NULL) < 0)
-		fail("make %s read-only: %s", target, strerror(errno));
+	if (resolved >= 0)
+		close(resolved);
 }
 
 /* A bind source cloned before entering the pod's mount namespace (attach mode). */
@@ -192,7 +261,7 @@ static void attach_tree(const char *root, int tree, const char *src, const char 
 	char target[4096];
 
 	snprintf(target, sizeof(target), "%s/%s", root, dst);
-	if (idmapped_attach(tree, target, !strncmp(how, "ro", 2), strstr(how, ",idmap") ? userns : -1) < 0)
+	if (idmapped_attach(tree, AT_FDCWD, target, !strncmp(how, "ro", 2), strstr(how, ",idmap") ? userns : -1) < 0)
 		fail("bind %s to %s in the pod's sandbox: %s", src, target, strerror(errno));
 	close(tree);
 }
@@ -215,14 +284,14 @@ static void overlay(const char *root, const char *dst, char *lowers, const char 
 		fail("overlay rootfs %s: needs --ids and an absolute upper directory", upper);
 	snprintf(parent, sizeof(parent), "%.*s", (int)(upper_name - upper), upper);
 	snprintf(target, sizeof(target), "%s/layers/upper", root);
-	if (idmapped_bind(parent, target, ro, userns) < 0)
+	if (idmapped_bind(parent, AT_FDCWD, target, ro, userns) < 0)
 		fail("bind %s to %s idmapped: %s", parent, target, strerror(errno));
 	used = ro ? (size_t)snprintf(options, sizeof(options), "lowerdir=layers/upper%s", upper_name)
 		  : (size_t)snprintf(options, sizeof(options), "upperdir=layers/upper%s,workdir=layers/upper/%s,lowerdir=",
 				     upper_name, work);
 	for (char *save = NULL, *lower = strtok_r(lowers, ":", &save); lower; lower = strtok_r(NULL, ":", &save)) {
 		snprintf(target, sizeof(target), "%s/layers/%d", root, n);
-		if (idmapped_bind(lower, target, 1, userns) < 0)
+		if (idmapped_bind(lower, AT_FDCWD, target, 1, userns) < 0)
 			fail("bind layer %s to %s idmapped: %s", lower, target, strerror(errno));
 		used += snprintf(options + used, sizeof(options) - used, "%slayers/%d",
 				 ro || n ? ":" : "", n);
@@ -253,79 +322,97 @@ static void overlay(const char *root, const char *dst, char *lowers, const char 
 /* A node of the host's device `host_path` for the sandbox's user alone, on a tmpfs of its own
  * at the target's directory (the state directory may be mounted nodev). A later device whose
  * directory is under an earlier one's tmpfs (dev/kvm, then dev/net/tun) goes on that tmpfs. */
-static void device(const char *root, const char *host_path, const char *dst, unsigned int host_ids)
+static void device(const char *root, const char *host_path, const char *dst, unsigned int host_ids,
+		   const char *enter)
 {
 	static char made[4096];  /* the last device tmpfs, relative to root */
-	char target[4096];
+	static int made_fd = -1;  /* and that tmpfs, open (O_PATH) */
+	char dir[4096], target[4096];
 	size_t made_len = strlen(made);
+	const char *name = strrchr(dst, '/'), *in_made;
 	struct stat st;
-	char *slash;
+	int resolved;
 
 	if (stat(host_path, &st) < 0 || !S_ISCHR(st.st_mode))
 		fail("device %s: %s", host_path, S_ISCHR(st.st_mode) ? strerror(errno) : "not a character device");
-	snprintf(target, sizeof(target), "%s/%s", root, dst);
-	slash = strrchr(target, '/');
-	*slash = '\0';
+	snprintf(dir, sizeof(dir), "%.*s", (int)(name - dst), dst);
 	if (made_len && !strncmp(dst, made, made_len) && dst[made_len] == '/') {
-		if (mkdir(target, 0755) < 0 && errno != EEXIST)
-			fail("directory for device %s: %s", target, strerror(errno));
-	} else if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=4k,mode=0755") < 0) {
-		fail("tmpfs for device %s on %s: %s", host_path, target, strerror(errno));
+		in_made = dst + made_len + 1;
+		snprintf(target, sizeof(target), "%.*s", (int)(name - in_made), in_made);
+		if (name > in_made && mkdirat(made_fd, target, 0755) < 0 && errno != EEXIST)
+			fail("directory for device %s: %s", dst, strerror(errno));
 	} else {
-		snprintf(made, sizeof(made), "%.*s", (int)(strrchr(dst, '/') - dst), dst);
+		resolved = mount_target(root, enter, dir, NULL, target, sizeof(target));
+		if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=4k,mode=0755") < 0)
+			fail("tmpfs for device %s on %s: %s", host_path, dir, strerror(errno));
+		if (resolved >= 0)
+			close(resolved);
+		if (made_fd >= 0)
+			close(made_fd);
+		/* Resolved again: a descriptor of the mountpoint would be the directory under the tmpfs. */
+		made_fd = mount_target(root, enter, dir, NULL, target, sizeof(target));
+		if (made_fd < 0 && (made_fd = open(target, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			fail("tmpfs for device %s on %s: %s", host_path, dir, strerror(errno));
+		snprintf(made, sizeof(made), "%s", dir);
+		in_made = name + 1;
 	}
-	*slash = '/';
-	if (mknod(target, S_IFCHR | 0600, st.st_rdev) < 0 || chown(target, host_ids, host_ids) < 0)
-		fail("device node %s: %s", target, strerror(errno));
+	if (mknodat(made_fd, in_made, S_IFCHR | 0600, st.st_rdev) < 0 ||
+	    fchownat(made_fd, in_made, host_ids, host_ids, AT_SYMLINK_NOFOLLOW) < 0)
+		fail("device node %s: %s", dst, strerror(errno));
 }
 
-static void tmpfs(const char *root, const char *dst, unsigned int host_ids)
+static void tmpfs(const char *root, const char *dst, unsigned int host_ids, const char *enter)
 {
 	char target[4096], options[64];
+	/* A missing mountpoint (under --enter) is made as a directory, as for a bind of one. */
+	int resolved = mount_target(root, enter, dst, "/", target, sizeof(target));
 
-	snprintf(target, sizeof(target), "%s/%s", root, dst);
 	/* Owned by the sandbox's root, writable by nobody else. */
 	snprintf(options, sizeof(options), "mode=0700,uid=%u,gid=%u", host_ids, host_ids);
 	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options) < 0)
-		fail("tmpfs on %s: %s", target, strerror(errno));
+		fail("tmpfs on %s: %s", dst, strerror(errno));
+	if (resolved >= 0)
+		close(resolved);
 }
 
-static void proc(const char *root, const char *dst)
+static void proc(const char *root, const char *dst, const char *enter)
 {
 	char target[4096];
+	int resolved = mount_target(root, enter, dst, NULL, target, sizeof(target));
 
-	snprintf(target, sizeof(target), "%s/%s", root, dst);
 	if (mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		fail("proc on %s: %s", target, strerror(errno));
+		fail("proc on %s: %s", dst, strerror(errno));
+	if (resolved >= 0)
+		close(resolved);
 }
 
 /* Apply the mount arguments in order; called inside the new mount namespace. */
 static void build_root(int argc, char **argv, const char *root, int userns, unsigned int host_ids,
-		       const int *trees)
+		       const int *trees, const char *enter)
 {
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--bind") && i + 3 < argc) {
 			if (trees)
 				attach_tree(root, trees[i], argv[i + 1], argv[i + 2], argv[i + 3], userns);
 			else
-				bind(root, argv[i + 1], argv[i + 2], argv[i + 3], userns);
+				bind(root, argv[i + 1], argv[i + 2], argv[i + 3], userns, enter);
 			i += 3;
 		} else if (!strcmp(argv[i], "--overlay") && i + 5 < argc) {
 			overlay(root, argv[i + 1], argv[i + 2], argv[i + 3], argv[i + 4], !strcmp(argv[i + 5], "ro"),
 				userns, host_ids);
 			i += 5;
 		} else if (!strcmp(argv[i], "--device") && i + 2 < argc) {
-			device(root, argv[i + 1], argv[i + 2], host_ids);
+			device(root, argv[i + 1], argv[i + 2], host_ids, enter);
 			i += 2;
 		} else if (!strcmp(argv[i], "--tmpfs") && i + 1 < argc) {
-			tmpfs(root, argv[++i], host_ids);
+			tmpfs(root, argv[++i], host_ids, enter);
 		} else if (!strcmp(argv[i], "--proc") && i + 1 < argc) {
-			proc(root, argv[++i]);
+			proc(root, argv[++i], enter);
 		} else if (!strcmp(argv[i], "--join")) {
 			i += 2;
 		} else if (!strcmp(argv[i], "--root") || !strcmp(argv[i], "--id") ||
 			   !strcmp(argv[i], "--unshare") || !strcmp(argv[i], "--cgroup") ||
-			   !strcmp(argv[i], "--ids") || !strcmp(argv[i], "--seccomp")) {
+			   !strcmp(argv[i], "--ids") || !strcmp(argv[i], "--seccomp") || !strcmp(argv[i], "--enter")) {
 			i += 1;
 		}
 	}
@@ -574,7 +661,8 @@ static void launch(const struct kernel_run *run, int userns, const char *allowed
 	close(warden);
 	if (dns_listener >= 0 && dns_relay_start(dns_listener, "127.0.0.11") < 0)
 		give_up("start the DNS relay: %s", strerror(errno));
-	if (run->relay || (run->tty && !run->emulator))
+	/* A program on the host (--enter) reads its stdin, or its terminal, itself. */
+	if (!run->enter && (run->relay || (run->tty && !run->emulator)))
 		stdin_relay_start(!run->tty, run->emulator);
 	monitor_launched();
 	run_kernel(argv + 2, run);
@@ -591,9 +679,11 @@ static void sandbox_init(int argc, char **argv, const char *root, const struct k
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		fail("make mounts private: %s", strerror(errno));
-	build_root(argc, argv, root, userns, host_ids, NULL);
+	build_root(argc, argv, root, userns, host_ids, NULL, run->enter);
 	if (chroot(root) < 0 || chdir("/") < 0)
 		fail("chroot %s: %s", root, strerror(errno));
+	if (run->enter && (chroot(run->enter) < 0 || chdir("/") < 0))
+		fail("chroot %s/%s: %s", root, run->enter, strerror(errno));
 	if (run->tty && setsid() < 0)
 		fail("setsid: %s", strerror(errno));
 
@@ -655,7 +745,7 @@ static int pod_mounts(int argc, char **argv)
 		fail("no memory");
 	userns = pod_namespace(argv[2], "user", 0);
 	close(pod_namespace(argv[2], "mnt", CLONE_NEWNS));
-	build_root(argc, argv, root, userns, host_ids, trees);
+	build_root(argc, argv, root, userns, host_ids, trees, NULL);
 	return 0;
 }
 
@@ -708,6 +798,8 @@ int main(int argc, char **argv)
 			run.emulator = monitor.relay_control = 1;
 		else if (!strcmp(argv[i], "--debug-exit"))
 			run.debug_exit = 1;
+		else if (!strcmp(argv[i], "--enter") && i + 1 < argc)
+			run.enter = argv[++i];
 		else
 			fail("runu-sandbox: bad argument %s", argv[i]);
 	}

@@ -28,7 +28,7 @@ from kernelbuild.cache import CACHE, build_once, digest
 from kernelbuild.kernel import _compile, _make, configure
 from kernelbuild.source import KernelSource, kernel_source, unpacked_source
 from runu.elfarch import host_arch
-from runu.paths import ARTIFACTS
+from runu.paths import lkl_library_dir
 
 PORT = Path(__file__).parent / "lkl"
 EXT = Path(__file__).resolve().parent.parent / "ext"
@@ -56,7 +56,7 @@ class LibraryBuild:
 
 def library_dir(arch: str | None = None) -> Path:
     """Where the library of `arch` (the host's by default) is installed."""
-    return ARTIFACTS / "lkl" / (arch or host_arch())
+    return lkl_library_dir(arch or host_arch())
 
 
 def _port_files() -> list[Path]:

@@ -20,7 +20,7 @@ from runu.paths import initramfs_name
 EXT = Path(__file__).resolve().parent.parent / "ext"
 CFLAGS = ["-Os", "-Wall", "-Wextra", "-Werror", "-D_FORTIFY_SOURCE=2"]
 
-INIT_SOURCES = ["runu-init.c", "runu-agent.c", "runu-frame.c", "runu-net.c", "runu-ifreq.c", "runu-tokens.c",
+INIT_SOURCES = ["runu-init.c", "runu-control.c", "runu-agent.c", "runu-frame.c", "runu-net.c", "runu-ifreq.c", "runu-tokens.c",
                 "runu-stdin.c", "runu-outrelay.c", "runu-firewall.c", "runu-dnsrelay.c", "runu-rootfs.c", "runu-fail.c"]
 # The guests' architectures, by the GNU triplet of their cross compilers (Debian's gcc-TRIPLET).
 GUEST_TRIPLETS = {"x86_64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}
@@ -42,6 +42,8 @@ PROGRAMS = {
                       "runu-dnsrelay.c", "runu-privdrop.c", "runu-seccomp.c"], [], ["-lseccomp"]),
     "runu-netplumb": (["runu-netplumb.c", "runu-ifreq.c"], [], ["-lmnl"]),
     "runu": (["runu-front.c", "runu-event.c"], [], ["-ljansson"]),
+    # The lkl kind's stand-in for a guest init, run in the container's rootfs: static, as its libc is not ours.
+    "runu-lklinit": (["runu-lklinit.c", "runu-control.c"], ["-static"], []),
     **{init_name(arch): (INIT_SOURCES, ["-static"], []) for arch in GUEST_TRIPLETS},
 }
 

@@ -69,6 +69,7 @@ class Runtime:
             self.log.warning(f"{field} is not enforced by runu")
         arch = program_arch(rootfs_path(bundle, spec), spec["process"]) or host_arch()
         sandbox = kinds.choose(annotation(spec, ANNOTATION_SANDBOX, "") or self.sandbox, arch, rootfs_path(bundle, spec))
+        sandbox.check_program(rootfs_path(bundle, spec), spec["process"])
         with self.store.new(container_id) as cdir:
             state = _new_state(container_id, bundle, spec)
             state.facts.arch = arch
@@ -157,7 +158,7 @@ class Runtime:
         needs = sandbox.prepare(spec, facts)
         facts.guest_memory = sandbox.guest_memory(spec)
         cgroup = self._make_cgroup(cdir, state, spec, sandbox)
-        if spec["root"].get("readonly"):
+        if spec["root"].get("readonly") or sandbox.program_on_host:
             from runu.mountpoints import ensure_all
 
             ensure_all(Path(state.rootfs), spec.get("mounts", []))
@@ -194,7 +195,7 @@ class Runtime:
         stdio = (slave, slave, slave) if slave is not None else sandbox.kernel_stdio((0, 1, 2))
         try:
             launched = launcher.spawn(state.id, [*flags, *args], stdio, fds, tty=terminal,
-                                      relay_stdin=facts.stdio == "pipes")
+                                      relay_stdin=facts.stdio == "pipes" and not sandbox.program_on_host)
         finally:
             for fd in (*fds.values(), *({*stdio} - {0, 1, 2})):
                 os.close(fd)
@@ -298,8 +299,9 @@ class Runtime:
             (_meta_dir(cdir, sandbox) / "network").write_bytes(sandbox.guest_network(plan))
             ipv4 = next((f"{addr}/{prefix}" for family, addr, prefix in plan.addresses if family == 4), "")
             gateway4 = next((gateway for family, gateway in plan.gateways if family == 4), "")
-            state.facts.network = NetworkFacts(plan.tap, plan.dns_tap, plan.dns_relay, joined_netns,
-                                               plan.mac, ipv4, gateway4)
+            state.facts.network = NetworkFacts(
+                plan.tap, plan.dns_tap, plan.dns_relay, joined_netns, plan.mac, ipv4, gateway4, plan.mtu,
+                [f"{addr}/{prefix}" for _, addr, prefix in plan.addresses], [gateway for _, gateway in plan.gateways])
 
     def _give_back_network(self, cdir: ContainerDir, state: State) -> None:
         """At delete (the guest gone): undo the hand-over in a namespace that outlives us."""

@@ -56,9 +56,9 @@ def _find(rootfs: Path, program: str, env: list[str]) -> Path | None:
     return None
 
 
-def program_arch(rootfs: Path, process: dict) -> str | None:
-    """The architecture of the process's program in `rootfs`, or None when it cannot be told
-    (no such program, not ELF: the guest reports that as it runs it)."""
+def _program_elf(rootfs: Path, process: dict) -> tuple[Path, bytes] | None:
+    """The ELF file that runs the process's program in `rootfs` (#! interpreters followed) and
+    its first 256 bytes, or None when there is none (no such program, not ELF)."""
     args = process.get("args") or []
     if not args:
         return None
@@ -77,6 +77,36 @@ def program_arch(rootfs: Path, process: dict) -> str | None:
             continue
         if len(head) < 20 or head[:4] != b"\x7fELF" or head[5] not in (1, 2):
             return None
-        (machine,) = struct.unpack_from("<H" if head[5] == 1 else ">H", head, 18)
-        return MACHINES.get(machine, f"ELF machine {machine}")
+        return program, head
     return None
+
+
+def program_arch(rootfs: Path, process: dict) -> str | None:
+    """The architecture of the process's program in `rootfs`, or None when it cannot be told
+    (no such program, not ELF: the guest reports that as it runs it)."""
+    if (found := _program_elf(rootfs, process)) is None:
+        return None
+    head = found[1]
+    (machine,) = struct.unpack_from("<H" if head[5] == 1 else ">H", head, 18)
+    return MACHINES.get(machine, f"ELF machine {machine}")
+
+
+PT_INTERP = 3
+
+
+def static_program(rootfs: Path, process: dict) -> Path | None:
+    """The process's program in `rootfs` if it is statically linked (no PT_INTERP: no dynamic
+    loader, so nothing it calls can be preloaded), else None."""
+    if (found := _program_elf(rootfs, process)) is None:
+        return None
+    program, head = found
+    order = "<" if head[5] == 1 else ">"
+    if head[4] == 2:  # ELFCLASS64: e_phoff at 32, e_phentsize and e_phnum at 54
+        (phoff,), (phentsize, phnum) = struct.unpack_from(order + "Q", head, 32), struct.unpack_from(order + "HH", head, 54)
+    else:
+        (phoff,), (phentsize, phnum) = struct.unpack_from(order + "I", head, 28), struct.unpack_from(order + "HH", head, 42)
+    with open(program, "rb") as f:
+        f.seek(phoff)
+        table = f.read(phentsize * phnum)
+    types = [struct.unpack_from(order + "I", table, i * phentsize)[0] for i in range(len(table) // phentsize)]
+    return None if PT_INTERP in types else program

@@ -115,7 +115,7 @@ def _propagation(options: list[str]) -> int:
     return flags
 
 
-def _rlimit_number(name: str) -> int:
+def rlimit_number(name: str) -> int:
     try:
         return getattr(resource, name)
     except AttributeError:
@@ -142,7 +142,7 @@ def describe_process(proc: dict, stdio_mode: str, root: str | None = None) -> Gu
     if "umask" in user:
         desc.record("umask", user["umask"])
     for rl in proc.get("rlimits", []):
-        desc.record("rlimit", _rlimit_number(rl["type"]), rl["soft"], rl["hard"])
+        desc.record("rlimit", rlimit_number(rl["type"]), rl["soft"], rl["hard"])
     caps = proc.get("capabilities")
     if caps is not None:
         sets = ("bounding", "effective", "permitted", "inheritable", "ambient")

@@ -10,7 +10,7 @@ from pathlib import Path
 from runu import abi, nsfile, paths
 from runu.errors import RunuError
 from runu.guest import HostMount
-from runu.sandbox.base import RootDevice, RootNeed, RootProc
+from runu.sandbox.base import RootDevice, RootNeed, RootProc, RootTmpfs
 
 
 # OCI namespace types the launcher can make or join; the guest kernel is its own
@@ -112,9 +112,13 @@ def root_args(root: Path, rootfs: Path, readonly_rootfs: bool, needs: list[RootN
         elif isinstance(need, RootProc):
             _mountpoint(root, need.target, is_file=False)
             args += ["--proc", need.target]
+        elif isinstance(need, RootTmpfs):
+            _mountpoint(root, need.target, is_file=False)
+            args += ["--tmpfs", need.target]
         else:
             _mountpoint(root, need.target, need.is_file)
-            args += ["--bind", need.source, need.target, "ro" if need.readonly else "rw"]
+            args += ["--bind", need.source, need.target,
+                     _own(need.readonly, idmapped) if need.own else "ro" if need.readonly else "rw"]
     args += _host_mount_args(root, guest_dir, "", host_mounts, idmapped)
     _mountpoint(root, "tmp", is_file=False)
     args += ["--tmpfs", "tmp", "--root", str(root)]

@@ -37,3 +37,9 @@ def kernel_subdir(profile: str, arch: str) -> str:
 
 def kernel_dir(profile: str, arch: str = "um") -> Path:
     return ARTIFACTS / "kernels" / kernel_subdir(profile, arch)
+
+
+def lkl_library_dir(arch: str) -> Path:
+    """Linux as a library built for `arch` (kernelbuild/library.py): liblinux.so and the
+    preload library that routes a program's sockets into it."""
+    return ARTIFACTS / "lkl" / arch

@@ -7,7 +7,7 @@ from pathlib import Path
 from runu.errors import RunuError
 
 # The modules of the kinds runu ships; importing one registers its kind.
-_MODULES = ("runu.sandbox.uml", "runu.sandbox.vm", "runu.sandbox.unikraft")
+_MODULES = ("runu.sandbox.uml", "runu.sandbox.vm", "runu.sandbox.unikraft", "runu.sandbox.lkl")
 _registered: dict[str, type] = {}
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 
 class RootBind:
-    """A host path the sandbox root exposes at `target` (relative to that root)."""
+    """A host path the sandbox root exposes at `target` (relative to that root); `own`: the
+    container's own files (a volume), owned through its id range as the rootfs is."""
 
-    def __init__(self, source: str, target: str, readonly: bool = True, is_file: bool = True):
-        self.source, self.target, self.readonly, self.is_file = source, target, readonly, is_file
+    def __init__(self, source: str, target: str, readonly: bool = True, is_file: bool = True, own: bool = False):
+        self.source, self.target, self.readonly, self.is_file, self.own = source, target, readonly, is_file, own
 
 
 class RootDevice:
@@ -31,7 +32,14 @@ class RootProc:
         self.target = target
 
 
-RootNeed = RootBind | RootDevice | RootProc
+class RootTmpfs:
+    """A tmpfs of the sandbox's root user alone at `target` (the lkl kind's /dev/shm)."""
+
+    def __init__(self, target: str):
+        self.target = target
+
+
+RootNeed = RootBind | RootDevice | RootProc | RootTmpfs
 
 
 class NetworkPlan:
@@ -53,9 +61,12 @@ class NetworkFacts:
     eth0's MAC, first IPv4 address (CIDR) and gateway (for a kernel told them at boot)."""
 
     def __init__(self, tap: str, dns_tap: str, dns_relay: str, joined_netns: str | None = None,
-                 mac: str = "", ipv4: str = "", gateway4: str = ""):
+                 mac: str = "", ipv4: str = "", gateway4: str = "", mtu: int = 0,
+                 addresses: list[str] | None = None, gateways: list[str] | None = None):
         self.tap, self.dns_tap, self.dns_relay, self.joined_netns = tap, dns_tap, dns_relay, joined_netns
         self.mac, self.ipv4, self.gateway4 = mac, ipv4, gateway4
+        # Every address (CIDR) and gateway of eth0, both families, for a stack told them at start.
+        self.mtu, self.addresses, self.gateways = mtu, addresses or [], gateways or []
 
 
 class ContainerFacts:
@@ -110,10 +121,17 @@ class SandboxKind:
     # does not handle them (a guest with no process to take them); the rest go to signal().
     init_signals: frozenset[int] = frozenset()
 
+    # The container's program runs on the host kernel, in the rootfs (lkl): its mount points
+    # are made in the rootfs, as runc makes them, and its stdin is its own, not framed.
+    program_on_host = False
+
     @staticmethod
     def claims(rootfs: Path) -> bool:
         """Whether a rootfs is this kind's whatever the default (a Unikraft image's kernel)."""
         return False
+
+    def check_program(self, rootfs: Path, process: dict) -> None:
+        """At create, before anything is made: refuse a program the kind cannot run."""
     # Where the guest's own files (the rootfs, /meta, the volumes) are in the sandbox root: ""
     # (the root itself) for a kernel that sees all of it, a directory for one whose guest must
     # not see what runs it.

@@ -42,15 +42,31 @@ def memory_mb(spec: dict) -> int:
     return limit >> 20
 
 
-class LinuxGuest(SandboxKind):
+class ControlLineKind(SandboxKind):
+    """A kind whose guest's init (runu-init, or the lkl kind's stand-in) takes `start` and
+    signals on the control line, once it has said ready."""
+
+    def channels(self, container_dir: Path) -> dict[int, int]:
+        return control_fifo(container_dir)
+
+    def release(self, container_dir: Path, is_running) -> None:
+        # A guest that ended during its setup (a sysctl it has not, a mount that failed) is a
+        # process that exited at once: start succeeds, and its status and stderr say why.
+        if wait_guest_ready(container_dir, is_running):
+            control_line(container_dir, abi.CONTROL_START.encode() + b"\n")
+
+    def signal(self, container_dir: Path, is_running, signum: int, all_processes: bool) -> None:
+        if not wait_guest_ready(container_dir, is_running):
+            raise RunuError("container not running")
+        control_line(container_dir, f"{'a' if all_processes else ''}{signum}\n".encode())
+
+
+class LinuxGuest(ControlLineKind):
     """A kind whose guest runs runu-init; subclasses say how the kernel runs and how the guest
     finds its network devices (guest_devices)."""
 
     def guest_memory(self, spec: dict) -> int:
         return memory_mb(spec) << 20
-
-    def channels(self, container_dir: Path) -> dict[int, int]:
-        return control_fifo(container_dir)
 
     def guest_devices(self, plan: NetworkPlan) -> tuple[str, str]:
         """The guest's devices for the container's interface and the DNS side link, as its
@@ -71,17 +87,6 @@ class LinuxGuest(SandboxKind):
             desc.record("route", family, gateway)
         desc.record("dns", dns_link, plan.dns_guest, 30, plan.dns_relay)
         return desc.encode()
-
-    def release(self, container_dir: Path, is_running) -> None:
-        # A guest that ended during its setup (a sysctl it has not, a mount that failed) is a
-        # process that exited at once: start succeeds, and its status and stderr say why.
-        if _wait_guest_ready(container_dir, is_running):
-            control_line(container_dir, abi.CONTROL_START.encode() + b"\n")
-
-    def signal(self, container_dir: Path, is_running, signum: int, all_processes: bool) -> None:
-        if not _wait_guest_ready(container_dir, is_running):
-            raise RunuError("container not running")
-        control_line(container_dir, f"{'a' if all_processes else ''}{signum}\n".encode())
 
     def features(self) -> dict[str, str]:
         return {ANNOTATION_PROFILE: DEFAULT_PROFILE}
@@ -107,7 +112,7 @@ def control_line(container_dir: Path, line: bytes) -> None:
         os.close(fd)
 
 
-def _wait_guest_ready(container_dir: Path, is_running) -> bool:
+def wait_guest_ready(container_dir: Path, is_running) -> bool:
     """True once the guest's init listens (it says "ready"), False if the sandbox ended first:
     a kernel may read a host fd only after a SIGIO, and a write made earlier raises none."""
     ready = container_dir / "ready"
