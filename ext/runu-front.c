@@ -318,10 +318,11 @@ static int save_state(const struct options *opt, const struct container *c)
 	return rename(tmp, final);
 }
 
-/* The kinds whose guest runs runu-init, which speaks the control line (runu/sandbox/linuxguest.py). */
+/* The kinds whose guest's init (runu-init, or lkl's runu-lklinit) speaks the control line
+ * (runu/sandbox/linuxguest.py's ControlLineKind). */
 static int runs_runu_init(const char *kind)
 {
-	return !strcmp(kind, "uml") || !strcmp(kind, "vm");
+	return !strcmp(kind, "uml") || !strcmp(kind, "vm") || !strcmp(kind, "lkl");
 }
 
 /* The guest takes signals once its init listens: it says "ready" (runu/sandbox/linuxguest.py). */
