@@ -8,8 +8,11 @@ linked as one relocatable object; every symbol but the entry points is then
 made local, so the kernel's memcpy or printk cannot meet the host's, and the
 object is linked with the POSIX host operations (ext/lkl-host.c) into
 liblinux.so. Beside it go the kernel's UAPI headers, renamed for the host
-(kernelbuild/lklheaders.py), the system call numbers, and the cffi module of
-lkl_bindings. Cached by everything that goes in, like the other kernels.
+(kernelbuild/lklheaders.py), the system call numbers, the cffi module of
+lkl_bindings, and librunu-lkl.so (ext/runu-lklpreload.c), the LD_PRELOAD
+library that serves an unmodified program's sockets from the kernel (built
+against those headers, linked to liblinux.so beside it). Cached by everything
+that goes in, like the other kernels.
 """
 
 import fcntl
@@ -33,6 +36,9 @@ from runu.paths import lkl_library_dir
 PORT = Path(__file__).parent / "lkl"
 EXT = Path(__file__).resolve().parent.parent / "ext"
 HOST_SOURCES = ("lkl-host.c", "lkl-host.h")
+# The LD_PRELOAD library, installed beside liblinux.so.
+PRELOAD_SOURCES = ("runu-lklpreload.c",)
+PRELOAD = "librunu-lkl.so"
 # The kernel's entry points: everything else in the object is made local.
 EXPORTS = PORT / "arch" / "lkl" / "exports"
 BINDINGS_BUILD = Path(__file__).parent / "lklbindings_build.py"
@@ -59,6 +65,11 @@ def library_dir(arch: str | None = None) -> Path:
     return lkl_library_dir(arch or host_arch())
 
 
+def preload_library(arch: str | None = None) -> Path:
+    """The installed LD_PRELOAD library of `arch` (ext/runu-lklpreload.c)."""
+    return library_dir(arch) / PRELOAD
+
+
 def _port_files() -> list[Path]:
     return sorted(p for p in PORT.rglob("*") if p.is_file())
 
@@ -81,9 +92,11 @@ def tree_key(arch: str, source: KernelSource) -> str:
 
 def build_key(arch: str, source: KernelSource) -> str:
     """Everything the installed library is made from: the kernel, the host operations, the
-    header renaming and the bindings' build."""
+    header renaming, the bindings' build and the preload library (a change to any but the
+    kernel relinks in seconds)."""
     return digest(tree_key(arch, source), *((EXT / name).read_bytes() for name in HOST_SOURCES),
-                  lklheaders.REVISION, BINDINGS_BUILD.read_bytes())
+                  lklheaders.REVISION, BINDINGS_BUILD.read_bytes(),
+                  *((EXT / name).read_bytes() for name in PRELOAD_SOURCES))
 
 
 def port_tree(source: KernelSource, status=print) -> Path:
@@ -119,6 +132,18 @@ def _link(out: Path, arch: str, dest: Path) -> Path:
     return library
 
 
+def _link_preload(arch: str, dest: Path) -> Path:
+    """librunu-lkl.so, against the renamed headers and liblinux.so already in dest; it finds
+    liblinux.so beside itself ($ORIGIN)."""
+    prefix = _toolchain(arch)
+    preload = dest / PRELOAD
+    subprocess.run([f"{prefix}gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror",
+                    f"-I{dest / 'include'}", "-o", str(preload), str(EXT / "runu-lklpreload.c"),
+                    f"-L{dest}", "-llinux", "-Wl,-rpath,$ORIGIN", "-ldl", "-lpthread",
+                    "-Wl,-z,noexecstack", f"-Wl,-soname,{PRELOAD}"], check=True)
+    return preload
+
+
 def _build_tree(tree: Path, out: Path, arch: str, status) -> float:
     """Configure and compile vmlinux in `out` (once per key); the seconds it took."""
     done = out / ".runu-build-seconds"
@@ -146,6 +171,8 @@ def installed_problem(arch: str, source: KernelSource | None = None) -> str | No
         return f"library ({arch}): stale (built from another source, port or configuration)"
     if not Path(info["path"]).exists():
         return f"library ({arch}): {info['path']} is missing"
+    if not preload_library(arch).exists():
+        return f"library ({arch}): {preload_library(arch)} is missing"
     return None
 
 
@@ -171,6 +198,7 @@ def build_library(arch: str | None = None, status=print) -> LibraryBuild:
     asm = out / "usr" / "include" / "asm"
     numbers = lklheaders.syscall_numbers(asm / "unistd_64.h", asm / "unistd.h")
     (staging / "syscalls.json").write_text(json.dumps(numbers, indent=1, sort_keys=True))
+    _link_preload(arch, staging)
     bindings = [sys.executable, str(BINDINGS_BUILD), str(staging)]
     if arch != host_arch():
         # The target's Python headers come from the arm64 Debian root runu's host check uses.

@@ -1,0 +1,603 @@
+"""librunu-lkl.so (ext/runu-lklpreload.c): an unmodified program, preloaded, gets its network from a
+Linux kernel linked into it, on a tap of its network namespace.
+
+The program runs in a namespace of the test's own ("app"), which holds the tap and no address: a
+bridge joins the tap to a veth whose other end, 10.99.0.1/24 and fd00:99::1/64, is in a second
+namespace ("peer"), where the test's clients and servers live. Whatever answers the peer is the
+library kernel: the host's stack in "app" has nothing to answer with.
+"""
+import json
+import os
+import queue
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from lkl_bindings.native import library_dir
+from netstack import address, bridge, link, netns, process, sysctl, tap, veth
+
+PRELOAD = library_dir() / "librunu-lkl.so"
+PYTHON = "/usr/bin/python3"  # Debian's, dynamically linked: what LD_PRELOAD applies to
+MAC = "02:00:5e:10:99:02"
+APP_V4, APP_V6 = "10.99.0.2", "fd00:99::2"
+PEER_V4, PEER_V6 = "10.99.0.1", "fd00:99::1"
+# On the peer's loopback: reached from the program only through its default routes.
+FAR_V4, FAR_V6 = "192.0.2.1", "2001:db8::1"
+
+pytestmark = pytest.mark.skipif(not PRELOAD.exists(),
+                                reason=f"no {PRELOAD}: build the library with `invoke lkl.build`")
+
+
+@dataclass
+class Network:
+    app: str  # the program's namespace: the tap, bridged to the peer
+    peer: str
+    env: dict  # the program's environment: the preload and its configuration
+
+    def spawn(self, code: str, *args: str, env: dict | None = None) -> subprocess.Popen:
+        """The program: Debian's python3 running `code`, preloaded, in the app namespace."""
+        return process.spawn([PYTHON, "-c", code, *args], self.app, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env={**self.env, **(env or {})})
+
+    def run(self, code: str, *args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+        proc = self.spawn(code, *args, env=env)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        finally:
+            process.stop(proc)
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+@pytest.fixture
+def network():
+    app, peer = f"lklp-app-{os.getpid()}", f"lklp-peer-{os.getpid()}"
+    try:
+        netns.create(app)
+        netns.create(peer)
+        tap.create("lkl0", app)
+        with netns.iproute(app) as ipr:
+            link.set_up(ipr, "lo")
+            veth.create(ipr, "vapp", "vpeer", peer_ns=peer)
+            bridge.join(ipr, "br0", "lkl0", "vapp")
+        sysctl.write("net/ipv6/conf/vpeer/accept_dad", 0, peer)  # the peer's address usable at once
+        with netns.iproute(peer) as ipr:
+            for name in ("lo", "vpeer"):
+                link.set_up(ipr, name)
+            address.add(ipr, "vpeer", PEER_V4, 24)
+            address.add(ipr, "vpeer", PEER_V6, 64)
+            address.add(ipr, "lo", FAR_V4, 32)
+            address.add(ipr, "lo", FAR_V6, 128)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LD_PRELOAD": str(PRELOAD),
+               "RUNU_LKL_TAP": "lkl0", "RUNU_LKL_MAC": MAC, "RUNU_LKL_MTU": "1500",
+               "RUNU_LKL_ADDRESSES": f"{APP_V4}/24,{APP_V6}/64", "RUNU_LKL_GATEWAYS": f"{PEER_V4},{PEER_V6}"}
+        yield Network(app, peer, env)
+    finally:
+        netns.remove(app)
+        netns.remove(peer)
+
+
+_lines: dict[int, queue.Queue] = {}
+
+
+def read_json(proc: subprocess.Popen, timeout: float = 30) -> dict:
+    """The next line the program prints, as JSON (it prints nothing else on stdout)."""
+    if proc.pid not in _lines:
+        lines = _lines[proc.pid] = queue.Queue()
+
+        def read() -> None:
+            try:
+                for line in proc.stdout:
+                    lines.put(line)
+            except (OSError, ValueError):
+                pass  # closed by stopped()
+            lines.put("")
+        threading.Thread(target=read, daemon=True).start()
+    try:
+        line = _lines[proc.pid].get(timeout=timeout)
+    except queue.Empty:
+        line = ""
+    if line:
+        return json.loads(line)
+    proc.kill()
+    raise AssertionError(f"the program said nothing more (status {proc.wait()}): {proc.stderr.read()[-2000:]}")
+
+
+def stopped(proc: subprocess.Popen) -> str:
+    """Stop the program; what it wrote on stderr."""
+    err = proc.stderr.read() if proc.poll() is not None else ""
+    if proc.poll() is None:
+        os.kill(proc.pid, 9)
+        proc.wait()
+        err = proc.stderr.read()
+    process.stop(proc)
+    return err
+
+
+def tcp_echo(ns: str, host: str, port: int, size: int = 300_000) -> tuple[bool, str]:
+    """From namespace ns: connect, send size random bytes, read them back; (echoed whole, own address)."""
+    with netns.entered(ns):
+        client = socket.create_connection((host, port), timeout=15)
+    with client:
+        payload = os.urandom(size)
+        sender = threading.Thread(target=client.sendall, args=(payload,))
+        sender.start()
+        echoed = bytearray()
+        while len(echoed) < size and (chunk := client.recv(65536)):
+            echoed += chunk
+        sender.join()
+        return bytes(echoed) == payload, client.getsockname()[0]
+
+
+def host_listeners(pid: int, port: int) -> list[str]:
+    """Lines of the host stack's TCP tables in pid's namespace listening on port."""
+    found = []
+    for table in ("tcp", "tcp6"):
+        with open(f"/proc/{pid}/net/{table}") as f:
+            found += [line for line in f.readlines()[1:]
+                      if line.split()[1].endswith(f":{port:04X}") and line.split()[3] == "0A"]
+    return found
+
+
+def peer_neighbour_mac(network: Network, ip: str) -> str | None:
+    with netns.iproute(network.peer) as ipr:
+        for n in ipr.get_neighbours(ifindex=link.index(ipr, "vpeer")):
+            if n.get_attr("NDA_DST") == ip:
+                return n.get_attr("NDA_LLADDR")
+    return None
+
+
+def ping(ns: str, target: str) -> str:
+    done = process.spawn(["ping", "-c", "2", "-W", "2", target], ns, stdout=subprocess.PIPE, text=True)
+    try:
+        out, _ = done.communicate(timeout=20)
+    finally:
+        process.stop(done)
+    assert done.returncode == 0, out
+    return out
+
+
+# A TCP echo server on the socket module: one thread per connection; says each peer's address.
+SOCKET_SERVER = r"""
+import json, os, socket, sys, threading
+family = socket.AF_INET6 if sys.argv[1] == "6" else socket.AF_INET
+server = socket.socket(family, socket.SOCK_STREAM)
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", int(sys.argv[2])))
+server.listen()
+print(json.dumps({"release": os.uname().release, "threads": len(os.listdir("/proc/self/task"))}), flush=True)
+
+def serve(conn, peer):
+    print(json.dumps({"peer": peer[0]}), flush=True)
+    with conn:
+        while data := conn.recv(65536):
+            conn.sendall(data)
+
+while True:
+    conn, peer = server.accept()
+    threading.Thread(target=serve, args=(conn, peer), daemon=True).start()
+"""
+
+# The same on asyncio (an epoll over its own host socketpair and the kernel's sockets); each echo
+# waits on a timer first, so the loop's timeouts are exercised with kernel sockets in its set.
+ASYNCIO_SERVER = r"""
+import asyncio, json, sys
+
+async def echo(reader, writer):
+    print(json.dumps({"peer": writer.get_extra_info("peername")[0]}), flush=True)
+    while data := await reader.read(65536):
+        await asyncio.sleep(0.01)
+        writer.write(data)
+        await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+
+async def main():
+    server = await asyncio.start_server(echo, "0.0.0.0", int(sys.argv[1]))
+    print(json.dumps({"ready": True}), flush=True)
+    async with server:
+        await server.serve_forever()
+
+asyncio.run(main())
+"""
+
+
+def test_an_unmodified_python_tcp_server_answers_another_namespace_through_the_library_kernel(network):
+    server = network.spawn(SOCKET_SERVER, "4", "7000")
+    try:
+        facts = read_json(server)
+        # The program itself runs on the host's kernel; only its sockets are the library's.
+        assert facts["release"] == os.uname().release
+        assert "2 received" in ping(network.peer, APP_V4)  # ICMP answered by the library kernel
+        for _ in range(2):
+            whole, client_address = tcp_echo(network.peer, APP_V4, 7000)
+            assert whole
+            assert read_json(server) == {"peer": client_address} and client_address == PEER_V4
+        # Not the host's stack: it has no listener on the port in the program's namespace (it has
+        # no address there at all), and the peer learnt the library kernel's MAC for the address.
+        assert host_listeners(server.pid, 7000) == []
+        assert peer_neighbour_mac(network, APP_V4) == MAC
+    finally:
+        err = stopped(server)
+    assert err == ""  # the library prints nothing in normal operation
+
+
+def test_an_asyncio_server_serves_concurrent_clients(network):
+    server = network.spawn(ASYNCIO_SERVER, "7000")
+    try:
+        assert read_json(server) == {"ready": True}
+        with netns.entered(network.peer):
+            clients = [socket.create_connection((APP_V4, 7000), timeout=15) for _ in range(3)]
+        payloads = [os.urandom(50_000) for _ in clients]
+        for client, payload in zip(clients, payloads):
+            client.sendall(payload)
+        for client, payload in zip(clients, payloads):
+            echoed = bytearray()
+            while len(echoed) < len(payload) and (chunk := client.recv(65536)):
+                echoed += chunk
+            assert bytes(echoed) == payload
+            client.close()
+        assert [read_json(server) for _ in clients] == [{"peer": PEER_V4}] * 3
+        assert host_listeners(server.pid, 7000) == []
+    finally:
+        err = stopped(server)
+    assert err == ""
+
+
+UDP_BOTH_WAYS = r"""
+import json, socket, sys
+server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+server.bind(("0.0.0.0", 7002))
+print(json.dumps({"ready": True}), flush=True)
+data, peer = server.recvfrom(2048)
+server.sendto(data.upper(), peer)
+client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+client.settimeout(15)
+client.sendto(b"from the program", (sys.argv[1], 7003))
+reply, replier = client.recvfrom(2048)
+print(json.dumps({"peer": peer[0], "reply": reply.decode(), "replier": replier[0]}), flush=True)
+"""
+
+
+def test_udp_echo_both_ways(network):
+    with netns.entered(network.peer):
+        peer_server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        peer_client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    peer_server.bind((PEER_V4, 7003))
+    peer_server.settimeout(15)
+    peer_client.settimeout(15)
+    program = network.spawn(UDP_BOTH_WAYS, PEER_V4)
+    try:
+        assert read_json(program) == {"ready": True}
+        peer_client.sendto(b"to the program", (APP_V4, 7002))
+        assert peer_client.recvfrom(2048) == (b"TO THE PROGRAM", (APP_V4, 7002))
+        data, sender = peer_server.recvfrom(2048)
+        assert (data, sender[0]) == (b"from the program", APP_V4)
+        peer_server.sendto(data[::-1], sender)
+        assert read_json(program) == {"peer": PEER_V4, "reply": "margorp eht morf", "replier": PEER_V4}
+        assert program.wait(15) == 0
+    finally:
+        err = stopped(program)
+        peer_server.close()
+        peer_client.close()
+    assert err == ""
+
+
+# AF_UNIX stays on the host; the kernel boots only at the first socket of a family it serves.
+UNIX_ON_THE_HOST = r"""
+import json, os, socket, stat, sys
+threads = lambda: len(os.listdir("/proc/self/task"))
+a, b = socket.socketpair()
+a.sendall(b"pair")
+pair = b.recv(10).decode()
+path = sys.argv[1]
+listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+listener.bind(path)
+listener.listen()
+client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+client.connect(path)
+conn, _ = listener.accept()
+client.sendall(b"unix")
+unix = conn.recv(10).decode()
+before = threads()
+inet = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+with open("/proc/net/unix") as table:
+    in_host_table = path in table.read()
+print(json.dumps({"pair": pair, "unix": unix, "socket_file": stat.S_ISSOCK(os.stat(path).st_mode),
+                  "in_host_table": in_host_table, "threads_before": before, "threads_after": threads()}))
+"""
+
+
+def test_af_unix_stays_on_the_host_and_the_kernel_boots_at_the_first_inet_socket(network, tmp_path):
+    path = tmp_path / "sock"
+    done = network.run(UNIX_ON_THE_HOST, str(path))
+    assert done.returncode == 0, done.stderr
+    facts = json.loads(done.stdout)
+    assert facts["pair"] == "pair" and facts["unix"] == "unix"
+    assert facts["socket_file"] and facts["in_host_table"]
+    # Nothing booted for AF_UNIX: one thread; the kernel's threads came with the AF_INET socket.
+    assert facts["threads_before"] == 1 and facts["threads_after"] > 3
+    assert done.stderr == ""
+
+
+MIXED_WAIT = r"""
+import json, os, resource, select, socket, threading, time
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind(("0.0.0.0", 7004))
+r, w = os.pipe()
+names = {r: "pipe", sock.fileno(): "socket"}
+
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+def wait(api, timeout):
+    if api == "select":
+        ready = select.select([r, sock], [], [], timeout)[0]
+        return sorted(names[x if isinstance(x, int) else x.fileno()] for x in ready)
+    if api == "poll":
+        p = select.poll()
+        p.register(r, select.POLLIN)
+        p.register(sock, select.POLLIN)
+        return sorted(names[fd] for fd, _ in p.poll(timeout * 1000))
+    with select.epoll() as e:
+        e.register(r, select.EPOLLIN)
+        e.register(sock.fileno(), select.EPOLLIN)
+        return sorted(names[fd] for fd, _ in e.poll(timeout))
+
+def timed(api, timeout=30):
+    c, t = cpu(), time.monotonic()
+    woke = wait(api, timeout)
+    return {"woke": woke, "seconds": time.monotonic() - t, "cpu": cpu() - c}
+
+results = {}
+for api in ("select", "poll", "epoll"):
+    results[api + " timeout"] = timed(api, 0.3)
+    threading.Timer(0.5, os.write, (w, b"x")).start()
+    results[api + " pipe"] = timed(api)
+    os.read(r, 1)
+    print(json.dumps({"waiting": api}), flush=True)  # the peer sends a datagram a second later
+    results[api + " socket"] = timed(api)
+    sock.recv(100)
+print(json.dumps(results), flush=True)
+"""
+
+
+def test_a_wait_over_a_host_pipe_and_a_kernel_socket_wakes_for_either_without_spinning(network):
+    with netns.entered(network.peer):
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    program = network.spawn(MIXED_WAIT)
+    try:
+        for api in ("select", "poll", "epoll"):
+            assert read_json(program) == {"waiting": api}
+            time.sleep(1)
+            sender.sendto(b"wake", (APP_V4, 7004))
+        results = read_json(program)
+        assert program.wait(15) == 0
+    finally:
+        err = stopped(program)
+        sender.close()
+    assert err == ""
+    for api in ("select", "poll", "epoll"):
+        timeout, pipe, sock = results[f"{api} timeout"], results[f"{api} pipe"], results[f"{api} socket"]
+        assert timeout["woke"] == [] and 0.25 < timeout["seconds"] < 5, (api, timeout)
+        assert pipe["woke"] == ["pipe"] and 0.4 < pipe["seconds"] < 5, (api, pipe)
+        assert sock["woke"] == ["socket"] and 0.9 < sock["seconds"] < 10, (api, sock)
+        # A real wait on both sides: a second of it costs the process (its kernel too) little CPU.
+        assert sock["cpu"] < 0.25 * sock["seconds"], (api, sock)
+
+
+TAKES_THE_TAP = r"""
+import errno, socket, sys
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+except OSError as e:
+    sys.exit(3 if e.errno == errno.EBUSY else 4)
+"""
+
+
+def test_a_second_process_cannot_take_the_held_tap_and_says_so_on_one_line(network):
+    server = network.spawn(SOCKET_SERVER, "4", "7000")
+    try:
+        read_json(server)
+        second = network.run(TAKES_THE_TAP)
+        assert second.returncode == 3, second.stderr
+        lines = second.stderr.splitlines()
+        assert len(lines) == 1, second.stderr
+        assert lines[0].startswith("runu-lkl: ") and "tap lkl0" in lines[0] and "busy" in lines[0]
+        # The first still serves.
+        assert tcp_echo(network.peer, APP_V4, 7000)[0]
+    finally:
+        stopped(server)
+
+
+FORKS = r"""
+import errno, json, os, socket
+listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+listener.bind(("127.0.0.1", 0))
+listener.listen()
+pid = os.fork()
+if pid == 0:
+    codes = []
+    for attempt in range(2):
+        try:
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            codes.append("none")
+        except OSError as e:
+            codes.append(errno.errorcode[e.errno])
+    try:
+        listener.getsockname()
+        codes.append("none")
+    except OSError as e:
+        codes.append(errno.errorcode[e.errno])
+    listener.close()
+    os._exit(0 if codes == ["ENETDOWN", "ENETDOWN", "EBADF"] else 1)
+status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+client = socket.create_connection(listener.getsockname(), timeout=10)
+conn, _ = listener.accept()
+client.sendall(b"parent still served")
+print(json.dumps({"child": status, "parent": conn.recv(100).decode()}))
+"""
+
+
+def test_a_forked_child_cannot_use_its_parents_kernel_and_the_parent_goes_on(network):
+    done = network.run(FORKS)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"child": 0, "parent": "parent still served"}
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("runu-lkl: ") and "forked" in lines[0], done.stderr
+
+
+def test_ipv6_tcp_clients_and_ipv4_ones_on_the_same_dual_stack_server(network):
+    server = network.spawn(SOCKET_SERVER, "6", "7006")
+    try:
+        read_json(server)
+        assert "2 received" in ping(network.peer, APP_V6)
+        whole, client_address = tcp_echo(network.peer, APP_V6, 7006)
+        assert whole and client_address == PEER_V6
+        assert read_json(server) == {"peer": PEER_V6}
+        assert tcp_echo(network.peer, APP_V4, 7006)[0]
+        assert read_json(server) == {"peer": f"::ffff:{PEER_V4}"}
+        assert host_listeners(server.pid, 7006) == []
+    finally:
+        err = stopped(server)
+    assert err == ""
+
+
+# A client that writes and exits at once: what its kernel still holds must reach the peer.
+SENDS_AND_EXITS = r"""
+import socket, sys
+family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+client = socket.socket(family, socket.SOCK_STREAM)
+client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+client.connect((sys.argv[1], 7008))
+client.sendall(bytes(range(256)) * 1024)
+print('{"sent": true}', flush=True)
+"""
+
+
+@pytest.mark.parametrize("far", [FAR_V4, FAR_V6])
+def test_the_program_connects_out_through_its_gateway_and_what_it_sent_arrives_after_its_exit(network, far):
+    with netns.entered(network.peer):
+        listener = socket.socket(socket.AF_INET6 if ":" in far else socket.AF_INET, socket.SOCK_STREAM)
+    with listener:
+        listener.bind((far, 7008))
+        listener.listen()
+        listener.settimeout(30)
+        program = network.spawn(SENDS_AND_EXITS, far)
+        try:
+            conn, peer = listener.accept()
+            with conn:
+                # The program's last bytes are still in its kernel when it exits.
+                assert read_json(program) == {"sent": True}
+                time.sleep(0.5)
+                conn.settimeout(30)
+                received = bytearray()
+                while chunk := conn.recv(1 << 20):
+                    received += chunk
+            assert program.wait(30) == 0
+        finally:
+            err = stopped(program)
+    assert err == ""
+    assert peer[0] == (APP_V6 if ":" in far else APP_V4)
+    assert bytes(received) == bytes(range(256)) * 1024  # whole, then the FIN
+
+
+DESCRIPTORS = r"""
+import array, errno, fcntl, json, os, socket, stat, sys, termios
+out = {}
+listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+listener.bind(("127.0.0.1", 0))
+listener.listen()
+client = socket.create_connection(listener.getsockname())
+conn, _ = listener.accept()
+out["fstat_socket"] = stat.S_ISSOCK(os.fstat(client.fileno()).st_mode)
+out["so_type"] = client.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE) == socket.SOCK_STREAM
+copy = os.dup(client.fileno())
+client.close()
+os.write(copy, b"via dup")
+out["dup"] = conn.recv(100).decode()
+os.dup2(copy, 100)
+os.write(100, b"via dup2")
+out["dup2"] = conn.recv(100).decode()
+flags = fcntl.fcntl(copy, fcntl.F_GETFL)
+fcntl.fcntl(copy, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+out["nonblock"] = bool(fcntl.fcntl(100, fcntl.F_GETFL) & os.O_NONBLOCK)
+try:
+    os.read(copy, 10)
+except BlockingIOError:
+    out["eagain"] = True
+conn.sendall(b"12345")
+os.set_blocking(copy, True)
+count = array.array("i", [0])
+import select
+select.select([copy], [], [], 10)
+fcntl.ioctl(copy, termios.FIONREAD, count)
+out["fionread"] = count[0]
+out["read"] = os.read(copy, 10).decode()
+out["cloexec"] = [os.get_inheritable(copy), os.get_inheritable(100)]
+with open(sys.argv[1], "rb") as f:
+    out["sendfile"] = os.sendfile(conn.fileno(), f.fileno(), 0, 100000)
+got = b""
+while len(got) < out["sendfile"]:
+    got += os.read(100, 65536)
+out["sendfile_whole"] = got == open(sys.argv[1], "rb").read()
+os.close(copy)
+os.write(100, b"after closing one copy")
+out["one_copy_left"] = conn.recv(100).decode()
+os.close(100)
+try:
+    os.write(100, b"x")
+except OSError as e:
+    out["closed"] = errno.errorcode[e.errno]
+out["eof"] = conn.recv(100).decode()
+print(json.dumps(out))
+"""
+
+
+def test_descriptors_dup_fcntl_ioctl_sendfile_and_close(network, tmp_path):
+    data = tmp_path / "data"
+    data.write_bytes(os.urandom(70_000))
+    done = network.run(DESCRIPTORS, str(data))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "fstat_socket": True, "so_type": True, "dup": "via dup", "dup2": "via dup2", "nonblock": True,
+        "eagain": True, "fionread": 5, "read": "12345", "cloexec": [False, True], "sendfile": 70_000,
+        "sendfile_whole": True, "one_copy_left": "after closing one copy", "closed": "EBADF", "eof": ""}
+    assert done.stderr == ""
+
+
+def test_without_a_tap_the_kernel_has_its_loopback_only(network):
+    env = {k: "" for k in network.env if k.startswith("RUNU_LKL_")}
+    done = network.run("import json, socket\n"
+                       "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                       "s.bind(('127.0.0.1', 9))\n"
+                       "s.sendto(b'x', ('127.0.0.1', 9))\n"
+                       "print(json.dumps({'got': s.recv(10).decode()}))",
+                       env=env)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert json.loads(done.stdout) == {"got": "x"}
+
+
+def test_a_bad_configuration_is_one_clear_line_and_the_socket_fails(network):
+    done = network.run(TAKES_THE_TAP.replace("errno.EBUSY", "errno.EINVAL"),
+                       env={"RUNU_LKL_ADDRESSES": "10.99.0.2/33"})
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.splitlines() == [
+        "runu-lkl: RUNU_LKL_ADDRESSES: '10.99.0.2/33' is not an IPv4 or IPv6 address (with an optional /prefix)"]
+
+
+def test_the_tap_of_a_killed_program_is_free_for_the_next(network):
+    server = network.spawn(SOCKET_SERVER, "4", "7000")
+    read_json(server)
+    stopped(server)  # SIGKILL: no exit handler runs
+    again = network.spawn(SOCKET_SERVER, "4", "7000")
+    try:
+        read_json(again)
+        assert tcp_echo(network.peer, APP_V4, 7000)[0]
+    finally:
+        err = stopped(again)
+    assert err == ""
