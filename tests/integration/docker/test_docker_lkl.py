@@ -29,8 +29,8 @@ def docker_lkl(docker_client, image):
     yield from _docker_session(docker_client, image, "runu-lkl")
 
 
-# Listens on 8080, says which TCP listeners the host's stack has in this network namespace (none:
-# the listener is the library kernel's), then greets one client with its own address.
+# Listens on 8080, says which TCP listeners on 8080 the host's stack has in this network namespace
+# (none: the listener is the library kernel's), then greets one client with its own address.
 LISTENER = """
 import socket
 server = socket.socket()
@@ -38,8 +38,9 @@ server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 server.bind(("0.0.0.0", 8080))
 server.listen()
 with open("/proc/net/tcp") as table:
-    host_listeners = [line.split()[1] for line in table.readlines()[1:] if line.split()[3] == "0A"]
-print("host stack listeners:", host_listeners, flush=True)
+    host_listeners = [line.split()[1] for line in table.readlines()[1:]
+                      if line.split()[3] == "0A" and line.split()[1].endswith(":1F90")]
+print("host stack listeners on 8080:", host_listeners, flush=True)
 conn, peer = server.accept()
 conn.sendall(f"hello {peer[0]}\\n".encode())
 conn.close()
@@ -50,7 +51,7 @@ def test_a_python_server_answers_through_the_library_kernel(docker_lkl, python_i
     network = docker_lkl.network()
     c = docker_lkl.start(["python3", "-c", LISTENER], image=python_image, network=network.name)
     assert wait_until(lambda: b"listeners" in c.logs(), timeout=30), c.logs()
-    assert "host stack listeners: []" in c.logs().decode()
+    assert "host stack listeners on 8080: []" in c.logs().decode()
     ip = container_ip(c, network.name)
     with socket.create_connection((ip, 8080), timeout=10) as s:
         mine = s.getsockname()[0]

@@ -78,13 +78,15 @@ def test_python_images_start_from_their_bytecode(request, docker, name, arch):
     assert "socket.cpython-311.pyc matches /usr/lib/python3.11/socket.py" in result.stderr
 
 
-def silo_session(docker, images, runtime: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """Silo and ThingVisor under `runtime`; what a host subscriber got and what the silo logged."""
+def silo_session(docker, images, runtime: str, thingvisor_runtime: str | None = None) -> \
+        tuple[list[tuple[str, str]], list[str]]:
+    """Silo and ThingVisor under `runtime` (the ThingVisor under `thingvisor_runtime` if given);
+    what a host subscriber got and what the silo logged."""
     network = docker.network()
     silo = docker.start(image=images["vsilo-mqtt"], runtime=runtime, network=network.name, name=f"vsilo-{network.name}")
     assert wait_until(lambda: "broker ready" in silo.logs().decode(), timeout=30), silo.logs()
     with Subscriber(ip(silo, network.name), 1883, "vThing/+/data") as subscriber:
-        tv = docker.start(image=images["thingvisor-sensor"], runtime=runtime, network=network.name,
+        tv = docker.start(image=images["thingvisor-sensor"], runtime=thingvisor_runtime or runtime, network=network.name,
                           environment={"SILO_HOST": silo.name, "PERIOD": "0.2", "COUNT": str(SAMPLES)})
         messages = list(subscriber.messages(2 * SAMPLES, timeout=60))
     assert tv.wait(timeout=60)["StatusCode"] == 0, tv.logs()
@@ -101,6 +103,18 @@ def test_thingvisor_reaches_silo_and_subscriber_alike_in_both_runtimes(docker, i
     assert attached == ["vsilo tenant1_Silo1: vThing sensor-tv.thermometer attached (1 in silo)",
                         "vsilo tenant1_Silo1: vThing sensor-tv.hygrometer attached (2 in silo)"]
     assert seen["runu"] == seen["runc"]
+
+
+def test_a_thingvisor_under_lkl_feeds_a_silo_as_under_runc(docker, images):
+    """Linux as a library serves a container whose networking is one program's (one program
+    owns the container's tap): the ThingVisor runs under runu-lkl, beside a silo under runu's
+    UML (a broker and its clients: several programs), and both sides see what runc gives."""
+    from kernelbuild.library import installed_problem
+    from runu.elfarch import host_arch
+
+    if (problem := installed_problem(host_arch())) is not None:
+        pytest.skip(f"{problem}: `invoke lkl.build` builds it")
+    assert silo_session(docker, images, "runu", thingvisor_runtime="runu-lkl") == silo_session(docker, images, "runc")
 
 
 def test_arm64_images_run_the_silo_slice_in_arm64_guests_as_runc_does_on_the_host(docker, images, arm64_images):
