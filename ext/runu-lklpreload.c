@@ -28,7 +28,9 @@
  * the interface through its own rtnetlink. If that fails, the socket() call,
  * and every later one, fails with the reason's errno, and the reason is
  * written once, on one line, to stderr (e.g. the tap is held by another
- * process: EBUSY). Nothing else is ever printed.
+ * process: EBUSY). Nothing else is ever printed. A tap that could not be
+ * attached is tried again at the next such socket() (its holder may have
+ * exited); any other failure stays.
  *
  * Descriptors. A kernel socket is shown to the program as a host descriptor
  * of its own, a placeholder (an unconnected AF_UNIX socket: fstat says it is
@@ -56,8 +58,11 @@
  * a kernel eventfd each) are pooled, one per concurrent mixed wait. An epoll
  * descriptor keeps a kernel epoll beside it for its kernel sockets; a mixed
  * epoll_wait waits as above on the two epoll descriptors themselves, then
- * collects from each without waiting. A kernel-only wait with a signal mask
- * (ppoll, pselect, epoll_pwait) takes the mixed path too, for the mask.
+ * collects from each without waiting; a waiter asleep on one side is woken
+ * when another thread adds the set's first descriptor of the other side (an
+ * eventfd of ours in each side's set, its events never returned). A
+ * kernel-only wait with a signal mask (ppoll, pselect, epoll_pwait) takes the
+ * mixed path too, for the mask.
  *
  * Forks. A forked child has the kernel's memory but none of its threads: it
  * is marked (pthread_atfork), its mapped descriptors fail with EBADF (poll:
@@ -470,6 +475,8 @@ struct entry {
 	long kfd;	/* the kernel's descriptor; EPOLL: its kernel epoll, -1 until needed */
 	int nhost;	/* EPOLL: host descriptors in its set (may overcount: closed ones) */
 	int nkernel;	/* EPOLL: kernel sockets in its set (likewise) */
+	int hkick;	/* EPOLL, with a kernel epoll: host eventfd in the host set (KICK) */
+	long kkick;	/* and a kernel eventfd in the kernel set (KICK) */
 };
 
 #define CHUNK_BITS 10
@@ -544,6 +551,11 @@ static void put(struct entry *e)
 		return;
 	if (e->kfd >= 0 && !forked)
 		kclose(e->kfd);
+	if (e->kind == EPOLL && e->kfd >= 0) {
+		CALL(close)(e->hkick);
+		if (!forked)
+			kclose(e->kkick);
+	}
 	free(e);
 }
 
@@ -782,6 +794,29 @@ static const char *ntop(const struct ipaddr *ip, char *buf)
 	return inet_ntop(ip->family, ip->bytes, buf, INET6_ADDRSTRLEN) ? buf : "?";
 }
 
+/*
+ * The kernel's wall clock, as the host's. It starts from the host's at boot but
+ * runs behind by however long the boot took before its clock source was the
+ * host's, and the program compares the two (ping's SO_TIMESTAMP against its
+ * own gettimeofday: "time of day goes back"). Set it ahead by half a call's
+ * round trip, about when the kernel reads it.
+ */
+static void set_wall_clock(void)
+{
+	struct timespec before, after;
+	struct __lkl__kernel_timespec kts;
+	long long ns, half;
+
+	clock_gettime(CLOCK_REALTIME, &before);
+	kcall(__lkl__NR_getpid, 0, 0, 0, 0, 0, 0);
+	clock_gettime(CLOCK_REALTIME, &after);
+	half = ((after.tv_sec - before.tv_sec) * 1000000000LL + after.tv_nsec - before.tv_nsec) / 2;
+	ns = after.tv_nsec + (half > 0 ? half : 0);
+	kts.tv_sec = after.tv_sec + ns / 1000000000LL;
+	kts.tv_nsec = ns % 1000000000LL;
+	kcall(__lkl__NR_clock_settime, CLOCK_REALTIME, (long)&kts, 0, 0, 0, 0);
+}
+
 /* lo up; the tap as an interface, up, addressed and routed. 0 or -errno, said. */
 static long configure(void)
 {
@@ -798,6 +833,7 @@ static long configure(void)
 		say("cannot bring the library kernel's lo up: %s", strerror((int)-err));
 		goto out;
 	}
+	set_wall_clock();
 	/* /proc, for the exit to see what TCP still holds. */
 	kcall(__lkl__NR_mkdirat, LKL_AT_FDCWD, (long)"/proc", 0555, 0, 0, 0);
 	kcall(__lkl__NR_mount, (long)"proc", (long)"/proc", (long)"proc", 0, 0, 0);
@@ -853,9 +889,13 @@ static int open_tap(void)
 	return fd;
 }
 
-/* 1, or -errno (said on stderr). */
-static int boot(void)
+/*
+ * 1, or -errno (said on stderr, once). *again: the tap could not be attached,
+ * nothing started: a later socket() tries again (another process may let it go).
+ */
+static int boot(int *again)
 {
+	static int said_tap;
 	sigset_t all, old;
 	long err;
 
@@ -868,8 +908,10 @@ static int boot(void)
 		if (tap_fd < 0) {
 			err = tap_fd;
 			tap_fd = -1;
-			say("cannot attach to tap %s: %s%s", config.tap, strerror((int)-err),
-			    err == -EBUSY ? " (another process holds it)" : "");
+			if (!said_tap++)
+				say("cannot attach to tap %s: %s%s", config.tap, strerror((int)-err),
+				    err == -EBUSY ? " (another process holds it)" : "");
+			*again = 1;
 			return (int)err;
 		}
 		add_internal(tap_fd);
@@ -902,9 +944,14 @@ static int kernel_up(void)
 	s = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
 	if (s == 0) {
 		pthread_mutex_lock(&boot_lock);
-		if (state == 0)
-			__atomic_store_n(&state, boot(), __ATOMIC_RELEASE);
 		s = state;
+		if (s == 0) {
+			int again = 0;
+
+			s = boot(&again);
+			if (!again)
+				__atomic_store_n(&state, s, __ATOMIC_RELEASE);
+		}
 		pthread_mutex_unlock(&boot_lock);
 	}
 	return s == 1 ? 0 : s;
@@ -1912,6 +1959,18 @@ int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec 
 
 /* ---- epoll ---- */
 
+/*
+ * A waiter may sleep on one side of an epoll set (the host's, or the kernel's)
+ * while another thread adds the set's first descriptor of the other side. So
+ * that it sees it, as it would on Linux, each side's set holds an eventfd of
+ * this library's with data KICK, written at that moment: the waiter wakes,
+ * drops the KICK event from what it returns, drains the eventfd and waits on
+ * both sides.
+ */
+#define KICK 0x72756e756b69636bULL	/* "runukick" */
+
+static pthread_mutex_t epoll_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int track_epoll(int epfd)
 {
 	if (epfd >= 0 && map_new(epfd, EPOLL, -1)) {
@@ -1934,20 +1993,43 @@ int epoll_create(int size)
 	return track_epoll(CALL(epoll_create)(size));
 }
 
-/* The kernel epoll beside ep, made the first time it is needed. */
-static long kernel_epoll(struct entry *ep)
+/* The kernel epoll beside epfd's (and the two kicks), made the first time it is needed. */
+static long kernel_epoll(struct entry *ep, int epfd)
 {
-	long kfd = __atomic_load_n(&ep->kfd, __ATOMIC_ACQUIRE), expected = -1;
+	struct lkl_epoll_event kev = { .events = LKL_EPOLLIN, .lkl_data = KICK };
+	struct epoll_event hev = { .events = EPOLLIN, .data.u64 = KICK };
+	long kfd = __atomic_load_n(&ep->kfd, __ATOMIC_ACQUIRE), kkick = -1, err;
+	int hkick = -1;
 
 	if (kfd >= 0)
 		return kfd;
+	pthread_mutex_lock(&epoll_lock);
+	kfd = ep->kfd;
+	if (kfd >= 0)
+		goto out;
 	kfd = kcall(__lkl__NR_epoll_create1, LKL_EPOLL_CLOEXEC, 0, 0, 0, 0, 0);
 	if (kfd < 0)
-		return kfd;
-	if (!__atomic_compare_exchange_n(&ep->kfd, &expected, kfd, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		kclose(kfd);
-		return expected;
+		goto out;
+	kkick = kcall(__lkl__NR_eventfd2, 0, LKL_EFD_NONBLOCK | LKL_EFD_CLOEXEC, 0, 0, 0, 0);
+	err = kkick < 0 ? kkick : kcall(__lkl__NR_epoll_ctl, kfd, LKL_EPOLL_CTL_ADD, kkick, (long)&kev, 0, 0);
+	if (!err) {
+		hkick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		err = hkick < 0 || CALL(epoll_ctl)(epfd, EPOLL_CTL_ADD, hkick, &hev) ? -errno : 0;
 	}
+	if (err) {
+		if (hkick >= 0)
+			CALL(close)(hkick);
+		if (kkick >= 0)
+			kclose(kkick);
+		kclose(kfd);
+		kfd = err;
+		goto out;
+	}
+	ep->hkick = hkick;
+	ep->kkick = kkick;
+	__atomic_store_n(&ep->kfd, kfd, __ATOMIC_RELEASE);
+out:
+	pthread_mutex_unlock(&epoll_lock);
 	return kfd;
 }
 
@@ -1962,99 +2044,112 @@ int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	s = sock(fd);
 	if (!s) {
 		r = CALL(epoll_ctl)(epfd, op, fd, event);
-		if (r == 0)
-			__atomic_add_fetch(&ep->nhost, delta, __ATOMIC_RELAXED);
+		if (r == 0 && !__atomic_fetch_add(&ep->nhost, delta, __ATOMIC_ACQ_REL) && delta > 0 &&
+		    __atomic_load_n(&ep->kfd, __ATOMIC_ACQUIRE) >= 0 && !forked)
+			kcall(__lkl__NR_write, ep->kkick, (long)&one, sizeof(one), 0, 0, 0);
 		put(ep);
 		return (int)r;
 	}
 	if (forked)
 		r = -EBADF;
-	else if ((kep = kernel_epoll(ep)) < 0)
+	else if ((kep = kernel_epoll(ep, epfd)) < 0)
 		r = kep;
 	else
 		r = kcall(__lkl__NR_epoll_ctl, kep, op, s->kfd, (long)event, 0, 0);
-	if (r == 0)
-		__atomic_add_fetch(&ep->nkernel, delta, __ATOMIC_RELAXED);
+	if (r == 0 && !__atomic_fetch_add(&ep->nkernel, delta, __ATOMIC_ACQ_REL) && delta > 0)
+		(void)!CALL(write)(ep->hkick, &one, sizeof(one));
 	put(s);
 	put(ep);
 	return (int)sysret(r);
 }
 
-/* The entry of epfd if its set may hold kernel sockets (with a reference), else NULL. */
-static struct entry *kernel_side(int epfd)
+/* Drop the KICK events from n events; *kicked if there was one. */
+static int strip_kicks(struct epoll_event *events, int n, int *kicked)
 {
-	struct entry *ep = get(epfd, EPOLL);
+	int kept = 0;
 
-	if (ep && (forked || __atomic_load_n(&ep->kfd, __ATOMIC_ACQUIRE) < 0 ||
-		   __atomic_load_n(&ep->nkernel, __ATOMIC_RELAXED) <= 0)) {
-		put(ep);
-		ep = NULL;
+	for (int i = 0; i < n; i++) {
+		if (events[i].data.u64 == KICK)
+			*kicked = 1;
+		else
+			events[kept++] = events[i];
 	}
-	return ep;
+	return kept;
 }
 
+static int timespec_ms(const struct timespec *ts)
+{
+	long long ms;
+
+	if (!ts)
+		return -1;
+	ms = ts->tv_sec * 1000LL + (ts->tv_nsec + 999999) / 1000000;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* epoll_wait on a set this library tracks: on the side(s) it has descriptors on. */
 static int ep_wait(struct entry *ep, int epfd, struct epoll_event *events, int max,
 		   const struct timespec *ts, const sigset_t *mask)
 {
-	long kep = ep->kfd, k;
-	struct timespec deadline, left;
+	struct timespec deadline, left, t;
+	uint64_t drain;
 	int r;
 
-	if (__atomic_load_n(&ep->nhost, __ATOMIC_RELAXED) <= 0 && !mask) {
-		long ms = -1;
-
-		if (ts) {
-			ms = ts->tv_sec * 1000 + (ts->tv_nsec + 999999) / 1000000;
-			if (ms > INT_MAX)
-				ms = INT_MAX;
-		}
-		r = (int)sysret(kcall(__lkl__NR_epoll_pwait, kep, (long)events, max, ms, 0, 0));
-		put(ep);
-		return r;
-	}
 	if (ts) {
 		now(&deadline);
 		deadline = ts_add(deadline, *ts);
 		left = *ts;
 	}
 	for (;;) {
-		struct pollfd host[2] = { { .fd = epfd, .events = POLLIN } };
-		struct lkl_pollfd kern[2] = { { .fd = (int)kep, .events = LKL_POLLIN } };
-		int n = 0;
+		long kep = __atomic_load_n(&ep->kfd, __ATOMIC_ACQUIRE), k;
+		int on_kernel = !forked && __atomic_load_n(&ep->nkernel, __ATOMIC_ACQUIRE) > 0;
+		int on_host = __atomic_load_n(&ep->nhost, __ATOMIC_ACQUIRE) > 0;
+		int host_kicked = 0, kernel_kicked = 0, raced = 0, n = 0;
 
-		r = wait_split(host, 1, kern, 1, ts ? &left : NULL, mask);
-		if (r <= 0)
-			break;
-		if (host[0].revents & POLLIN) {
-			n = CALL(epoll_wait)(epfd, events, max, 0);
-			if (n < 0) {
-				r = -1;
-				break;
+		if (!on_kernel) {
+			r = CALL(epoll_pwait)(epfd, events, max, timespec_ms(ts ? &left : NULL), mask);
+			if (r > 0)
+				r = strip_kicks(events, r, &host_kicked);
+		} else if (!on_host && !mask) {
+			k = kcall(__lkl__NR_epoll_pwait, kep, (long)events, max, timespec_ms(ts ? &left : NULL), 0, 0);
+			r = k > 0 ? strip_kicks(events, (int)k, &kernel_kicked) : (int)sysret(k);
+		} else {
+			struct pollfd host[2] = { { .fd = epfd, .events = POLLIN } };
+			struct lkl_pollfd kern[2] = { { .fd = (int)kep, .events = LKL_POLLIN } };
+
+			r = wait_split(host, 1, kern, 1, ts ? &left : NULL, mask);
+			if (r > 0 && (host[0].revents & POLLIN)) {
+				n = CALL(epoll_wait)(epfd, events, max, 0);
+				if (n < 0) {
+					r = -1;
+					break;
+				}
+				n = strip_kicks(events, n, &host_kicked);
+			}
+			if (r > 0 && (kern[0].revents & LKL_POLLIN) && n < max) {
+				k = kcall(__lkl__NR_epoll_pwait, kep, (long)(events + n), max - n, 0, 0, 0);
+				if (k < 0 && !n) {
+					r = (int)sysret(k);
+					break;
+				}
+				if (k > 0)
+					n += strip_kicks(events + n, (int)k, &kernel_kicked);
+			}
+			if (r > 0) {
+				raced = !n;	/* another waiter took what woke this one */
+				r = n;
 			}
 		}
-		if ((kern[0].revents & LKL_POLLIN) && n < max) {
-			k = kcall(__lkl__NR_epoll_pwait, kep, (long)(events + n), max - n, 0, 0, 0);
-			if (k < 0 && !n) {
-				r = (int)sysret(k);
-				break;
-			}
-			if (k > 0)
-				n += (int)k;
-		}
-		if (n > 0) {
-			r = n;
-			break;
-		}
-		/* Taken by another waiter meanwhile: wait on for what is left of the time. */
+		if (host_kicked)
+			(void)!CALL(read)(ep->hkick, &drain, sizeof(drain));
+		if (kernel_kicked)
+			kcall(__lkl__NR_read, ep->kkick, (long)&drain, sizeof(drain), 0, 0, 0);
+		if (r != 0 || !(host_kicked || kernel_kicked || raced))
+			break;	/* events, an error, or the time is up */
+		/* Only a kick, or a race for the events: wait on (on both sides, if it now has both). */
 		if (ts) {
-			struct timespec t;
-
 			now(&t);
 			left = ts_left(deadline, t);
-			if (!left.tv_sec && !left.tv_nsec) {
-				r = 0;
-				break;
-			}
 		}
 	}
 	put(ep);
@@ -2063,7 +2158,7 @@ static int ep_wait(struct entry *ep, int epfd, struct epoll_event *events, int m
 
 int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout)
 {
-	struct entry *ep = max > 0 ? kernel_side(epfd) : NULL;
+	struct entry *ep = max > 0 ? get(epfd, EPOLL) : NULL;
 	struct timespec ts;
 
 	if (!ep)
@@ -2073,7 +2168,7 @@ int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout)
 
 int epoll_pwait(int epfd, struct epoll_event *events, int max, int timeout, const sigset_t *mask)
 {
-	struct entry *ep = max > 0 ? kernel_side(epfd) : NULL;
+	struct entry *ep = max > 0 ? get(epfd, EPOLL) : NULL;
 	struct timespec ts;
 
 	if (!ep)
@@ -2084,7 +2179,7 @@ int epoll_pwait(int epfd, struct epoll_event *events, int max, int timeout, cons
 int epoll_pwait2(int epfd, struct epoll_event *events, int max, const struct timespec *ts,
 		 const sigset_t *mask)
 {
-	struct entry *ep = max > 0 ? kernel_side(epfd) : NULL;
+	struct entry *ep = max > 0 ? get(epfd, EPOLL) : NULL;
 
 	if (!ep) {
 		if (!CALL(epoll_pwait2)) {

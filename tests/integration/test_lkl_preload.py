@@ -390,6 +390,72 @@ def test_a_wait_over_a_host_pipe_and_a_kernel_socket_wakes_for_either_without_sp
         assert sock["cpu"] < 0.25 * sock["seconds"], (api, sock)
 
 
+# An epoll waiter asleep on one side of its set sees the other side's first descriptor, added by
+# another thread meanwhile.
+EPOLL_FROM_ANOTHER_THREAD = r"""
+import json, os, select, socket, threading, time
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind(("0.0.0.0", 7005))
+r, w = os.pipe()
+got, out = {}, {}
+ep = select.epoll()
+ep.register(r, select.EPOLLIN)
+waiter = threading.Thread(target=lambda: got.update(host=ep.poll(20)))
+waiter.start()
+time.sleep(0.3)
+ep.register(sock.fileno(), select.EPOLLIN)
+print(json.dumps({"waiting": "on the host side"}), flush=True)  # the peer sends a datagram
+waiter.join(25)
+out["host side"] = [fd == sock.fileno() for fd, _ in got["host"]]
+sock.recv(100)
+ep.close()
+ep = select.epoll()
+ep.register(sock.fileno(), select.EPOLLIN)
+started = time.monotonic()
+waiter = threading.Thread(target=lambda: got.update(kernel=ep.poll(20)))
+waiter.start()
+time.sleep(0.3)
+ep.register(r, select.EPOLLIN)
+os.write(w, b"x")
+waiter.join(25)
+out["kernel side"] = [fd == r for fd, _ in got["kernel"]]
+out["seconds"] = time.monotonic() - started
+print(json.dumps(out), flush=True)
+"""
+
+
+def test_an_epoll_waiter_sees_descriptors_another_thread_adds_on_the_other_side(network):
+    with netns.entered(network.peer):
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    program = network.spawn(EPOLL_FROM_ANOTHER_THREAD)
+    try:
+        assert read_json(program) == {"waiting": "on the host side"}
+        time.sleep(0.3)
+        sender.sendto(b"wake", (APP_V4, 7005))
+        facts = read_json(program)
+        assert program.wait(15) == 0
+    finally:
+        err = stopped(program)
+        sender.close()
+    assert err == ""
+    assert facts["host side"] == [True] and facts["kernel side"] == [True] and facts["seconds"] < 5, facts
+
+
+@pytest.mark.xfail(strict=True, reason="arch/lkl runs no timer wheel: its interrupts set no irq regs, so "
+                   "tick_nohz_handler never calls update_process_times (jiffies advance, timer_list timers "
+                   "never fire: SO_RCVTIMEO, TCP retransmission and delayed ACK, neighbour timers)")
+def test_the_kernels_socket_timeouts_fire(network):
+    done = network.run("import socket, struct, time\n"
+                       "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                       "s.bind(('127.0.0.1', 0))\n"
+                       "s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack('ll', 0, 300000))\n"
+                       "try:\n"
+                       "    s.recv(10)\n"
+                       "except BlockingIOError:\n"
+                       "    print('timed out')\n", timeout=10)
+    assert done.stdout == "timed out\n"
+
+
 TAKES_THE_TAP = r"""
 import errno, socket, sys
 try:
