@@ -456,6 +456,112 @@ def test_the_kernels_socket_timeouts_fire(network):
     assert done.stdout == "timed out\n"
 
 
+# In C: waits with a signal mask are interrupted by the signals the mask lets in, as the host's
+# are (they take the mixed path even over kernel sockets only); close_range leaves the library's
+# own descriptors (the tap) open.
+SIGNALS_AND_CLOSE_RANGE = r"""
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static pthread_t main_thread;
+
+static void on_usr1(int sig) { (void)sig; }
+
+static void *send_usr1(void *arg)
+{
+	(void)arg;
+	usleep(300000);
+	pthread_kill(main_thread, SIGUSR1);
+	return NULL;
+}
+
+/* Block in `what` over kernel socket fd with SIGUSR1 let in by the mask: it must end with EINTR. */
+static void interrupted(const char *what, int fd)
+{
+	struct timespec ts = { 20, 0 };
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct epoll_event ev = { .events = EPOLLIN }, got;
+	sigset_t open;
+	pthread_t sender;
+	fd_set set;
+	int r, ep = -1;
+
+	sigemptyset(&open);
+	pthread_create(&sender, NULL, send_usr1, NULL);
+	if (!strcmp(what, "ppoll")) {
+		r = ppoll(&p, 1, &ts, &open);
+	} else if (!strcmp(what, "pselect")) {
+		FD_ZERO(&set);
+		FD_SET(fd, &set);
+		r = pselect(fd + 1, &set, NULL, NULL, &ts, &open);
+	} else {
+		ep = epoll_create1(EPOLL_CLOEXEC);
+		ev.data.fd = fd;
+		epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+		r = epoll_pwait(ep, &got, 1, 20000, &open);
+	}
+	pthread_join(sender, NULL);
+	printf("%s %s\n", what, r == -1 && errno == EINTR ? "EINTR" : "not interrupted");
+	if (ep >= 0)
+		close(ep);
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(7007) };
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	sigset_t usr1;
+	int fd;
+
+	(void)argc;
+	main_thread = pthread_self();
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	interrupted("ppoll", fd);
+	interrupted("pselect", fd);
+	interrupted("epoll_pwait", fd);
+	close_range(3, ~0U, 0);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	inet_pton(AF_INET, argv[1], &to.sin_addr);
+	printf("sent after close_range %zd\n", sendto(fd, "still on the tap", 16, 0, (struct sockaddr *)&to, sizeof(to)));
+	return 0;
+}
+"""
+
+
+def test_signal_masks_interrupt_waits_and_close_range_keeps_the_tap(network, tmp_path):
+    source, binary = tmp_path / "signals.c", tmp_path / "signals"
+    source.write_text(SIGNALS_AND_CLOSE_RANGE)
+    subprocess.run(["gcc", "-Wall", "-Werror", "-O2", "-o", str(binary), str(source), "-lpthread"], check=True)
+    with netns.entered(network.peer):
+        receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    with receiver:
+        receiver.bind((PEER_V4, 7007))
+        receiver.settimeout(15)
+        program = process.spawn([str(binary), PEER_V4], network.app, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=network.env)
+        try:
+            out, err = program.communicate(timeout=30)
+        finally:
+            process.stop(program)
+        assert (program.returncode, err) == (0, ""), err
+        assert out.splitlines() == ["ppoll EINTR", "pselect EINTR", "epoll_pwait EINTR", "sent after close_range 16"]
+        data, sender = receiver.recvfrom(100)
+        assert (data, sender[0]) == (b"still on the tap", APP_V4)
 TAKES_THE_TAP = r"""
 import errno, socket, sys
 try:
@@ -589,6 +695,11 @@ out["dup"] = conn.recv(100).decode()
 os.dup2(copy, 100)
 os.write(100, b"via dup2")
 out["dup2"] = conn.recv(100).decode()
+import subprocess
+subprocess.run(["/bin/true"], check=True)  # vfork: the child closes its descriptors in our table
+subprocess.run(["/bin/true"], check=True, preexec_fn=lambda: None)  # fork
+os.write(100, b"after children")
+out["after_children"] = conn.recv(100).decode()
 flags = fcntl.fcntl(copy, fcntl.F_GETFL)
 fcntl.fcntl(copy, fcntl.F_SETFL, flags | os.O_NONBLOCK)
 out["nonblock"] = bool(fcntl.fcntl(100, fcntl.F_GETFL) & os.O_NONBLOCK)
@@ -630,7 +741,8 @@ def test_descriptors_dup_fcntl_ioctl_sendfile_and_close(network, tmp_path):
     done = network.run(DESCRIPTORS, str(data))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {
-        "fstat_socket": True, "so_type": True, "dup": "via dup", "dup2": "via dup2", "nonblock": True,
+        "fstat_socket": True, "so_type": True, "dup": "via dup", "dup2": "via dup2", "after_children": "after children",
+        "nonblock": True,
         "eagain": True, "fionread": 5, "read": "12345", "cloexec": [False, True], "sendfile": 70_000,
         "sendfile_whole": True, "one_copy_left": "after closing one copy", "closed": "EBADF", "eof": ""}
     assert done.stderr == ""
