@@ -179,6 +179,9 @@ def render() -> Path:
         parts.append(_profile(latest["profile"]))
     if "lkl" in latest:
         parts.append(_lkl(latest["lkl"]))
+    if "lkl-docker" in latest:
+        parts.append(_startup(latest["lkl-docker"], "The lkl kind under Docker: docker run to ready (python-listen)",
+                              "lkl-docker.png"))
     parts += [_history(runs, kind, title) for kind, title in HISTORIES.items() if kind in latest]
     if not parts:
         parts.append("<p>No results yet: run <code>invoke bench</code>.</p>")
