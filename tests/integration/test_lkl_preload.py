@@ -6,6 +6,7 @@ bridge joins the tap to a veth whose other end, 10.99.0.1/24 and fd00:99::1/64, 
 namespace ("peer"), where the test's clients and servers live. Whatever answers the peer is the
 library kernel: the host's stack in "app" has nothing to answer with.
 """
+import errno
 import json
 import os
 import queue
@@ -148,6 +149,19 @@ def peer_neighbour_mac(network: Network, ip: str) -> str | None:
             if n.get_attr("NDA_DST") == ip:
                 return n.get_attr("NDA_LLADDR")
     return None
+
+
+def bind_when_ready(sock: socket.socket, address: tuple) -> None:
+    """Bind to an address just added (an IPv6 one is tentative for a moment, even on lo)."""
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            sock.bind(address)
+            return
+        except OSError as e:
+            if e.errno != errno.EADDRNOTAVAIL or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def ping(ns: str, target: str) -> str:
@@ -656,7 +670,7 @@ def test_the_program_connects_out_through_its_gateway_and_what_it_sent_arrives_a
     with netns.entered(network.peer):
         listener = socket.socket(socket.AF_INET6 if ":" in far else socket.AF_INET, socket.SOCK_STREAM)
     with listener:
-        listener.bind((far, 7008))
+        bind_when_ready(listener, (far, 7008))
         listener.listen()
         listener.settimeout(30)
         program = network.spawn(SENDS_AND_EXITS, far)
