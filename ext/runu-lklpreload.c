@@ -76,12 +76,22 @@
  * TCP sockets still hold (unsent data, unacknowledged FINs): the kernel ends
  * with the process.
  *
+ * Names. libc's resolver opens its sockets inside libc, where no preload
+ * reaches: they are the host stack's, which in the program's namespace has
+ * only the tap (a nameserver the host stack reaches still answers: Docker's
+ * embedded one, 127.0.0.11 through its rules). So getaddrinfo asks libc first
+ * and, if no nameserver could be reached (EAI_AGAIN), asks those of
+ * /etc/resolv.conf itself through the kernel (UDP; its search, ndots, timeout
+ * and attempts options), and has libc make the answer's addresses into the
+ * result. AI_ADDRCONFIG is left out of what libc sees: it would judge the
+ * addresses configured by the host stack's.
+ *
  * Limits. A call blocked inside the kernel (accept, recv, connect, a wait
  * over kernel sockets only without a signal mask) is not interrupted by a
  * host signal: the handler runs, the call goes on (as with SA_RESTART).
- * libc's own internal sockets (the DNS resolver, getifaddrs, if_nametoindex)
- * do not go through these entry points and stay on the host's stack; stdio
- * streams on sockets (fdopen) are not served.
+ * libc's other internal sockets (gethostbyname, getnameinfo's lookups,
+ * getifaddrs, if_nametoindex) stay on the host's stack; stdio streams on
+ * sockets (fdopen) are not served.
  *
  * ABI. The kernel's numbers are asm-generic's; its structures are those of
  * the 64-bit host it is built for. What the program's and the kernel's
@@ -135,6 +145,7 @@
 #include <lkl/linux/sockios.h>
 #include <lkl/linux/time_types.h>
 #include <lkl/linux/uio.h>
+#include <netdb.h>
 
 int lkl_posix_start(unsigned long memory_bytes, const char *cmdline);
 
@@ -268,7 +279,7 @@ HOST(fcntl); HOST(fcntl64); HOST(ioctl); HOST(dup); HOST(dup2); HOST(dup3);
 HOST(poll); HOST(ppoll); HOST(select); HOST(pselect);
 HOST(epoll_create); HOST(epoll_create1); HOST(epoll_ctl);
 HOST(epoll_wait); HOST(epoll_pwait); HOST(epoll_pwait2);
-HOST(sendfile); HOST(sendfile64);
+HOST(sendfile); HOST(sendfile64); HOST(getaddrinfo);
 HOST(__read_chk); HOST(__recv_chk); HOST(__recvfrom_chk); HOST(__poll_chk); HOST(__ppoll_chk);
 
 static void *resolve(void **where, const char *name)
@@ -2189,6 +2200,358 @@ int epoll_pwait2(int epfd, struct epoll_event *events, int max, const struct tim
 		return CALL(epoll_pwait2)(epfd, events, max, ts, mask);
 	}
 	return ep_wait(ep, epfd, events, max, ts, mask);
+}
+
+/* ---- names: DNS through the kernel when libc's resolver reaches no nameserver ---- */
+
+#define MAX_SEARCH 6
+#define DNS_MAX 1232
+
+struct resolver {
+	struct ipaddr servers[3];
+	int nservers;
+	char search[MAX_SEARCH][256];
+	int nsearch;
+	int ndots, timeout, attempts;
+};
+
+static void read_resolv_conf(struct resolver *rs)
+{
+	char line[1024], *save, *word, *arg;
+	FILE *f = fopen("/etc/resolv.conf", "re");
+
+	*rs = (struct resolver){ .ndots = 1, .timeout = 5, .attempts = 2 };
+	while (f && fgets(line, sizeof(line), f)) {
+		word = strtok_r(line, " \t\r\n", &save);
+		if (!word || *word == '#' || *word == ';')
+			continue;
+		if (!strcmp(word, "nameserver")) {
+			arg = strtok_r(NULL, " \t\r\n", &save);
+			if (arg && rs->nservers < 3 && !parse_ip(arg, &rs->servers[rs->nservers], 0))
+				rs->nservers++;
+		} else if (!strcmp(word, "search") || !strcmp(word, "domain")) {
+			rs->nsearch = 0;
+			while ((arg = strtok_r(NULL, " \t\r\n", &save)) && rs->nsearch < MAX_SEARCH)
+				if (strlen(arg) < sizeof(rs->search[0]))
+					strcpy(rs->search[rs->nsearch++], arg);
+		} else if (!strcmp(word, "options")) {
+			while ((arg = strtok_r(NULL, " \t\r\n", &save))) {
+				if (!strncmp(arg, "ndots:", 6))
+					rs->ndots = atoi(arg + 6);
+				else if (!strncmp(arg, "timeout:", 8))
+					rs->timeout = atoi(arg + 8) > 0 ? atoi(arg + 8) : 1;
+				else if (!strncmp(arg, "attempts:", 9))
+					rs->attempts = atoi(arg + 9) > 0 ? atoi(arg + 9) : 1;
+			}
+		}
+	}
+	if (f)
+		fclose(f);
+	if (!rs->nservers) {
+		rs->servers[0] = (struct ipaddr){ .family = AF_INET, .bytes = { 127, 0, 0, 1 } };
+		rs->nservers = 1;
+	}
+}
+
+/* A query for name's records of type (1: A, 28: AAAA): its length, or -1. */
+static int dns_query(unsigned char *msg, uint16_t id, const char *name, uint16_t type)
+{
+	int len = 12;
+
+	memset(msg, 0, 12);
+	msg[0] = id >> 8;
+	msg[1] = id & 0xff;
+	msg[2] = 0x01;	/* recursion desired */
+	msg[5] = 1;	/* one question */
+	while (*name) {
+		const char *dot = strchr(name, '.');
+		size_t label = dot ? (size_t)(dot - name) : strlen(name);
+
+		if (!label || label > 63 || len + label + 6 > 255 + 12)
+			return -1;
+		msg[len++] = (unsigned char)label;
+		memcpy(msg + len, name, label);
+		len += label;
+		name += label + (dot != NULL);
+	}
+	msg[len++] = 0;
+	msg[len++] = type >> 8;
+	msg[len++] = type & 0xff;
+	msg[len++] = 0;
+	msg[len++] = 1;	/* IN */
+	return len;
+}
+
+/* The offset after the name at off, or -1. */
+static int dns_skip_name(const unsigned char *msg, int len, int off)
+{
+	while (off < len) {
+		if (!msg[off])
+			return off + 1;
+		if ((msg[off] & 0xc0) == 0xc0)
+			return off + 2 <= len ? off + 2 : -1;
+		if (msg[off] & 0xc0)
+			return -1;
+		off += msg[off] + 1;
+	}
+	return -1;
+}
+
+/* The name at off, dotted, into out (compression followed a bounded number of times). */
+static void dns_read_name(const unsigned char *msg, int len, int off, char *out, size_t size)
+{
+	size_t used = 0;
+
+	for (int hops = 0; off < len && hops < 32;) {
+		unsigned int c = msg[off];
+
+		if (!c)
+			break;
+		if ((c & 0xc0) == 0xc0) {
+			if (off + 1 >= len)
+				break;
+			off = ((c & 0x3f) << 8) | msg[off + 1];
+			hops++;
+			continue;
+		}
+		if (off + 1 + (int)c > len || used + c + 2 > size)
+			break;
+		if (used)
+			out[used++] = '.';
+		memcpy(out + used, msg + off + 1, c);
+		used += c;
+		off += c + 1;
+	}
+	out[used] = '\0';
+}
+
+#define MAX_FOUND 32
+
+struct found {
+	struct ipaddr addrs[MAX_FOUND];
+	int n;
+	char canonical[256];
+};
+
+/* Read an answer into f: 0 (answered, maybe with no records), -ENOENT (no such name), -EAGAIN (ask another). */
+static int dns_answer(const unsigned char *msg, int len, struct found *f)
+{
+	int off, questions, answers;
+
+	if (len < 12 || !(msg[2] & 0x80))
+		return -EAGAIN;
+	if ((msg[3] & 0x0f) == 3)
+		return -ENOENT;
+	if (msg[3] & 0x0f)
+		return -EAGAIN;	/* SERVFAIL, REFUSED: the next server may know */
+	questions = msg[4] << 8 | msg[5];
+	answers = msg[6] << 8 | msg[7];
+	off = 12;
+	while (questions-- > 0 && off >= 0)
+		off = dns_skip_name(msg, len, off) + 4;
+	while (answers-- > 0 && off >= 0 && off < len) {
+		int type, rdlength;
+
+		off = dns_skip_name(msg, len, off);
+		if (off < 0 || off + 10 > len)
+			break;
+		type = msg[off] << 8 | msg[off + 1];
+		rdlength = msg[off + 8] << 8 | msg[off + 9];
+		off += 10;
+		if (off + rdlength > len)
+			break;
+		if (((type == 1 && rdlength == 4) || (type == 28 && rdlength == 16)) && f->n < MAX_FOUND) {
+			f->addrs[f->n].family = type == 1 ? AF_INET : AF_INET6;
+			memcpy(f->addrs[f->n++].bytes, msg + off, rdlength);
+		} else if (type == 5) {
+			dns_read_name(msg, len, off, f->canonical, sizeof(f->canonical));
+		}
+		off += rdlength;
+	}
+	return 0;
+}
+
+/*
+ * Ask the nameservers for name's A and/or AAAA records through the kernel:
+ * 0 (f filled, maybe empty), EAI_NONAME (no such name) or EAI_AGAIN (no answer).
+ */
+static int dns_lookup(const struct resolver *rs, const char *name, int want4, int want6, struct found *f)
+{
+	static unsigned int counter;
+	unsigned char query[2][300], reply[DNS_MAX];
+	uint16_t ids[2];
+	int lens[2], types[2] = { 1, 28 }, wanted[2] = { want4, want6 };
+
+	for (int t = 0; t < 2; t++) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ids[t] = (uint16_t)(ts.tv_nsec ^ (ts.tv_nsec >> 16) ^ __atomic_add_fetch(&counter, 7919, __ATOMIC_RELAXED));
+		lens[t] = dns_query(query[t], ids[t], name, types[t]);
+		if (lens[t] < 0)
+			return EAI_NONAME;
+	}
+	for (int attempt = 0; attempt < rs->attempts; attempt++) {
+		for (int i = 0; i < rs->nservers; i++) {
+			const struct ipaddr *ns = &rs->servers[i];
+			struct sockaddr_in6 to6 = { .sin6_family = AF_INET6, .sin6_port = htons(53) };
+			struct sockaddr_in to4 = { .sin_family = AF_INET, .sin_port = htons(53) };
+			int pending[2] = { wanted[0], wanted[1] }, failed = 0, missing = 0;
+			struct timespec deadline, t;
+			long fd;
+
+			if (ns->family == AF_INET)
+				memcpy(&to4.sin_addr, ns->bytes, 4);
+			else
+				memcpy(&to6.sin6_addr, ns->bytes, 16);
+			fd = kcall(__lkl__NR_socket, ns->family, SOCK_DGRAM | SOCK_CLOEXEC, 0, 0, 0, 0);
+			if (fd < 0)
+				continue;
+			if (kcall(__lkl__NR_connect, fd, ns->family == AF_INET ? (long)&to4 : (long)&to6,
+				  ns->family == AF_INET ? sizeof(to4) : sizeof(to6), 0, 0, 0) < 0) {
+				kclose(fd);
+				continue;
+			}
+			for (int q = 0; q < 2; q++)
+				if (pending[q] && kcall(__lkl__NR_sendto, fd, (long)query[q], lens[q], 0, 0, 0) < 0)
+					pending[q] = 0, failed = 1;
+			now(&deadline);
+			deadline.tv_sec += rs->timeout;
+			while ((pending[0] || pending[1]) && !failed) {
+				struct lkl_pollfd p = { .fd = (int)fd, .events = LKL_POLLIN };
+				struct timespec left;
+				long got;
+
+				now(&t);
+				left = ts_left(deadline, t);
+				if ((!left.tv_sec && !left.tv_nsec) || kernel_ppoll(&p, 1, &left) <= 0)
+					break;
+				got = kcall(__lkl__NR_recvfrom, fd, (long)reply, sizeof(reply), 0, 0, 0);
+				if (got < 12)
+					continue;
+				for (int q = 0; q < 2; q++) {
+					int r;
+
+					if (!pending[q] || (reply[0] << 8 | reply[1]) != ids[q])
+						continue;
+					pending[q] = 0;
+					r = dns_answer(reply, (int)got, f);
+					if (r == -ENOENT) {
+						kclose(fd);
+						return EAI_NONAME;
+					}
+					failed |= r < 0;
+				}
+			}
+			missing = pending[0] || pending[1];
+			kclose(fd);
+			if (!failed && !missing)
+				return 0;
+			f->n = 0;
+		}
+	}
+	return EAI_AGAIN;
+}
+
+/* Addresses of the families the kernel has one of, first the one of its first address. */
+static int configured(int family)
+{
+	for (int i = 0; i < config.naddresses; i++)
+		if (config.addresses[i].family == family)
+			return 1;
+	return 0;
+}
+
+static int resolve_in_kernel(const char *node, const char *service, const struct addrinfo *hints,
+			     struct addrinfo **res)
+{
+	int family = hints ? hints->ai_family : AF_UNSPEC, err = EAI_NONAME, dots = 0;
+	int want4 = (family == AF_UNSPEC || family == AF_INET) && configured(AF_INET);
+	int want6 = (family == AF_UNSPEC || family == AF_INET6) && configured(AF_INET6);
+	char candidates[MAX_SEARCH + 1][512];
+	int ncandidates = 0, absolute;
+	struct resolver rs;
+	struct found f;
+	size_t len = strlen(node);
+
+	if (!want4 && !want6)
+		return EAI_AGAIN;
+	read_resolv_conf(&rs);
+	for (const char *c = node; *c; c++)
+		dots += *c == '.';
+	absolute = len && node[len - 1] == '.';
+	if (absolute || dots >= rs.ndots)
+		snprintf(candidates[ncandidates++], sizeof(candidates[0]), "%.*s", (int)(len - absolute), node);
+	for (int i = 0; !absolute && i < rs.nsearch; i++)
+		snprintf(candidates[ncandidates++], sizeof(candidates[0]), "%s.%s", node, rs.search[i]);
+	if (!absolute && dots < rs.ndots)
+		snprintf(candidates[ncandidates++], sizeof(candidates[0]), "%s", node);
+	for (int i = 0; i < ncandidates; i++) {
+		memset(&f, 0, sizeof(f));
+		err = dns_lookup(&rs, candidates[i], want4, want6, &f);
+		if (!err && !f.n)
+			err = EAI_NONAME;	/* the name, without records of these families */
+		if (!err || err == EAI_AGAIN)
+			break;
+	}
+	if (err)
+		return err;
+
+	/* libc makes the addresses into the result, with the service and the hints. */
+	{
+		struct addrinfo numeric = hints ? *hints : (struct addrinfo){ 0 }, *head = NULL, **tail = &head;
+		int order = config.naddresses ? config.addresses[0].family : AF_INET;
+
+		numeric.ai_flags = (numeric.ai_flags | AI_NUMERICHOST) & ~(AI_CANONNAME | AI_ADDRCONFIG);
+		for (int pass = 0; pass < 2; pass++) {
+			for (int i = 0; i < f.n; i++) {
+				char text[INET6_ADDRSTRLEN];
+				struct addrinfo *part;
+				int r;
+
+				if ((f.addrs[i].family == order) != (pass == 0))
+					continue;
+				if (!inet_ntop(f.addrs[i].family, f.addrs[i].bytes, text, sizeof(text)))
+					continue;
+				numeric.ai_family = f.addrs[i].family;
+				r = CALL(getaddrinfo)(text, service, &numeric, &part);
+				if (r) {
+					err = r;
+					continue;
+				}
+				*tail = part;
+				while (*tail)
+					tail = &(*tail)->ai_next;
+			}
+		}
+		if (!head)
+			return err ? err : EAI_NONAME;
+		if (hints && (hints->ai_flags & AI_CANONNAME)) {
+			free(head->ai_canonname);
+			head->ai_canonname = strdup(f.canonical[0] ? f.canonical : candidates[0]);
+		}
+		*res = head;
+		return 0;
+	}
+}
+
+int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints, struct addrinfo **res)
+{
+	struct addrinfo own;
+	int r;
+
+	if (!config.tap[0] || !node)
+		return CALL(getaddrinfo)(node, service, hints, res);
+	if (hints && (hints->ai_flags & AI_ADDRCONFIG)) {
+		/* libc would judge by the host stack's addresses, which are not the program's. */
+		own = *hints;
+		own.ai_flags &= ~AI_ADDRCONFIG;
+		hints = &own;
+	}
+	r = CALL(getaddrinfo)(node, service, hints, res);
+	if (r != EAI_AGAIN || (hints && (hints->ai_flags & AI_NUMERICHOST)) || kernel_up())
+		return r;
+	return resolve_in_kernel(node, service, hints, res);
 }
 
 /* ---- fork and exit ---- */

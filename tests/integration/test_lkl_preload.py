@@ -576,6 +576,97 @@ def test_signal_masks_interrupt_waits_and_close_range_keeps_the_tap(network, tmp
         assert out.splitlines() == ["ppoll EINTR", "pselect EINTR", "epoll_pwait EINTR", "sent after close_range 16"]
         data, sender = receiver.recvfrom(100)
         assert (data, sender[0]) == (b"still on the tap", APP_V4)
+# Names: libc's resolver reaches no nameserver from the host stack of the program's namespace, so
+# getaddrinfo asks the nameserver of /etc/resolv.conf through the kernel.
+RESOLVES = r"""
+import json, socket
+out = {}
+infos = socket.getaddrinfo("service", 7009, type=socket.SOCK_STREAM)
+out["addresses"] = [info[4][0] for info in infos]
+with socket.create_connection(("service", 7009), timeout=15) as conn:
+    out["greeting"] = conn.recv(100).decode()
+try:
+    socket.getaddrinfo("missing", 80)
+except socket.gaierror as e:
+    out["missing"] = e.errno == socket.EAI_NONAME
+out["canonical"] = socket.getaddrinfo("alias.test", 80, socket.AF_INET, socket.SOCK_STREAM, 0,
+                                      socket.AI_CANONNAME)[0][3]
+print(json.dumps(out))
+"""
+
+
+def dns_answer(query: bytes) -> bytes:
+    """The peer's nameserver: service.test (A, AAAA), alias.test (a CNAME to it), nothing else."""
+    off, labels = 12, []
+    while query[off]:
+        labels.append(query[off + 1:off + 1 + query[off]].decode())
+        off += 1 + query[off]
+    qtype, name = int.from_bytes(query[off + 1:off + 3], "big"), ".".join(labels).lower()
+
+    def record(rtype: int, rdata: bytes) -> bytes:
+        return b"\xc0\x0c" + rtype.to_bytes(2, "big") + b"\x00\x01" + (60).to_bytes(4, "big") + \
+            len(rdata).to_bytes(2, "big") + rdata
+    records, rcode = [], 0
+    if name == "alias.test":
+        records.append(record(5, b"\x07service\x04test\x00"))
+    if name in ("service.test", "alias.test"):
+        if qtype == 1:
+            records.append(record(1, socket.inet_pton(socket.AF_INET, PEER_V4)))
+        if qtype == 28:
+            records.append(record(28, socket.inet_pton(socket.AF_INET6, PEER_V6)))
+    else:
+        rcode = 3
+    header = query[:2] + (0x8180 | rcode).to_bytes(2, "big") + b"\x00\x01" + len(records).to_bytes(2, "big")
+    return header + b"\x00\x00\x00\x00" + query[12:off + 5] + b"".join(records)
+
+
+def test_getaddrinfo_asks_the_nameserver_through_the_kernel(network, tmp_path):
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text(f"nameserver {PEER_V4}\nsearch test\noptions timeout:2 attempts:2\n")
+    with netns.entered(network.peer):
+        nameserver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        listener = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    asked, stop = [], threading.Event()
+
+    def serve_names() -> None:
+        nameserver.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                query, client = nameserver.recvfrom(512)
+            except TimeoutError:
+                continue
+            asked.append(query[13:13 + query[12]].decode())
+            nameserver.sendto(dns_answer(query), client)
+
+    def greet() -> None:
+        conn, peer = listener.accept()
+        with conn:
+            conn.sendall(f"hello {peer[0]}".encode())
+    with nameserver, listener:
+        nameserver.bind((PEER_V4, 53))
+        listener.bind(("::", 7009))
+        listener.listen()
+        threads = [threading.Thread(target=serve_names), threading.Thread(target=greet, daemon=True)]
+        for thread in threads:
+            thread.start()
+        # The program sees the test's resolv.conf, in a mount namespace of its own.
+        preload = [f"{k}={v}" for k, v in network.env.items() if k != "PATH"]
+        program = process.spawn(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                                 'mount --bind "$0" /etc/resolv.conf && exec env "$@"', str(resolv),
+                                 *preload, PYTHON, "-c", RESOLVES], network.app, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env={"PATH": network.env["PATH"]})
+        try:
+            out, err = program.communicate(timeout=60)
+        finally:
+            process.stop(program)
+            stop.set()
+            threads[0].join()
+    assert (program.returncode, err) == (0, ""), err
+    assert json.loads(out) == {"addresses": [PEER_V4, PEER_V6], "greeting": f"hello ::ffff:{APP_V4}",
+                               "missing": True, "canonical": "service.test"}
+    assert "service" in asked and "missing" in asked  # the search domain's queries, from the kernel
+
+
 TAKES_THE_TAP = r"""
 import errno, socket, sys
 try:
