@@ -127,6 +127,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/*
+ * The renamed UAPI headers keep the name __aligned_u64 and define it again, as
+ * <linux/types.h> does, which arm64's <signal.h> brings in: the same type either way.
+ */
+#undef __aligned_u64
 #include <lkl/asm/host_ops.h>
 #include <lkl/asm/ioctls.h>
 #include <lkl/asm/socket.h>

@@ -884,3 +884,60 @@ def test_the_tap_of_a_killed_program_is_free_for_the_next(network):
     finally:
         err = stopped(again)
     assert err == ""
+
+
+ARM64_SMOKE = r"""
+import json, os, select, socket, threading
+out = {"machine": os.uname().machine}
+server = socket.socket()
+server.bind(("127.0.0.1", 5000))
+server.listen()
+
+def serve():
+    conn, _ = server.accept()
+    with conn:
+        conn.sendall(conn.recv(100).upper())
+
+thread = threading.Thread(target=serve)
+thread.start()
+client = socket.create_connection(("127.0.0.1", 5000))
+client.sendall(b"arm64 preload")
+r, w = os.pipe()
+ep = select.epoll()
+ep.register(r, select.EPOLLIN)
+ep.register(client.fileno(), select.EPOLLIN)
+out["epoll"] = [fd == client.fileno() for fd, _ in ep.poll(10)]
+out["reply"] = client.recv(100).decode()
+thread.join()
+with open("/proc/net/tcp") as table:
+    out["host_listener"] = ":1388 " in table.read()
+print(json.dumps(out))
+"""
+
+
+def test_the_arm64_library_serves_a_program_under_qemu(tmp_path):
+    """The cross-built library, preloaded into arm64 Debian's python3 under qemu-aarch64 (in a
+    network namespace of its own): loopback TCP and a mixed epoll through the arm64 kernel."""
+    import shutil
+
+    from kernelbuild.foreignhost import debian_root
+    from kernelbuild.library import installed_problem, library_dir
+    from unikraft_build import foreign
+
+    if (problem := installed_problem("arm64")) is not None:
+        pytest.skip(f"{problem}: `invoke lkl.build --arch arm64` builds it")
+    root = debian_root("arm64")
+    here = root / "tmp" / f"lkl-preload-{os.getpid()}"
+    shutil.copytree(library_dir("arm64"), here)
+    try:
+        (here / "smoke.py").write_text(ARM64_SMOKE)
+        script = f"LD_PRELOAD=/tmp/{here.name}/librunu-lkl.so exec python3 /tmp/{here.name}/smoke.py"
+        argv = foreign.command(root, ["/bin/sh", "-c", script], "arm64")
+        argv.insert(1, "--net")  # unshare: the program's own network namespace
+        done = subprocess.run(argv, env={"PATH": foreign.PATH}, capture_output=True, text=True, timeout=300,
+                              check=False)
+    finally:
+        shutil.rmtree(here)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr[-2000:]
+    assert json.loads(done.stdout) == {"machine": "aarch64", "epoll": [True], "reply": "ARM64 PRELOAD",
+                                       "host_listener": False}
