@@ -177,6 +177,27 @@ def test_loopback_tcp_inside_the_library_kernel():
     assert facts["reply"] == "THROUGH THE LIBRARY KERNEL"
 
 
+def test_a_receive_timeout_fires():
+    facts = child_json("""
+        import errno, json, struct, time
+        from lkl_bindings import Kernel
+        from lkl_bindings.constants import AF_INET, SOL_SOCKET
+        SOCK_DGRAM, SO_RCVTIMEO = 2, 20
+        with Kernel() as kernel:
+            s = kernel.socket(AF_INET, SOCK_DGRAM)
+            s.bind(("127.0.0.1", 5000))
+            kernel.syscall("setsockopt", s.fd, SOL_SOCKET, SO_RCVTIMEO, struct.pack("<qq", 0, 300000), 16)
+            started = time.monotonic()
+            try:
+                kernel.syscall("recvfrom", s.fd, bytearray(10), 10, 0, None, None)
+            except OSError as error:
+                print(json.dumps({"error": errno.errorcode[error.errno], "waited": time.monotonic() - started}))
+    """, timeout=30)
+    # A timer_list timer (the timer wheel, run from the tick) ends the wait: TCP's retransmits
+    # hang on the same wheel.
+    assert facts["error"] == "EAGAIN" and 0.3 <= facts["waited"] < 5
+
+
 def test_a_call_blocked_in_the_kernel_when_it_halts_fails_with_eshutdown():
     facts = child_json("""
         import errno, json, threading, time

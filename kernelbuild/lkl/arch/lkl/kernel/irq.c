@@ -11,6 +11,7 @@
 #include <linux/irq.h>
 #include <linux/hardirq.h>
 #include <linux/irqflags.h>
+#include <asm/irq_regs.h>
 #include <asm/lkl.h>
 
 static unsigned long irq_pending;
@@ -26,6 +27,13 @@ EXPORT_SYMBOL(arch_local_save_flags);
 
 static void run_irqs(void)
 {
+	/*
+	 * Handlers see an interrupted context, as on hardware: without one the tick's handler
+	 * skips update_process_times, and the timer wheel (every timer_list: TCP's retransmits,
+	 * SO_RCVTIMEO's timeouts) would never run.
+	 */
+	struct pt_regs regs = { };
+	struct pt_regs *interrupted = set_irq_regs(&regs);
 	unsigned long pending;
 
 	while ((pending = __atomic_exchange_n(&irq_pending, 0, __ATOMIC_ACQ_REL))) {
@@ -38,6 +46,7 @@ static void run_irqs(void)
 		}
 		irq_exit();
 	}
+	set_irq_regs(interrupted);
 }
 
 void arch_local_irq_restore(unsigned long flags)
