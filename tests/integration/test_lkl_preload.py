@@ -14,6 +14,7 @@ import socket
 import subprocess
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -380,21 +381,29 @@ print(json.dumps(results), flush=True)
 """
 
 
-def test_a_wait_over_a_host_pipe_and_a_kernel_socket_wakes_for_either_without_spinning(network):
+@contextmanager
+def woken_by_the_peer(network, script: str):
+    """Run `script` in the app's namespace; yield it and a UDP socket of the peer's to wake it
+    with. It must end well: exit 0, nothing on stderr."""
     with netns.entered(network.peer):
         sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    program = network.spawn(MIXED_WAIT)
+    program = network.spawn(script)
     try:
-        for api in ("select", "poll", "epoll"):
-            assert read_json(program) == {"waiting": api}
-            time.sleep(1)
-            sender.sendto(b"wake", (APP_V4, 7004))
-        results = read_json(program)
+        yield program, sender
         assert program.wait(15) == 0
     finally:
         err = stopped(program)
         sender.close()
     assert err == ""
+
+
+def test_a_wait_over_a_host_pipe_and_a_kernel_socket_wakes_for_either_without_spinning(network):
+    with woken_by_the_peer(network, MIXED_WAIT) as (program, sender):
+        for api in ("select", "poll", "epoll"):
+            assert read_json(program) == {"waiting": api}
+            time.sleep(1)
+            sender.sendto(b"wake", (APP_V4, 7004))
+        results = read_json(program)
     for api in ("select", "poll", "epoll"):
         timeout, pipe, sock = results[f"{api} timeout"], results[f"{api} pipe"], results[f"{api} socket"]
         assert timeout["woke"] == [] and 0.25 < timeout["seconds"] < 5, (api, timeout)
@@ -439,19 +448,11 @@ print(json.dumps(out), flush=True)
 
 
 def test_an_epoll_waiter_sees_descriptors_another_thread_adds_on_the_other_side(network):
-    with netns.entered(network.peer):
-        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    program = network.spawn(EPOLL_FROM_ANOTHER_THREAD)
-    try:
+    with woken_by_the_peer(network, EPOLL_FROM_ANOTHER_THREAD) as (program, sender):
         assert read_json(program) == {"waiting": "on the host side"}
         time.sleep(0.3)
         sender.sendto(b"wake", (APP_V4, 7005))
         facts = read_json(program)
-        assert program.wait(15) == 0
-    finally:
-        err = stopped(program)
-        sender.close()
-    assert err == ""
     assert facts["host side"] == [True] and facts["kernel side"] == [True] and facts["seconds"] < 5, facts
 
 
