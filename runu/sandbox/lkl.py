@@ -18,7 +18,6 @@ from pathlib import Path
 
 from runu.elfarch import host_arch, static_program
 from runu.errors import RunuError
-from runu.guest import rlimit_number
 from runu.paths import ARTIFACTS, lkl_library_dir
 from runu.sandbox import register
 from runu.sandbox.base import ContainerFacts, NetworkFacts, NetworkPlan, RootBind, RootDevice, RootNeed, RootProc, \
@@ -99,6 +98,8 @@ class LklSandbox(ControlLineKind):
         return b""  # the library kernel learns it from its environment (network_env)
 
     def launch_argv(self, spec: dict, facts: ContainerFacts) -> list[str]:
+        from runu.guest import rlimit_number  # only at create: kill and delete never need it
+
         proc = spec["process"]
         argv = [f"/{RUNU_DIR}/init", "--cwd", proc.get("cwd", "/")]
         for limit in proc.get("rlimits", []):
