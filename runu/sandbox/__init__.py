@@ -32,8 +32,8 @@ def default_kind() -> str:
 def choose(named: str, arch: str, rootfs: Path):
     """The kind of a container whose program is built for `arch`: the one `named` (annotation,
     environment, --sandbox), which must serve it; else a kind that claims the rootfs (a
-    Unikraft image), the default kind, or the first that serves it (an arm64 image on an x86
-    host gets a VM)."""
+    Unikraft image), the default kind, or the first that serves it and may be chosen unnamed (an
+    arm64 image on an x86 host gets a VM)."""
     known()
     claiming = [name for name, kind in sorted(_registered.items()) if kind.claims(rootfs)]
     named = named or (claiming[0] if claiming else "")
@@ -43,7 +43,8 @@ def choose(named: str, arch: str, rootfs: Path):
             raise RunuError(f"the container's program is built for {arch}; the {named} sandbox kind runs "
                             f"{', '.join(kind.arches)} only")
         return kind
-    serving = [name for name in [default_kind(), *sorted(_registered)] if arch in _registered[name].arches]
+    serving = [name for name in [default_kind(), *sorted(_registered)]
+               if arch in _registered[name].arches and not _registered[name].named_only]
     if not serving:
         served = sorted({a for kind in _registered.values() for a in kind.arches})
         raise RunuError(f"the container's program is built for {arch}, which no runu kernel runs "

@@ -117,6 +117,9 @@ class SandboxKind:
     pids_overhead = 0
     # The architectures (runu.elfarch's names) of the programs its guests run.
     arches: tuple[str, ...] = ("x86_64",)
+    # A kind that serves only some programs (lkl: dynamically linked, one owning the network)
+    # runs a container that names it, never one left to runu's choice.
+    named_only = False
     # Signals the sandbox's init takes itself, ending the guest as they end a process that
     # does not handle them (a guest with no process to take them); the rest go to signal().
     init_signals: frozenset[int] = frozenset()

@@ -66,6 +66,7 @@ class LklSandbox(ControlLineKind):
     arches = (host_arch(),)  # the program runs on the host: nothing else runs it
     launcher_flags = ("--enter", ROOTFS)
     program_on_host = True
+    named_only = True
     # The launcher and the user namespace's maker (at create), the sandbox's init, runu-lklinit,
     # the monitor.
     pids_overhead = 5

@@ -80,3 +80,10 @@ def test_a_unikraft_image_claims_its_kind_unless_one_is_named(rootfs):
     (rootfs / "unikraft" / "bin" / "kernel").write_bytes(elf_header(62))
     assert kinds.choose("", "x86_64", rootfs).name == "unikraft"
     assert kinds.choose("vm", "x86_64", rootfs).name == "vm"
+
+
+def test_a_kind_that_serves_some_programs_only_runs_when_named(rootfs):
+    # lkl serves the host's architecture, but only dynamically linked programs: never a default.
+    assert kinds.lookup("lkl").named_only
+    assert all(kinds.choose("", arch, rootfs).name != "lkl" for arch in ("x86_64", "arm64"))
+    assert kinds.choose("lkl", host_arch(), rootfs).name == "lkl"
