@@ -67,9 +67,10 @@ class Runtime:
         joined_netns = network_namespace(spec)
         for field in unenforced_resources(spec):
             self.log.warning(f"{field} is not enforced by runu")
-        arch = program_arch(rootfs_path(bundle, spec), spec["process"]) or host_arch()
-        sandbox = kinds.choose(annotation(spec, ANNOTATION_SANDBOX, "") or self.sandbox, arch, rootfs_path(bundle, spec))
-        sandbox.check_program(rootfs_path(bundle, spec), spec["process"])
+        rootfs = rootfs_path(bundle, spec)
+        arch = program_arch(rootfs, spec["process"]) or host_arch()
+        sandbox = kinds.choose(annotation(spec, ANNOTATION_SANDBOX, "") or self.sandbox, arch, rootfs)
+        sandbox.check_program(rootfs, spec["process"])
         with self.store.new(container_id) as cdir:
             state = _new_state(container_id, bundle, spec)
             state.facts.arch = arch
@@ -195,7 +196,7 @@ class Runtime:
         stdio = (slave, slave, slave) if slave is not None else sandbox.kernel_stdio((0, 1, 2))
         try:
             launched = launcher.spawn(state.id, [*flags, *args], stdio, fds, tty=terminal,
-                                      relay_stdin=facts.stdio == "pipes" and not sandbox.program_on_host)
+                                      relay_stdin=facts.stdio == "pipes")
         finally:
             for fd in (*fds.values(), *({*stdio} - {0, 1, 2})):
                 os.close(fd)

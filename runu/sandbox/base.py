@@ -125,7 +125,8 @@ class SandboxKind:
     init_signals: frozenset[int] = frozenset()
 
     # The container's program runs on the host kernel, in the rootfs (lkl): its mount points
-    # are made in the rootfs, as runc makes them, and its stdin is its own, not framed.
+    # are made in the rootfs, as runc makes them (its stdin is its own: runu-sandbox --enter
+    # starts no relay).
     program_on_host = False
 
     @staticmethod
