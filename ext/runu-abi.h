@@ -45,6 +45,14 @@
 #define RUNU_CONTROL_WINSIZE "winsize"  /* "winsize ROWS COLUMNS": the terminal's size */
 
 /*
+ * Host id ranges (runu/idrange.py): range N starts at RUNU_ID_RANGE_BASE + N *
+ * RUNU_ID_COUNT (runu-privdrop.h); its lease is the file N in RUNU_ID_LEASES, or
+ * in the directory the environment's RUNU_ID_LEASES names. Delete removes it.
+ */
+#define RUNU_ID_RANGE_BASE 268435456
+#define RUNU_ID_LEASES "/run/runu-ids"
+
+/*
  * The guest's channels to the host, in the order the sandbox kind lists their
  * devices on the kernel command line (runu.lines=DEV,DEV,...).
  */

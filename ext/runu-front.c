@@ -1,17 +1,20 @@
 /*
  * runu's command: the verbs containerd calls on every container's way
- * (state, start, kill) served without starting Python, which costs more than
- * the verb itself. Only the ordinary case is served here: anything else (an
+ * (state, start, kill, delete) served without starting Python, which costs
+ * more than the verb itself. Only the ordinary case is served here: anything else (an
  * error to report, a hook to run, a pod's container, a paused container, a
- * signal by name, an option this file does not know) goes, argv unchanged,
+ * signal by name, an option this file does not know, a delete with more to
+ * undo than processes, a cgroup and the state) goes, argv unchanged,
  * to the Python CLI installed beside this binary (runu-py). The Python side
  * owns the state format (runu/state.py) and every error message; this file
  * reads the few fields it needs, and the tests hold both sides to the same
  * answers.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
@@ -25,9 +28,14 @@
 
 #include "runu-abi.h"
 #include "runu-event.h"
+#include "runu-privdrop.h"
 
 #define PYTHON_CLI "runu-py"
 #define GUEST_READY_SECONDS 30
+#define KILL_WAIT_SECONDS 10	/* runu/container.py's */
+#define CGROUP_REMOVE_WAIT_SECONDS 5	/* runu/cgroup's */
+#define POD_MEMBERS "sandbox/pods"	/* runu/pod.py's MEMBERS, in a pod's directory */
+#define NETWORK_REPORT "network.report"	/* runu/container.py's */
 
 enum { SERVED, DEFER };
 
@@ -260,8 +268,8 @@ out:
 	return served;
 }
 
-/* Any hook start must run makes the start Python's (runu/hooks.py). */
-static int has_start_hooks(int dir)
+/* Any hook of these kinds in the saved spec makes the verb Python's (runu/hooks.py). */
+static int has_hooks(int dir, const char *kind, const char *other)
 {
 	json_t *spec, *hooks;
 	int fd = openat(dir, "config.json", O_RDONLY | O_CLOEXEC), found;
@@ -273,8 +281,8 @@ static int has_start_hooks(int dir)
 	if (!spec)
 		return 1;
 	hooks = json_object_get(spec, "hooks");
-	found = json_array_size(json_object_get(hooks, "startContainer")) ||
-		json_array_size(json_object_get(hooks, "poststart"));
+	found = json_array_size(json_object_get(hooks, kind)) ||
+		(other && json_array_size(json_object_get(hooks, other)));
 	json_decref(spec);
 	return found;
 }
@@ -364,7 +372,7 @@ static int serve_start(const struct options *opt, char *id)
 	const char *kind;
 
 	if (open_container(opt, id, &c) != SERVED || strcmp(current_status(&c), "created") || in_pod(&c) ||
-	    has_start_hooks(c.dir))
+	    has_hooks(c.dir, "startContainer", "poststart"))
 		goto out;
 	kind = json_string_value(json_object_get(json_object_get(c.state, "runtime"), "sandbox"));
 	if (!kind || !runs_runu_init(kind) || control_line(&c, RUNU_CONTROL_START "\n") < 0)
@@ -438,6 +446,225 @@ out:
 	return served;
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void nap_ms(long ms)
+{
+	struct timespec nap = { 0, ms * 1000000 };
+
+	nanosleep(&nap, NULL);
+}
+
+/* runu/process.py's rooted_in: is a live process's root directory `root`? Kill them if asked. */
+static int rooted_in(const char *root, int kill_them)
+{
+	char link[300], target[PATH_MAX];
+	struct dirent *e;
+	DIR *proc = opendir("/proc");
+	int found = 0;
+	ssize_t n;
+
+	if (!proc)
+		return -1;
+	while ((e = readdir(proc))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(link, sizeof(link), "/proc/%s/root", e->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = 0;
+		if (strcmp(target, root) || !is_alive(atoll(e->d_name), NULL))
+			continue;
+		found++;
+		if (kill_them)
+			kill((pid_t)atoll(e->d_name), SIGKILL);
+	}
+	closedir(proc);
+	return found;
+}
+
+/* The processes of the container's cgroup (the first hierarchy that lists them). */
+static int cgroup_processes(json_t *cgroup, int kill_them)
+{
+	char path[PATH_MAX];
+	const char *key;
+	long long pid;
+	json_t *dir;
+	FILE *procs;
+	int found = 0;
+
+	json_object_foreach(cgroup, key, dir) {
+		snprintf(path, sizeof(path), "%s/cgroup.procs", json_string_value(dir));
+		if (!(procs = fopen(path, "re")))
+			continue;
+		while (fscanf(procs, "%lld", &pid) == 1) {
+			found++;
+			if (kill_them)
+				kill((pid_t)pid, SIGKILL);
+		}
+		fclose(procs);
+		break;
+	}
+	return found;
+}
+
+/* A frozen cgroup's processes take SIGKILL once thawed: that is Python's to do. */
+static int cgroup_frozen(json_t *cgroup)
+{
+	char path[PATH_MAX], buf[4096];
+	const char *key;
+	json_t *dir;
+	int fd;
+	ssize_t n;
+
+	json_object_foreach(cgroup, key, dir) {
+		snprintf(path, sizeof(path), "%s/freezer.state", json_string_value(dir));
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			snprintf(path, sizeof(path), "%s/cgroup.events", json_string_value(dir));
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+		}
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = 0;
+		if (strstr(buf, "FROZEN") || strstr(buf, "FREEZING") || strstr(buf, "frozen 1"))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * runu/container.py's _end_container: SIGKILL the sandbox, then wait until nothing rooted in
+ * its root or left in its cgroup runs (what lingers past half the wait is killed). -1: it would
+ * not end, which Python says.
+ */
+static int end_container(const struct container *c, json_t *cgroup, const char *root)
+{
+	json_t *started = json_object_get(c->state, "pid_start");
+	double deadline = now() + KILL_WAIT_SECONDS;
+
+	if (is_alive(c->pid, started))
+		kill((pid_t)c->pid, SIGKILL);
+	while (is_alive(c->pid, started)) {
+		if (now() > deadline)
+			return -1;
+		nap_ms(1);
+	}
+	for (;;) {
+		int late = now() > deadline - KILL_WAIT_SECONDS / 2.0;
+
+		if (!rooted_in(root, late) && !cgroup_processes(cgroup, late))
+			return 0;
+		if (now() > deadline)
+			return -1;
+		nap_ms(2);
+	}
+}
+
+/* runu/cgroup's remove: rmdir each directory, waiting out EBUSY while exits lag. */
+static int remove_cgroup(json_t *cgroup)
+{
+	const char *key;
+	json_t *dir;
+
+	json_object_foreach(cgroup, key, dir) {
+		double deadline = now() + CGROUP_REMOVE_WAIT_SECONDS;
+
+		while (rmdir(json_string_value(dir)) < 0 && errno != ENOENT) {
+			if (errno != EBUSY || now() > deadline)
+				return -1;
+			nap_ms(10);
+		}
+	}
+	return 0;
+}
+
+/* runu/idrange.py's release: the sandbox's host id range given back. */
+static int release_ids(json_t *runtime)
+{
+	long long base = json_integer_value(json_object_get(runtime, "host_ids"));
+	const char *leases = getenv("RUNU_ID_LEASES");
+	char path[PATH_MAX];
+
+	if (!base)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%lld", leases ? leases : RUNU_ID_LEASES,
+		 (base - RUNU_ID_RANGE_BASE) / RUNU_ID_COUNT);
+	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+/*
+ * runu/container.py's delete of a container with nothing to undo but its processes, its
+ * cgroup, its host id range and its state: not a pod's or a pod's sandbox, no namespace
+ * joined, no host paths made, no poststop hook. Any step that fails is done again, and said, by Python.
+ */
+static int serve_delete(const struct options *opt, char **args, int nargs)
+{
+	const char *id = NULL, *status;
+	json_t *runtime, *cgroup, *network, *made;
+	char path[PATH_MAX], root[PATH_MAX];
+	struct container c;
+	int force = 0, i, served = DEFER;
+
+	for (i = 0; i < nargs; i++) {
+		if (!strcmp(args[i], "--force") || !strcmp(args[i], "-f"))
+			force = 1;
+		else if (args[i][0] == '-' || id)
+			return DEFER;
+		else
+			id = args[i];
+	}
+	if (!id || open_container(opt, id, &c) != SERVED)
+		goto out;
+	status = current_status(&c);
+	runtime = json_object_get(c.state, "runtime");
+	cgroup = json_object_get(runtime, "cgroup");
+	network = json_object_get(runtime, "network");
+	made = json_object_get(runtime, "made_paths");
+	if (!strcmp(status, "creating") || (!strcmp(status, "running") && !force) || in_pod(&c) ||
+	    !faccessat(c.dir, POD_MEMBERS, F_OK, 0) ||
+	    (json_string_value(json_object_get(network, "joined_netns")) &&
+	     !faccessat(c.dir, NETWORK_REPORT, F_OK, 0)) ||
+	    json_array_size(made) ||
+	    (cgroup && !json_is_object(cgroup)) || cgroup_frozen(cgroup) ||
+	    has_hooks(c.dir, "poststop", NULL))
+		goto out;
+	snprintf(path, sizeof(path), "%s/%s/sandbox", opt->root, id);
+	if (!realpath(path, root))
+		snprintf(root, sizeof(root), "%s", path);
+	if ((c.pid && end_container(&c, cgroup, root) < 0) || remove_cgroup(cgroup) < 0 ||
+	    release_ids(runtime) < 0)
+		goto out;
+	snprintf(path, sizeof(path), "%s/%s", opt->root, id);
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	close_container(&c);
+	if (append_root_event(opt, id, "deleted") < 0)
+		fail(opt, "recording its delete in the events log", id);
+	return SERVED;
+out:
+	close_container(&c);
+	return served;
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt = { 0 };
@@ -451,6 +678,8 @@ int main(int argc, char **argv)
 			served = serve_start(&opt, opt.args[0]);
 		else if (!strcmp(opt.verb, "kill"))
 			served = serve_kill(&opt, opt.args, opt.nargs);
+		else if (!strcmp(opt.verb, "delete"))
+			served = serve_delete(&opt, opt.args, opt.nargs);
 	}
 	if (served == SERVED)
 		return 0;

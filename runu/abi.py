@@ -25,6 +25,11 @@ OCI_VERSION = "1.1.0"  # what `state` reports
 CONTROL_START = "start"  # on the control line: the booted guest may run the container's process
 CONTROL_WINSIZE = "winsize"  # "winsize ROWS COLUMNS": the terminal's size (an emulator's guest)
 
+# Host id ranges (runu.idrange): the first range's base; where the leases are, unless the
+# environment's RUNU_ID_LEASES says.
+ID_RANGE_BASE = 1 << 28
+ID_LEASES = "/run/runu-ids"
+
 # The guest's channels, in the order a kind lists their devices (runu.lines= on the kernel's
 # command line).
 LINE_STDOUT = 1  # stdout, or the terminal

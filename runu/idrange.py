@@ -9,12 +9,13 @@ The ids 2^28..2^29-1 are runu's: nothing else on the host may own files or run t
 import os
 from pathlib import Path
 
+from runu import abi
 from runu.errors import RunuError
 
-RANGE_BASE = 1 << 28
+RANGE_BASE = abi.ID_RANGE_BASE
 RANGE_SIZE = 1 << 16  # ext/runu-privdrop.h RUNU_ID_COUNT
 RANGES = 1 << 12
-LEASES = Path(os.environ.get("RUNU_ID_LEASES", "/run/runu-ids"))
+LEASES = Path(os.environ.get("RUNU_ID_LEASES", abi.ID_LEASES))
 
 
 def _lease(index: int) -> Path:

@@ -118,3 +118,41 @@ def test_what_it_does_not_serve_goes_to_python(runu, make_bundle, front_end_alon
     assert (stopped.returncode, stopped.stderr) == (1, b"runu: container not running\n")
     runu("delete", "c1")
     assert os.listdir(runu.root) == ["events.jsonl"]
+
+
+def test_delete_is_served_without_python_and_leaves_nothing(runu, make_bundle, front_end_alone):
+    runu("create", "--bundle", str(make_bundle(["sleep", "1000"])), "c1")
+    runu("start", "c1")
+    runu("create", "--bundle", str(make_bundle(["sh", "-c", "exit 3"])), "c2")
+    runu("start", "c2")
+    wait_status(runu, "c2", "stopped")
+    cgroups = [Path(d) for cid in ("c1", "c2")
+               for d in json.loads((runu.root / cid / "state.json").read_text())["runtime"]["cgroup"].values()]
+    assert cgroups and all(d.is_dir() for d in cgroups)
+
+    running = front_end_alone("delete", "c1")
+    assert running.returncode == 1  # running without --force: Python's error to give
+    for args in (("c2",), ("--force", "c1")):
+        done = front_end_alone("delete", *args)
+        assert done.returncode == 0, done.stderr
+    assert os.listdir(runu.root) == ["events.jsonl"]
+    assert not [d for d in cgroups if d.exists()]
+    events = [json.loads(line) for line in (runu.root / "events.jsonl").read_text().splitlines()]
+    assert [e["id"] for e in events if e["event"] == "deleted"] == ["c2", "c1"]
+    gone = runu("delete", "c1", check=False)
+    assert (gone.returncode, gone.stderr) == (1, b"runu: container c1 does not exist\n")
+
+
+def test_a_delete_with_a_poststop_hook_is_pythons(runu, make_bundle, front_end_alone, tmp_path):
+    log = tmp_path / "hooks.log"
+    hook = tmp_path / "hook"
+    hook.write_text(f"#!/bin/sh\necho poststop >> {log}\n")
+    hook.chmod(0o755)
+    bundle = make_bundle(["true"], edit=lambda s: s.update(hooks={"poststop": [{"path": str(hook)}]}))
+    runu("create", "--bundle", str(bundle), "c1")
+    runu("start", "c1")
+    wait_status(runu, "c1", "stopped")
+    assert front_end_alone("delete", "c1").returncode == 1
+    runu("delete", "c1")
+    assert log.read_text() == "poststop\n"
+    assert os.listdir(runu.root) == ["events.jsonl"]

@@ -10,7 +10,7 @@ HEADER = Path(__file__).resolve().parents[2] / "ext" / "runu-abi.h"
 
 def header_numbers() -> dict[str, int]:
     return {name: int(value) for name, value in
-            re.findall(r"^#define RUNU_(FD_\w+|LINE_\w+|AGENT_\w+) (\d+)", HEADER.read_text(), re.M)}
+            re.findall(r"^#define RUNU_(FD_\w+|LINE_\w+|AGENT_\w+|ID_\w+) (\d+)", HEADER.read_text(), re.M)}
 
 
 def header_strings() -> dict[str, str]:
@@ -30,5 +30,5 @@ def test_every_number_of_the_header_is_mirrored_with_its_value():
 
 
 def test_the_mirror_defines_nothing_the_header_does_not():
-    mirrored = {name for name in vars(abi) if re.fullmatch(r"(FD|LINE|AGENT)_\w+", name)}
+    mirrored = {name for name in vars(abi) if re.fullmatch(r"(FD|LINE|AGENT|ID_RANGE)_\w+", name)}
     assert mirrored == set(header_numbers())
