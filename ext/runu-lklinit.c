@@ -13,6 +13,12 @@
  * for death by signal N). It is linked statically: the rootfs's own libc is
  * the program's, not ours.
  *
+ * The tap (RUNU_LKL_TAP in the program's environment) is attached here, before
+ * "ready", and handed to the program as descriptor 3 (RUNU_LKL_TAP_FD=3). A tap
+ * with nothing attached drops what it is sent; attached, it queues the frames
+ * that come before the program's first socket boots its kernel, which then
+ * answers them: a client's first SYN is not lost to a second's retransmission.
+ *
  * Usage (runu/sandbox/lkl.py):
  *   runu-lklinit [--cwd DIR] [--rlimit RESOURCE SOFT HARD]... [--env NAME=VALUE]... -- PROGRAM [ARG]...
  * PROGRAM is looked up on the PATH of the given environment.
@@ -20,12 +26,15 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -33,6 +42,11 @@
 
 #include "runu-abi.h"
 #include "runu-control.h"
+
+#define TAP_ENV "RUNU_LKL_TAP="
+#define TAP_FD 3	/* the program's descriptor of the attached tap */
+#define STRING(x) #x
+#define TOSTRING(x) STRING(x)
 
 struct program {
 	const char *cwd;
@@ -60,7 +74,7 @@ static void parse(int argc, char **argv, struct program *p)
 	int i;
 
 	p->cwd = "/";
-	p->env = calloc(argc + 1, sizeof(char *));
+	p->env = calloc(argc + 2, sizeof(char *));	/* room for RUNU_LKL_TAP_FD */
 	if (!p->env)
 		die(126, "no memory for the environment");
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
@@ -86,6 +100,32 @@ static void parse(int argc, char **argv, struct program *p)
 	p->argv = argv + i + 1;
 }
 
+/*
+ * The program's tap attached, or -1 when it names none or it cannot be attached:
+ * the library then attaches it by name at boot, and says why it could not.
+ */
+static int attach_tap(struct program *p)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	const char *name = NULL;
+	int fd;
+
+	for (int i = 0; i < p->env_count; i++)
+		if (!strncmp(p->env[i], TAP_ENV, strlen(TAP_ENV)))
+			name = p->env[i] + strlen(TAP_ENV);
+	if (!name || !*name || strlen(name) >= IFNAMSIZ)
+		return -1;
+	strcpy(ifr.ifr_name, name);
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd >= 0 && ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0)
+		p->env[p->env_count++] = "RUNU_LKL_TAP_FD=" TOSTRING(TAP_FD);
+	return fd;
+}
+
 static void wait_for_start(void)
 {
 	struct pollfd pfd = { .fd = RUNU_FD_CONTROL, .events = POLLIN };
@@ -104,7 +144,7 @@ static void wait_for_start(void)
 	}
 }
 
-static void __attribute__((noreturn)) exec_program(const struct program *p, const sigset_t *blocked)
+static void __attribute__((noreturn)) exec_program(const struct program *p, const sigset_t *blocked, int tap)
 {
 	for (int r = 0; r < RLIM_NLIMITS; r++)
 		if (p->has_limit[r] && setrlimit(r, &p->limits[r]) < 0)
@@ -112,7 +152,10 @@ static void __attribute__((noreturn)) exec_program(const struct program *p, cons
 	if (chdir(p->cwd) < 0)
 		die(126, "cwd %s: %s", p->cwd, strerror(errno));
 	sigprocmask(SIG_UNBLOCK, blocked, NULL);
-	close_range(3, ~0U, 0);
+	/* Kept across exec: dup2's copy is, and so is TAP_FD itself once close-on-exec is off. */
+	if (tap >= 0 && (tap == TAP_FD ? fcntl(tap, F_SETFD, 0) : dup2(tap, TAP_FD)) < 0)
+		die(126, "hand the tap over: %s", strerror(errno));
+	close_range(tap >= 0 ? TAP_FD + 1 : 3, ~0U, 0);
 	/* execvpe searches the PATH of the caller's environment: make it the program's. */
 	environ = p->env;
 	execvpe(p->argv[0], p->argv, p->env);
@@ -155,9 +198,10 @@ int main(int argc, char **argv)
 	struct program p = { 0 };
 	sigset_t blocked;
 	pid_t child;
-	int sigchld;
+	int sigchld, tap;
 
 	parse(argc, argv, &p);
+	tap = attach_tap(&p);
 	sigemptyset(&blocked);
 	sigaddset(&blocked, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &blocked, NULL);
@@ -169,6 +213,8 @@ int main(int argc, char **argv)
 	if (child < 0)
 		die(126, "fork the program: %s", strerror(errno));
 	if (child == 0)
-		exec_program(&p, &blocked);
+		exec_program(&p, &blocked, tap);
+	if (tap >= 0)
+		close(tap);	/* the program's alone: if it lets go, its kernel can attach by name */
 	return supervise(child, sigchld);
 }

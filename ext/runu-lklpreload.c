@@ -12,6 +12,10 @@
  *   RUNU_LKL_TAP=NAME           a tap of this network namespace, attached with
  *                               TUNSETIFF (IFF_TAP | IFF_NO_PI); without it the
  *                               kernel has its loopback only
+ *   RUNU_LKL_TAP_FD=N           that tap, already attached (runu-lklinit does it
+ *                               before the program runs, so that what comes
+ *                               before the boot waits in its queue); not open,
+ *                               or not that tap: attached by name
  *   RUNU_LKL_MAC=aa:bb:..       the interface's address (default: random)
  *   RUNU_LKL_MTU=1500           its MTU (68 to 1500; default 1500)
  *   RUNU_LKL_ADDRESSES=10.0.0.2/24,fd00::2/64
@@ -28,7 +32,9 @@
  * the interface through its own rtnetlink. If that fails, the socket() call,
  * and every later one, fails with the reason's errno, and the reason is
  * written once, on one line, to stderr (e.g. the tap is held by another
- * process: EBUSY). Nothing else is ever printed. A tap that could not be
+ * process: EBUSY; one process of the namespace holds it, by an abstract
+ * AF_UNIX name it keeps bound, so that two that inherited one descriptor of
+ * it do not both read it). Nothing else is ever printed. A tap that could not be
  * attached is tried again at the next such socket() (its holder may have
  * exited); any other failure stays.
  *
@@ -124,6 +130,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -156,6 +163,7 @@ int lkl_posix_start(unsigned long memory_bytes, const char *cmdline);
 
 /* <linux/if_tun.h>'s, which cannot be included beside the kernel's renamed <lkl/linux/types.h>. */
 #define TUNSETIFF _IOW('T', 202, int)
+#define TUNGETIFF _IOR('T', 210, unsigned int)
 #define IFF_TAP 0x0002
 #define IFF_NO_PI 0x1000
 
@@ -352,6 +360,7 @@ struct ipaddr {
 
 static struct {
 	char tap[IFNAMSIZ];
+	int tap_fd;	/* RUNU_LKL_TAP_FD, or -1 */
 	unsigned char mac[6];
 	int has_mac;
 	int mtu;
@@ -475,6 +484,7 @@ static void read_config(void)
 			config.has_mac = 1;
 		}
 	}
+	config.tap_fd = (int)parse_number("RUNU_LKL_TAP_FD", -1, 0, INT_MAX);
 	config.mtu = (int)parse_number("RUNU_LKL_MTU", 0, 68, 1500);
 	config.memory_mb = (unsigned long)parse_number("RUNU_LKL_MEMORY_MB", 64, 16, 1 << 20);
 	parse_list("RUNU_LKL_ADDRESSES", config.addresses, &config.naddresses, 1);
@@ -860,12 +870,7 @@ static long configure(void)
 		say("cannot make an interface of tap %s: %s", config.tap, strerror((int)-err));
 		goto out;
 	}
-	err = link_up(nl, (int)index, config.mtu);
-	if (err) {
-		say("cannot bring tap %s's interface up%s: %s", config.tap,
-		    config.mtu ? " with RUNU_LKL_MTU" : "", strerror((int)-err));
-		goto out;
-	}
+	/* Addressed before it is up: up, it reads the frames waiting in the tap, some for them. */
 	for (int i = 0; i < config.naddresses; i++) {
 		err = address_add(nl, (int)index, &config.addresses[i]);
 		if (err) {
@@ -873,6 +878,12 @@ static long configure(void)
 			    config.addresses[i].prefix, config.tap, strerror((int)-err));
 			goto out;
 		}
+	}
+	err = link_up(nl, (int)index, config.mtu);
+	if (err) {
+		say("cannot bring tap %s's interface up%s: %s", config.tap,
+		    config.mtu ? " with RUNU_LKL_MTU" : "", strerror((int)-err));
+		goto out;
 	}
 	for (int i = 0; i < config.ngateways; i++) {
 		err = route_add(nl, (int)index, &config.gateways[i]);
@@ -887,11 +898,43 @@ out:
 	return err;
 }
 
+/* This process's claim on the tap: a bound abstract name (EBUSY: another process holds it). */
+static int claim_tap(void)
+{
+	struct sockaddr_un name = { .sun_family = AF_UNIX };
+	int fd = CALL(socket)(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), len, err;
+
+	if (fd < 0)
+		return -errno;
+	len = snprintf(name.sun_path + 1, sizeof(name.sun_path) - 1, "runu-lkl-tap/%s", config.tap);
+	if (CALL(bind)(fd, (struct sockaddr *)&name, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len)) < 0) {
+		err = errno == EADDRINUSE ? EBUSY : errno;
+		CALL(close)(fd);
+		return -err;
+	}
+	return fd;
+}
+
+/* The inherited descriptor if it is the tap, kept from the programs this one executes. */
+static int inherited_tap(void)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (config.tap_fd < 0 || CALL(ioctl)(config.tap_fd, TUNGETIFF, &ifr) < 0 ||
+	    strcmp(ifr.ifr_name, config.tap) || CALL(fcntl)(config.tap_fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -1;
+	return config.tap_fd;
+}
+
 static int open_tap(void)
 {
 	struct ifreq ifr;
-	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC), err;
+	int fd = inherited_tap(), err;
 
+	if (fd >= 0)
+		return fd;
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
@@ -920,16 +963,21 @@ static int boot(int *again)
 		return -EINVAL;
 	}
 	if (config.tap[0]) {
-		tap_fd = open_tap();
+		int claim = claim_tap();
+
+		tap_fd = claim < 0 ? claim : open_tap();
 		if (tap_fd < 0) {
 			err = tap_fd;
 			tap_fd = -1;
+			if (claim >= 0)
+				CALL(close)(claim);
 			if (!said_tap++)
 				say("cannot attach to tap %s: %s%s", config.tap, strerror((int)-err),
 				    err == -EBUSY ? " (another process holds it)" : "");
 			*again = 1;
 			return (int)err;
 		}
+		add_internal(claim);
 		add_internal(tap_fd);
 	}
 	/* The kernel's threads inherit this mask: the program's signals stay with its own. */

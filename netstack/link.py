@@ -24,6 +24,11 @@ def names(ipr: IPRoute) -> set[str]:
     return {link.get("ifname") for link in ipr.get_links()}
 
 
+def sent_packets(ipr: IPRoute, name: str) -> int:
+    """How many packets ``name`` has sent (its IFLA_STATS64 counter)."""
+    return ipr.get_links(index(ipr, name))[0].get_attr("IFLA_STATS64")["tx_packets"]
+
+
 def set_up(ipr: IPRoute, name: str) -> None:
     """Bring ``name`` administratively up."""
     ipr.link("set", index=index(ipr, name), state="up")

@@ -35,9 +35,9 @@ def spawn(argv: list[str], ns: str | None = None, masked: tuple[str, ...] = (),
             check(libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate")
             for target in masked:
                 check(libc.mount(b"tmpfs", target.encode(), b"tmpfs", 0, b"size=4k"), "mount tmpfs")
+    pass_fds = (*popen_kwargs.pop("pass_fds", ()), *((fd,) if fd >= 0 else ()))
     try:
-        return subprocess.Popen(argv, preexec_fn=enter, pass_fds=(fd,) if fd >= 0 else (),
-                                **popen_kwargs)
+        return subprocess.Popen(argv, preexec_fn=enter, pass_fds=pass_fds, **popen_kwargs)
     finally:
         if fd >= 0:
             os.close(fd)

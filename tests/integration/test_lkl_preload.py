@@ -12,6 +12,7 @@ import os
 import queue
 import socket
 import subprocess
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -20,9 +21,12 @@ from dataclasses import dataclass
 import pytest
 
 from lkl_bindings.native import library_dir
-from netstack import address, bridge, link, netns, process, sysctl, tap, veth
+from netstack import address, bridge, link, neighbour, netns, process, sysctl, tap, veth
+from runu.abi import FD_CONTROL, FD_READY
+from runu.paths import ARTIFACTS
 
 PRELOAD = library_dir() / "librunu-lkl.so"
+LKLINIT = ARTIFACTS / "bin" / "runu-lklinit"
 PYTHON = "/usr/bin/python3"  # Debian's, dynamically linked: what LD_PRELOAD applies to
 MAC = "02:00:5e:10:99:02"
 APP_V4, APP_V6 = "10.99.0.2", "fd00:99::2"
@@ -883,6 +887,92 @@ def test_the_tap_of_a_killed_program_is_free_for_the_next(network):
     finally:
         err = stopped(again)
     assert err == ""
+
+
+@contextmanager
+def under_lklinit(network: Network, program: list[str]):
+    """runu-lklinit running ``program`` in the app namespace as the lkl sandbox kind runs it (its
+    control line and ready pipe at their descriptors); yields it and the control line's writing
+    end once it said ready. The program is SIGKILLed through the control line at the end."""
+    control_r, control_w = os.pipe()
+    ready_r, ready_w = os.pipe()
+    argv = [str(LKLINIT), *(a for k, v in network.env.items() for a in ("--env", f"{k}={v}")), "--", *program]
+    onto_its_descriptors = (f"import os, sys; os.dup2({control_r}, {FD_CONTROL}); os.dup2({ready_w}, {FD_READY}); "
+                            "os.execv(sys.argv[1], sys.argv[1:])")
+    lklinit = process.spawn([sys.executable, "-c", onto_its_descriptors, *argv], network.app,
+                            pass_fds=(control_r, ready_w), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    os.close(control_r)
+    os.close(ready_w)
+    try:
+        with os.fdopen(ready_r) as ready:
+            assert ready.readline() == "ready\n", lklinit.stderr.read()
+        yield lklinit, control_w
+    finally:
+        try:
+            os.write(control_w, b"9\n")  # the program's SIGKILL; never "a9": that would be kill(-1)
+        except OSError:
+            pass
+        os.close(control_w)
+        process.stop(lklinit)
+
+
+def wait_until(condition, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+BOOTS_AND_WAITS = "import socket, time; socket.socket(); print('booted', flush=True); time.sleep(60)"
+
+
+def test_frames_sent_before_the_program_boots_its_kernel_wait_for_it(network):
+    """runu-lklinit attaches the tap before the program runs: an echo request that comes before
+    start, and so before the program's first socket boots its kernel, is answered once the kernel
+    is up, not dropped (a client's first SYN would wait a second for its retransmission)."""
+    with netns.iproute(network.peer) as ipr:
+        neighbour.add_permanent(ipr, "vpeer", APP_V4, MAC)  # no ARP: the echo request goes first
+        sent = link.sent_packets(ipr, "vpeer")
+        with under_lklinit(network, [PYTHON, "-c", BOOTS_AND_WAITS]) as (lklinit, control):
+            pinger = process.spawn(["ping", "-c", "1", "-W", "20", APP_V4], network.peer,
+                                   stdout=subprocess.PIPE, text=True)
+            try:
+                wait_until(lambda: link.sent_packets(ipr, "vpeer") > sent)
+                os.write(control, b"start\n")
+                assert lklinit.stdout.readline() == "booted\n", lklinit.stderr.read()
+                out, _ = pinger.communicate(timeout=30)
+            finally:
+                process.stop(pinger)
+    assert pinger.returncode == 0 and " 0% packet loss" in out, out
+
+
+FIRST_TAKES_THE_TAP = r"""
+import errno, os, socket, sys, time
+marker = sys.argv[1]
+try:
+    socket.socket()
+except OSError as e:
+    print(errno.errorcode[e.errno], flush=True)
+    open(marker, "w").close()
+    sys.exit(3)
+print("booted", flush=True)
+deadline = time.monotonic() + 20
+while not os.path.exists(marker) and time.monotonic() < deadline:
+    time.sleep(0.01)
+"""
+
+
+def test_of_two_programs_that_inherited_the_attached_tap_one_takes_it(network, tmp_path):
+    """Two processes started before either booted share runu-lklinit's descriptor of the tap: the
+    first to boot takes it, the other's socket fails with EBUSY and one line says why."""
+    both = '"$0" -c "$1" "$2" & "$0" -c "$1" "$2"; wait'
+    program = ["/bin/sh", "-c", both, PYTHON, FIRST_TAKES_THE_TAP, str(tmp_path / "refused")]
+    with under_lklinit(network, program) as (lklinit, control):
+        os.write(control, b"start\n")
+        out, err = lklinit.communicate(timeout=60)
+    assert sorted(out.split()) == ["EBUSY", "booted"], err
+    lines = err.splitlines()
+    assert len(lines) == 1 and "tap lkl0" in lines[0] and "busy" in lines[0], err
 
 
 ARM64_SMOKE = r"""

@@ -7,7 +7,10 @@
  * raises the device's interrupt, whose handler hands them to the stack. The
  * ring's two indexes are shared with that thread, so they are touched with
  * the compiler's atomics; when the ring is full the thread waits for the
- * handler to make room.
+ * handler to make room. The thread starts when the interface first comes up:
+ * until then what the descriptor receives waits in the host's queue (a tap
+ * attached before the kernel booted holds a client's first frames there), where
+ * an interface that is down would drop it.
  */
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
@@ -32,6 +35,7 @@ struct host_netdev {
 	unsigned long rx_head;	/* written by the host thread */
 	unsigned long rx_tail;	/* written by the interrupt handler */
 	int rx_waiting;
+	bool receiving;	/* the receive thread runs */
 	struct lkl_sem *rx_room;
 	struct rx_slot *ring;
 };
@@ -55,7 +59,20 @@ static netdev_tx_t host_netdev_xmit(struct sk_buff *skb, struct net_device *dev)
 	return NETDEV_TX_OK;
 }
 
+static void host_netdev_receive(void *arg);
+
+static int host_netdev_open(struct net_device *dev)
+{
+	struct host_netdev *nd = netdev_priv(dev);
+
+	if (!nd->receiving && !lkl_ops->thread_create(host_netdev_receive, nd))
+		return -EAGAIN;
+	nd->receiving = true;
+	return 0;
+}
+
 static const struct net_device_ops host_netdev_ops = {
+	.ndo_open		= host_netdev_open,
 	.ndo_start_xmit		= host_netdev_xmit,
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
@@ -168,10 +185,6 @@ SYSCALL_DEFINE2(lkl_netdev_add, int, fd, const u8 __user *, mac)
 	err = register_netdev(dev);
 	if (err)
 		goto free_irq;
-	if (!lkl_ops->thread_create(host_netdev_receive, nd)) {
-		/* The device stays, deaf: unregistering it here would race its users. */
-		netdev_warn(dev, "no host thread to receive frames\n");
-	}
 	return dev->ifindex;
 
 free_irq:
