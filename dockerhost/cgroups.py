@@ -22,13 +22,26 @@ UNIFIED = V1_ROOT / "unified"
 
 
 def _orphans() -> list[str]:
-    """Controllers cgroup2 holds on a hybrid host and no cgroup2 subtree uses."""
+    """Controllers cgroup2 holds on a hybrid host and no cgroup2 subtree needs."""
     try:
         held = (UNIFIED / "cgroup.controllers").read_text().split()
-        used = set((UNIFIED / "cgroup.subtree_control").read_text().split())
     except FileNotFoundError:  # pure v1 or pure v2: nothing to move
         return []
-    return [c for c in held if c not in used]
+    return [c for c in held if _let_go(c)]
+
+
+def _let_go(name: str) -> bool:
+    """Disable `name` in every cgroup2 subtree_control that enables it, deepest first (a runc
+    that ran before setup enables what it finds, here hugetlb, down to its containers' parent):
+    only a controller no cgroup2 directory enables can be mounted as v1. False if one will not
+    let go."""
+    enabling = [p for p in UNIFIED.rglob("cgroup.subtree_control") if name in p.read_text().split()]
+    for control in sorted(enabling, key=lambda p: len(p.parts), reverse=True):
+        try:
+            control.write_text(f"-{name}")
+        except OSError:
+            return False
+    return True
 
 
 def bind_orphan_controllers() -> None:
