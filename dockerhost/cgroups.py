@@ -35,12 +35,12 @@ def _let_go(name: str) -> bool:
     that ran before setup enables what it finds, here hugetlb, down to its containers' parent):
     only a controller no cgroup2 directory enables can be mounted as v1. False if one will not
     let go."""
-    enabling = [p for p in UNIFIED.rglob("cgroup.subtree_control") if name in p.read_text().split()]
-    for control in sorted(enabling, key=lambda p: len(p.parts), reverse=True):
-        try:
+    try:
+        enabling = [p for p in UNIFIED.rglob("cgroup.subtree_control") if name in p.read_text().split()]
+        for control in sorted(enabling, key=lambda p: len(p.parts), reverse=True):
             control.write_text(f"-{name}")
-        except OSError:
-            return False
+    except OSError:  # gone meanwhile, read-only (a container's cgroupfs), still needed below
+        return False
     return True
 
 
