@@ -7,10 +7,11 @@
  * raises the device's interrupt, whose handler hands them to the stack. The
  * ring's two indexes are shared with that thread, so they are touched with
  * the compiler's atomics; when the ring is full the thread waits for the
- * handler to make room. The thread starts when the interface first comes up:
+ * handler to make room. The thread starts once the interface is first up, with
+ * its addresses' routes in place (the NETDEV_UP notifiers before ours have run):
  * until then what the descriptor receives waits in the host's queue (a tap
  * attached before the kernel booted holds a client's first frames there), where
- * an interface that is down would drop it.
+ * an interface on its way up could drop it.
  */
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
@@ -59,20 +60,7 @@ static netdev_tx_t host_netdev_xmit(struct sk_buff *skb, struct net_device *dev)
 	return NETDEV_TX_OK;
 }
 
-static void host_netdev_receive(void *arg);
-
-static int host_netdev_open(struct net_device *dev)
-{
-	struct host_netdev *nd = netdev_priv(dev);
-
-	if (!nd->receiving && !lkl_ops->thread_create(host_netdev_receive, nd))
-		return -EAGAIN;
-	nd->receiving = true;
-	return 0;
-}
-
 static const struct net_device_ops host_netdev_ops = {
-	.ndo_open		= host_netdev_open,
 	.ndo_start_xmit		= host_netdev_xmit,
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
@@ -135,6 +123,34 @@ static void host_netdev_receive(void *arg)
 			return;	/* halted */
 	}
 }
+
+static int host_netdev_event(struct notifier_block *nb, unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct host_netdev *nd;
+
+	if (event != NETDEV_UP || dev->netdev_ops != &host_netdev_ops)
+		return NOTIFY_DONE;
+	nd = netdev_priv(dev);
+	if (nd->receiving)
+		return NOTIFY_DONE;
+	if (lkl_ops->thread_create(host_netdev_receive, nd))
+		nd->receiving = true;
+	else
+		netdev_warn(dev, "no host thread to receive frames\n");
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block host_netdev_notifier = {
+	.notifier_call = host_netdev_event,
+};
+
+/* After IPv4's and IPv6's notifiers (registered earlier, called first): see the top. */
+static int __init host_netdev_init(void)
+{
+	return register_netdevice_notifier(&host_netdev_notifier);
+}
+late_initcall(host_netdev_init);
 
 static int take_irq(void)
 {
