@@ -6,8 +6,8 @@ zero, payload length; little-endian) then the payload, one frame per SOCK_SEQPAC
 session 0 on this side (the monitor stamps the real one).
 """
 
+import _socket  # socket.py's import alone costs `runu create` more than listen() does
 import os
-import socket
 import struct
 from pathlib import Path
 
@@ -27,7 +27,7 @@ def _short_path(dir_fd: int) -> str:
 def listen(container_dir: Path) -> int:
     """Bind and listen on the container's agent.sock; the descriptor is the monitor's to serve."""
     dir_fd = os.open(container_dir, os.O_PATH | os.O_CLOEXEC)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_SEQPACKET | _socket.SOCK_CLOEXEC)
     try:
         sock.bind(_short_path(dir_fd))
         sock.listen(16)
@@ -53,6 +53,8 @@ class Session:
     """One connection to the guest's agent: one process started, or one listing."""
 
     def __init__(self, container_dir: Path, container_id: str):
+        import socket
+
         dir_fd = os.open(container_dir, os.O_PATH | os.O_CLOEXEC)
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:

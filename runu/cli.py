@@ -6,6 +6,7 @@ containerd runs this several times per container start.
 
 import argparse
 import importlib
+import os
 import sys
 
 from runu import __version__, OCI_VERSION
@@ -80,8 +81,23 @@ class _UsageError(Exception):
     pass
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's, sized without importing shutil: add_argument makes one per argument to check
+    it, and shutil's import alone is a tenth of a `runu create`."""
+
+    def __init__(self, prog):
+        try:
+            width = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (ValueError, OSError, AttributeError):
+            width = 80
+        super().__init__(prog, width=width - 2)
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors become one line (and a --log record), exit 1, as runc does."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, formatter_class=_Formatter, **kwargs)
 
     def error(self, message):
         raise _UsageError(message)
