@@ -623,7 +623,7 @@ static int serve_delete(const struct options *opt, char **args, int nargs)
 	json_t *runtime, *cgroup, *network, *made;
 	char path[PATH_MAX], root[PATH_MAX];
 	struct container c;
-	int force = 0, i, served = DEFER;
+	int force = 0, i;
 
 	for (i = 0; i < nargs; i++) {
 		if (!strcmp(args[i], "--force") || !strcmp(args[i], "-f"))
@@ -662,7 +662,7 @@ static int serve_delete(const struct options *opt, char **args, int nargs)
 	return SERVED;
 out:
 	close_container(&c);
-	return served;
+	return DEFER;
 }
 
 int main(int argc, char **argv)
