@@ -633,7 +633,9 @@ static int serve_delete(const struct options *opt, char **args, int nargs)
 		else
 			id = args[i];
 	}
-	if (!id || open_container(opt, id, &c) != SERVED)
+	if (!id)
+		return DEFER;
+	if (open_container(opt, id, &c) != SERVED)
 		goto out;
 	status = current_status(&c);
 	runtime = json_object_get(c.state, "runtime");
