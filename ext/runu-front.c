@@ -333,10 +333,24 @@ static int runs_runu_init(const char *kind)
 	return !strcmp(kind, "uml") || !strcmp(kind, "vm") || !strcmp(kind, "lkl");
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void nap_ms(long ms)
+{
+	struct timespec nap = { 0, ms * 1000000 };
+
+	nanosleep(&nap, NULL);
+}
+
 /* The guest takes signals once its init listens: it says "ready" (runu/sandbox/linuxguest.py). */
 static int guest_ready(const struct container *c)
 {
-	struct timespec nap = { 0, 2000000 };
 	char buf[64];
 	int tries;
 
@@ -345,7 +359,7 @@ static int guest_ready(const struct container *c)
 			return 1;
 		if (!is_alive(c->pid, json_object_get(c->state, "pid_start")))
 			return 0;
-		nanosleep(&nap, NULL);
+		nap_ms(2);
 	}
 	return 0;
 }
@@ -444,21 +458,6 @@ static int serve_kill(const struct options *opt, char **args, int nargs)
 out:
 	close_container(&c);
 	return served;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void nap_ms(long ms)
-{
-	struct timespec nap = { 0, ms * 1000000 };
-
-	nanosleep(&nap, NULL);
 }
 
 /* runu/process.py's rooted_in: is a live process's root directory `root`? Kill them if asked. */

@@ -81,16 +81,29 @@ class _UsageError(Exception):
     pass
 
 
+def _terminal_width() -> int:
+    """shutil.get_terminal_size's columns (COLUMNS, else stdout's terminal, else 80), without
+    importing shutil: its import alone is a tenth of a `runu create`."""
+    try:
+        if (columns := int(os.environ.get("COLUMNS", "0"))) > 0:
+            return columns
+    except ValueError:
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns
+    except (OSError, AttributeError, ValueError):
+        return 80
+
+
 class _Formatter(argparse.HelpFormatter):
-    """argparse's, sized without importing shutil: add_argument makes one per argument to check
-    it, and shutil's import alone is a tenth of a `runu create`."""
+    """argparse's, with the width found once: add_argument makes one per argument to check it."""
+
+    width: int | None = None
 
     def __init__(self, prog):
-        try:
-            width = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.__stdout__.fileno()).columns
-        except (ValueError, OSError, AttributeError):
-            width = 80
-        super().__init__(prog, width=width - 2)
+        if _Formatter.width is None:
+            _Formatter.width = _terminal_width() - 2
+        super().__init__(prog, width=_Formatter.width)
 
 
 class _Parser(argparse.ArgumentParser):
