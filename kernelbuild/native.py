@@ -41,6 +41,7 @@ PROGRAMS = {
     "runu-sandbox": (["runu-sandbox.c", "runu-stdin.c", "runu-monitor.c", "runu-event.c", "runu-agenthub.c", "runu-frame.c",
                       "runu-dnsrelay.c", "runu-privdrop.c", "runu-seccomp.c"], [], ["-lseccomp"]),
     "runu-netplumb": (["runu-netplumb.c", "runu-ifreq.c"], [], ["-lmnl"]),
+    "runu-hookexec": (["runu-hookexec.c"], [], []),
     "runu": (["runu-front.c", "runu-event.c"], [], ["-ljansson"]),
     # The lkl kind's stand-in for a guest init, run in the container's rootfs: static, as its libc is not ours.
     "runu-lklinit": (["runu-lklinit.c", "runu-control.c"], ["-static"], []),

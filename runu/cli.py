@@ -1,16 +1,16 @@
 """runu's command line, runc-compatible: it parses and dispatches, nothing more.
 
 Each verb lives in runu/commands/<verb>.py and is imported only when called:
-containerd runs this several times per container start.
+containerd runs this several times per container start. For the same reason the
+usual shapes of a call are read straight from the tables below (runu.quickargs);
+argparse (runu.argparser) is built for everything else, help and errors included.
 """
 
-import argparse
 import importlib
-import os
 import sys
 
-from runu import __version__, OCI_VERSION
 from runu.errors import RunuError
+from runu.quickargs import quick_parse
 
 _ID = (("id",), {"metavar": "CONTAINER_ID"})
 _UPDATE_FLAGS = ("blkio_weight", "cpu_period", "cpu_quota", "cpu_share", "cpuset_cpus", "cpuset_mems",
@@ -20,6 +20,7 @@ _DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m
 
 def _duration(text: str) -> float:
     """A Go duration ("5s", "250ms", "1m30s") in seconds, as runc's --interval takes it."""
+    import argparse
     import re
 
     parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", text)
@@ -63,7 +64,8 @@ COMMANDS = {
         (("-p", "--process"), {}), (("-d", "--detach"), {"action": "store_true"}), _PID_FILE, _CONSOLE,
         (("-t", "--tty"), {"action": "store_true"}), (("--cwd",), {}), (("-e", "--env"), {"action": "append"}),
         (("-u", "--user"), {}), (("-g", "--additional-gids"), {"action": "append", "type": int}),
-        (("-c", "--cap"), {"action": "append"}), (("--no-new-privs",), {"action": "store_true"}), _ID, (("exec_args",), {"nargs": argparse.REMAINDER}))),
+        (("-c", "--cap"), {"action": "append"}), (("--no-new-privs",), {"action": "store_true"}), _ID,
+        (("exec_args",), {"nargs": "..."}))),  # "...": argparse.REMAINDER
     "events": ("follow a container's lifecycle events (JSON lines) until it is deleted", (
         (("--stats",), {"action": "store_true", "help": "print the cgroup's statistics once, then exit"}),
         (("--interval",), {"type": _duration, "help": "also print statistics this often (Go duration: 5s)"}),
@@ -77,46 +79,22 @@ COMMANDS = {
 }
 
 
-class _UsageError(Exception):
-    pass
+class UsageError(Exception):
+    """A command line argparse refuses: one line, exit 1, as runc does."""
 
 
-def _terminal_width() -> int:
-    """shutil.get_terminal_size's columns (COLUMNS, else stdout's terminal, else 80), without
-    importing shutil: its import alone is a tenth of a `runu create`."""
-    try:
-        if (columns := int(os.environ.get("COLUMNS", "0"))) > 0:
-            return columns
-    except ValueError:
-        pass
-    try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns
-    except (OSError, AttributeError, ValueError):
-        return 80
-
-
-class _Formatter(argparse.HelpFormatter):
-    """argparse's, with the width found once: add_argument makes one per argument to check it."""
-
-    width: int | None = None
-
-    def __init__(self, prog):
-        if _Formatter.width is None:
-            _Formatter.width = _terminal_width() - 2
-        super().__init__(prog, width=_Formatter.width)
-
-
-class _Parser(argparse.ArgumentParser):
-    """Usage errors become one line (and a --log record), exit 1, as runc does."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, formatter_class=_Formatter, **kwargs)
-
-    def error(self, message):
-        raise _UsageError(message)
-
-
-_GLOBAL_WITH_VALUE = {"--root", "--log", "--log-format", "--rootless", "--sandbox"}
+# The options before the verb.
+GLOBALS = (
+    (("--root",), {"default": "/run/runu", "help": "state directory"}),
+    (("--log",), {"help": "log file (containerd reads errors from it)"}),
+    (("--log-format",), {"choices": ("text", "json"), "default": "text"}),
+    (("--debug",), {"action": "store_true"}),
+    (("--systemd-cgroup",), {"action": "store_true", "help": "linux.cgroupsPath is systemd's slice:prefix:name"}),
+    (("--rootless",), {"default": "auto", "help": "accepted for runc compatibility"}),
+    (("--sandbox",), {"metavar": "KIND", "help": "sandbox kind of containers whose spec names none "
+                                                 "(annotation org.runu.sandbox, env RUNU_SANDBOX)"}),
+)
+_GLOBAL_WITH_VALUE = {flag for flags, options in GLOBALS if "action" not in options for flag in flags}
 # runc verbs a sandbox kernel cannot offer: refused through the log, where containerd looks.
 UNSUPPORTED = ("checkpoint", "restore")
 
@@ -130,31 +108,6 @@ def _verb(argv: list[str]) -> str | None:
         elif not arg.startswith("-"):
             return arg
     return None
-
-
-def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
-    """The parser for `verb` alone (every verb for help): building all of them
-    costs more than a whole `runu state`."""
-    parser = _Parser(prog="runu", description="OCI runtime: one user-space Linux kernel per container")
-    parser.add_argument("-v", "--version", action="version",
-                        version=f"runu version {__version__}\nspec: {OCI_VERSION}")
-    parser.add_argument("--root", default="/run/runu", help="state directory")
-    parser.add_argument("--log", help="log file (containerd reads errors from it)")
-    parser.add_argument("--log-format", choices=("text", "json"), default="text")
-    parser.add_argument("--debug", action="store_true")
-    parser.add_argument("--systemd-cgroup", action="store_true", help="linux.cgroupsPath is systemd's slice:prefix:name")
-    parser.add_argument("--rootless", default="auto", help="accepted for runc compatibility")
-    parser.add_argument("--sandbox", metavar="KIND",
-                        help="sandbox kind of containers whose spec names none (annotation org.runu.sandbox, "
-                             "env RUNU_SANDBOX)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name, (help_text, arguments) in COMMANDS.items():
-        if verb in COMMANDS and name != verb:
-            continue
-        command = sub.add_parser(name, help=help_text)
-        for flags, options in arguments:
-            command.add_argument(*flags, **options)
-    return parser
 
 
 def _global_option(argv: list[str], name: str) -> str | None:
@@ -192,15 +145,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if verb in UNSUPPORTED:
             raise RunuError(f"{verb} is not supported by runu's sandbox kernels")
-        parser = build_parser(verb)
-        args = parser.parse_args(argv)
-        if not args.command:
-            parser.print_help(sys.stderr)
-            return 1
+        args = quick_parse(argv, GLOBALS, COMMANDS)
+        if args is None:
+            from runu.argparser import build_parser
+
+            parser = build_parser(verb)
+            args = parser.parse_args(argv)
+            if not args.command:
+                parser.print_help(sys.stderr)
+                return 1
         log = RuntimeLog(args.log, args.log_format, args.debug)
         command = importlib.import_module(f"runu.commands.{args.command}")
         return command.run(args, log) or 0
-    except (RunuError, _UsageError, OSError) as e:
+    except (RunuError, UsageError, OSError) as e:
         message = str(e)
     except KeyboardInterrupt:
         return 130

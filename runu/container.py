@@ -146,7 +146,6 @@ class Runtime:
         """Start the sandbox process; return the fd that commits it (see launcher.Launched)."""
         # Imported here: state, kill and delete (most runu calls) never need them.
         from runu import agent, launcher
-        from runu.console import open_console
         from runu.guest import describe
         from runu.stdio import outputs_merged, stdio_mode
 
@@ -192,7 +191,11 @@ class Runtime:
             abi.FD_EVENTS_LOG: events.open_for_sandbox(self.store.root),
         }
         flags = [*sandbox.launcher_flags, *self._monitor_logs(fds)]
-        slave = open_console(console_socket) if terminal else None
+        slave = None
+        if terminal:
+            from runu.console import open_console  # socket.py: only for a terminal
+
+            slave = open_console(console_socket)
         stdio = (slave, slave, slave) if slave is not None else sandbox.kernel_stdio((0, 1, 2))
         try:
             launched = launcher.spawn(state.id, [*flags, *args], stdio, fds, tty=terminal,

@@ -2,61 +2,43 @@
 
 A hook runs in a process group of its own, which is killed when the hook
 fails, times out, or runu is interrupted; if runu itself dies, the kernel
-kills the hook (parent-death signal). Nothing a hook started outlives the
-operation that ran it.
+kills the hook (parent-death signal, set by ext/runu-hookexec before it execs
+the hook). Nothing a hook started outlives the operation that ran it.
+
+Docker gives every container a prestart hook, so this is on the path of every
+`docker run`: hooks run through runu.spawn, not subprocess and ctypes.
 """
 
 import json
-import signal
+import os
 
+from runu import abi, paths
 from runu.errors import RunuError
+from runu.spawn import Spawned
 
 # Hook kinds in the order of a container's life.
 PHASES = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop")
-_PR_SET_PDEATHSIG = 1
-
-
-def _kill_group(hook) -> None:
-    import os
-
-    try:
-        os.killpg(hook.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    hook.wait()
 
 
 def run_hooks(spec: dict, phase: str, state: dict) -> None:
     """Run every hook of `phase`; the first one that fails or times out raises."""
-    hooks = spec.get("hooks", {}).get(phase, [])
-    if not hooks:
-        return
-    import ctypes  # only when there is a hook: most containers have none
-    import subprocess
-
-    prctl = ctypes.CDLL(None).prctl  # looked up here: the child between fork and exec only calls it
-    for hook in hooks:
+    for hook in spec.get("hooks", {}).get(phase, []):
         path = hook["path"]
         env = dict(e.split("=", 1) for e in hook.get("env", []))
         timeout = hook.get("timeout")
+        argv = [str(paths.hook_exec()), str(os.getpid()), path, *(hook.get("args") or [path])]
         try:
-            proc = subprocess.Popen(hook.get("args") or [path], executable=path, env=env,
-                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    process_group=0,
-                                    preexec_fn=lambda: prctl(_PR_SET_PDEATHSIG, signal.SIGKILL))
-        except OSError as e:
-            raise RunuError(f"{phase} hook {path}: {e.strerror}") from None
+            running = Spawned(argv, env, status_fd=abi.FD_STATUS, group=True)
+        except FileNotFoundError:
+            raise RunuError(f"hook launcher {paths.hook_exec()} is missing (run `invoke setup`)") from None
         try:
-            out, err = proc.communicate(json.dumps(state).encode(), timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
+            if why := running.status(abi.FD_STATUS):
+                raise RunuError(f"{phase} hook {path}: {why}")
+            out, err, code = running.communicate(json.dumps(state).encode(), timeout)
+        except TimeoutError:
             raise RunuError(f"{phase} hook {path} timed out after {timeout}s") from None
-        except BaseException:
-            _kill_group(proc)
-            raise
-        _kill_group(proc)  # whatever the hook left in its group goes with it
-        if proc.returncode != 0:
+        finally:
+            running.kill_group()  # whatever the hook left in its group goes with it
+        if code != 0:
             detail = (err or out).decode(errors="replace").strip()
-            raise RunuError(
-                f"{phase} hook {path} exited with {proc.returncode}" + (f": {detail}" if detail else "")
-            )
+            raise RunuError(f"{phase} hook {path} exited with {code}" + (f": {detail}" if detail else ""))

@@ -12,12 +12,12 @@ also says what the hand-over took (addresses, routes, sysctls), which
 give_back() returns where the namespace outlives the container.
 """
 
-import subprocess
 from pathlib import Path
 
 from runu import paths
 from runu.errors import RunuError
 from runu.sandbox.base import NetworkPlan
+from runu.spawn import run
 
 TAP = "tap0"
 INTERFACE = "eth0"
@@ -30,26 +30,23 @@ NO_INTERFACE = 3  # runu-netplumb's exit status when the netns has no eth0
 def hand_to_guest(pid: int, report: Path, owner: int) -> NetworkPlan | None:
     """Move eth0's identity to the guest (the plan says what it takes); write what the
     hand-over took to `report`. The taps are `owner`'s (uid and gid) to open."""
-    done = subprocess.run(
-        [paths.netplumb(), f"/proc/{pid}/ns/net", INTERFACE, TAP, DNS_TAP, f"{DNS_RELAY}/{DNS_PREFIX}",
-         str(owner)], capture_output=True, text=True)
-    if done.returncode == NO_INTERFACE:
+    out, err, code = run([str(paths.netplumb()), f"/proc/{pid}/ns/net", INTERFACE, TAP, DNS_TAP,
+                          f"{DNS_RELAY}/{DNS_PREFIX}", str(owner)])
+    if code == NO_INTERFACE:
         return None
-    if done.returncode != 0:
-        raise RunuError(done.stderr.strip() or f"runu-netplumb exited with {done.returncode}")
-    report.write_text(done.stdout)
-    return _plan(done.stdout.splitlines())
+    if code != 0:
+        raise RunuError(err.decode(errors="replace").strip() or f"runu-netplumb exited with {code}")
+    report.write_bytes(out)
+    return _plan(out.decode().splitlines())
 
 
 def give_back(netns: str, report: Path) -> None:
     """Undo a hand-over in `netns` from its report: taps and redirect gone, eth0's MAC,
     addresses, routes and sysctls back. For a namespace that outlives the container."""
-    with report.open("rb") as facts:
-        done = subprocess.run([paths.netplumb(), "--restore", netns, INTERFACE, TAP, DNS_TAP],
-                              stdin=facts, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RunuError("; ".join(done.stderr.split("\n")).strip("; ") or
-                        f"runu-netplumb --restore exited with {done.returncode}")
+    _, err, code = run([str(paths.netplumb()), "--restore", netns, INTERFACE, TAP, DNS_TAP], report.read_bytes())
+    if code != 0:
+        raise RunuError("; ".join(err.decode(errors="replace").split("\n")).strip("; ") or
+                        f"runu-netplumb --restore exited with {code}")
 
 
 def _plan(lines: list[str]) -> NetworkPlan:

@@ -17,6 +17,10 @@ def netplumb() -> Path:
     return ARTIFACTS / "bin" / "runu-netplumb"
 
 
+def hook_exec() -> Path:
+    return ARTIFACTS / "bin" / "runu-hookexec"
+
+
 def initramfs_name(arch: str) -> str:
     """The initramfs holding runu-init built for `arch`: plain for the host's own."""
     from runu.elfarch import host_arch

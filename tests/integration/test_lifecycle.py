@@ -100,6 +100,27 @@ def test_failing_hook_fails_create_and_leaves_nothing(runu, make_bundle, tmp_pat
     assert runu("list", "-q").stdout == b""
 
 
+def test_a_hook_that_cannot_run_fails_create_in_one_line(runu, make_bundle, tmp_path):
+    missing = tmp_path / "no-such-hook"
+    bundle = make_bundle(["true"], edit=lambda s: s.update(hooks={"prestart": [{"path": str(missing)}]}))
+    result = runu("create", "--bundle", str(bundle), "c1", check=False)
+    assert (result.returncode, result.stderr.decode()) == (1, f"runu: prestart hook {missing}: No such file or directory\n")
+    assert runu("list", "-q").stdout == b""
+
+
+def test_a_hook_reads_a_state_larger_than_a_pipe_holds_and_may_ignore_it(runu, make_bundle, tmp_path):
+    seen = tmp_path / "seen"
+    reader = tmp_path / "reader-hook"
+    reader.write_text(f"#!/bin/sh\nwc -c > {seen}\n")
+    reader.chmod(0o755)
+    big = {f"org.example.{i}": "x" * 100 for i in range(2000)}  # about 240 KB of state
+    bundle = make_bundle(["true"], edit=lambda s: s.update(annotations=big, hooks={
+        "prestart": [{"path": str(reader)}, {"path": "/bin/true"}]}))
+    runu("create", "--bundle", str(bundle), "c1")
+    assert int(seen.read_text()) > 200_000
+    runu("delete", "--force", "c1")
+
+
 def test_hook_timeout_is_honoured(runu, make_bundle, tmp_path):
     slow = tmp_path / "slow-hook"
     slow.write_text("#!/bin/sh\nsleep 30\n")

@@ -5,7 +5,8 @@ import os
 
 import pytest
 
-from runu.cli import build_parser, main
+from runu.argparser import build_parser
+from runu.cli import main
 
 
 def test_containerd_style_invocation_parses():
