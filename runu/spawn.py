@@ -44,7 +44,7 @@ class Spawned:
         """Write `stdin`, read stdout and stderr to their ends, reap: (out, err, exit status as
         subprocess gives it). TimeoutError when `timeout` seconds pass first."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        output = {1: bytearray(), 2: bytearray()}
+        output = {target: bytearray() for target in self.pipes if target != 0}
         poll = select.poll()
         by_fd = {fd: target for target, fd in self.pipes.items()}
         for fd, target in by_fd.items():
