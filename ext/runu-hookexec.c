@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -23,8 +24,10 @@ int main(int argc, char **argv)
 {
 	const char *why;
 
-	if (argc < 4)
+	if (argc < 4) {
+		fputs("usage: runu-hookexec PARENT PATH ARGV0 [ARG...]\n", stderr);
 		return 2;
+	}
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != (pid_t)atol(argv[1]))
 		return 1;
 	fcntl(RUNU_FD_STATUS, F_SETFD, FD_CLOEXEC);

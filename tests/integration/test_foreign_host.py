@@ -15,7 +15,8 @@ ARCH = "arm64"
 def test_the_host_programs_cross_compile_and_run_in_an_arm64_root():
     with foreignhost.checkout(ARCH) as root:
         built = foreignhost.cross_compile(ARCH, root / "src" / "bin")
-        assert {p.name for p in built} == {"runu", "runu-sandbox", "runu-netplumb", "runu-lklinit"}
+        assert {p.name for p in built} == {"runu", "runu-sandbox", "runu-netplumb", "runu-lklinit",
+                                                 "runu-hookexec"}
         assert {program_arch(root, {"args": [f"/src/bin/{p.name}"]}) for p in built} == {"arm64"}
         (root / "src/bin/runu-py").write_text("#!/usr/bin/python3\nfrom runu.cli import main\nmain()\n")
         (root / "src/bin/runu-py").chmod(0o755)
@@ -25,7 +26,7 @@ def test_the_host_programs_cross_compile_and_run_in_an_arm64_root():
 
         netplumb, sandbox, front = inside("/src/bin/runu-netplumb"), inside("/src/bin/runu-sandbox"), \
             inside("/src/bin/runu", "--version")
-        lklinit = inside("/src/bin/runu-lklinit")
+        lklinit, hookexec = inside("/src/bin/runu-lklinit"), inside("/src/bin/runu-hookexec")
         probe = inside("/bin/uname", "-m")
     assert probe.stdout.strip() == "aarch64"
     assert (netplumb.returncode, netplumb.stderr.split("\n")[0]) == (2, "usage: runu-netplumb NETNS IFNAME TAP "
@@ -33,6 +34,7 @@ def test_the_host_programs_cross_compile_and_run_in_an_arm64_root():
     assert (sandbox.returncode, sandbox.stderr.strip()) == (1, "runu-sandbox: --root is required")
     assert front.returncode == 0 and front.stdout.startswith("runu version "), front.stderr
     assert (lklinit.returncode, lklinit.stderr.strip()) == (126, "runu: runu-lklinit: no program after --")
+    assert (hookexec.returncode, hookexec.stderr.strip()) == (2, "usage: runu-hookexec PARENT PATH ARGV0 [ARG...]")
 
 
 def test_the_unit_tests_pass_in_an_arm64_root():
