@@ -84,10 +84,11 @@ class Spawned:
     def kill_group(self) -> None:
         """Everything in the program's group (which outlives the program while anything it
         started runs); the program reaped."""
-        try:
-            os.killpg(self.group, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        if self.group:  # 0: the program shares runu's group, which is not the program's to kill
+            try:
+                os.killpg(self.group, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         if self.pid:
             os.waitpid(self.pid, 0)
             self.pid = 0
