@@ -6,5 +6,7 @@
 
 void net_loopback_up(void);
 void net_configure(struct tokens *t);
+/* Every device but lo out of the container's sight: no network came for them. */
+void net_park_devices(void);
 
 #endif
