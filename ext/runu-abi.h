@@ -43,10 +43,6 @@
 #define RUNU_OCI_VERSION "1.1.0"
 #define RUNU_CONTROL_START "start"
 #define RUNU_CONTROL_WINSIZE "winsize"  /* "winsize ROWS COLUMNS": the terminal's size */
-/* A guest booted before its network was known (runu.net=later) says it awaits it, and
- * the host answers when /meta/network is written, or known to stay absent. */
-#define RUNU_GUEST_AWAITS_NETWORK "network?"
-#define RUNU_CONTROL_NETWORK "network"
 
 /*
  * Host id ranges (runu/idrange.py): range N starts at RUNU_ID_RANGE_BASE + N *

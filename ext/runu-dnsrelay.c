@@ -101,14 +101,9 @@ int dns_relay_listen(const char *listen_ip)
 	struct sockaddr_in listen_addr = dns_addr(listen_ip);
 	int listener = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-	int one = 1;
-
 	if (listener < 0)
 		return -1;
-	/* The side link may get its address only after the kernel launches (runu create hands
-	 * the network over once Docker's hook has run, while the guest boots). */
-	if (setsockopt(listener, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) < 0 ||
-	    bind(listener, (struct sockaddr *)&listen_addr, sizeof(listen_addr)) < 0) {
+	if (bind(listener, (struct sockaddr *)&listen_addr, sizeof(listen_addr)) < 0) {
 		close(listener);
 		return -1;
 	}

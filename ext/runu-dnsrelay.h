@@ -10,8 +10,8 @@
 #ifndef RUNU_DNSRELAY_H
 #define RUNU_DNSRELAY_H
 
-/* A UDP socket bound to listen_ip:53, which need not be an address of the netns yet (binding
- * port 53 needs privilege: done before it is dropped); -1 (errno) if it cannot be made. */
+/* A UDP socket bound to listen_ip:53 (binding port 53 needs privilege: done before it is
+ * dropped); -1 (errno) if it cannot be made. */
 int dns_relay_listen(const char *listen_ip);
 
 /* Fork a child relaying UDP queries from `listener` to upstream_ip:53; -1 (errno) if it cannot. */

@@ -18,10 +18,7 @@
  * mounted at /host, and a host path is a bind of its place there. runu.exit=DEV
  * takes the exit status (UML: /proc/exitcode, its own exit status; a VM: a
  * port), and runu.halt=reboot ends a guest that cannot power off (an x86
- * microvm without ACPI; the emulator runs with -no-reboot). runu.net=later: the
- * kernel booted before the host knew the network (create boots it while
- * Docker's hook runs); the init says it awaits it and takes /meta/network, or
- * none, when the host says "network" on the control line.
+ * microvm without ACPI; the emulator runs with -no-reboot).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -90,7 +87,6 @@ static const char *lines[RUNU_LINE_COUNT + 1];  /* by RUNU_LINE_: the channels' 
 static const char *shared_fs;                    /* the host's files arrive through this */
 static const char *exit_line, *host_root = "/host";  /* runu.exit=; where 9p shows the host's files */
 static int size_by_control;  /* runu.winsize=control: a terminal's size comes on the control line */
-static int network_later;  /* runu.net=later: the network comes after boot (await_network) */
 static char pending[64];     /* a control line read before the process existed */
 #define SIZE_WAIT_MS 1000    /* how long a terminal without a size waits for one at start */
 
@@ -337,7 +333,7 @@ static void read_process(struct tokens *t, struct process *p, int exec_only)
 	}
 }
 
-/* runu.lines=, runu.fs=, runu.exit=, runu.halt= and runu.net= from the kernel command line (needs /proc). */
+/* runu.lines=, runu.fs=, runu.exit= and runu.halt= from the kernel command line (needs /proc). */
 static void read_kernel_args(void)
 {
 	static char cmdline[4096];
@@ -358,8 +354,6 @@ static void read_kernel_args(void)
 			guest_end_by_reboot();
 		else if (!strcmp(arg, "runu.winsize=control"))
 			size_by_control = 1;
-		else if (!strcmp(arg, "runu.net=later"))
-			network_later = 1;
 		else if (!strncmp(arg, "runu.lines=", 11))
 			for (char *dev = strtok_r(arg + 11, ",", &devs); dev && n < RUNU_LINE_COUNT;
 			     dev = strtok_r(NULL, ",", &devs))
@@ -639,36 +633,22 @@ have_line:
 }
 
 /*
- * Wait for the host's `word` on the control line, before the process runs: "network" (see
- * await_network), then "start" (`runu start`) once the guest is ready, network and all.
- * (Meanwhile runu kill signals the sandbox, not this line; a terminal's size may come, and is
- * set before the process sees it.)
+ * The guest booted at create and is ready, network and all; the process waits
+ * for `runu start`. (Before it, runu kill signals the sandbox, not this line;
+ * a terminal's size may come, and is set before the process sees it.)
  */
-static void wait_for_word(int fd, const char *word)
+static void wait_for_start(int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	char line[64];
 
 	for (;;) {
 		while (control_line(fd, line))
-			if (!size_terminal(line) && !strcmp(line, word))
+			if (!size_terminal(line) && !strcmp(line, RUNU_CONTROL_START))
 				return;
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 			die(126, "control line: %s", strerror(errno));
 	}
-}
-
-/*
- * runu.net=later: say so, and wait until the host has handed the network over. The host writes
- * to the line only once it has read this (an earlier write would raise no SIGIO in the kernel).
- */
-static void await_network(int fd)
-{
-	static const char awaits[] = RUNU_GUEST_AWAITS_NETWORK "\n";
-
-	if (fd < 0 || write(fd, awaits, sizeof(awaits) - 1) != sizeof(awaits) - 1)
-		die(126, "control line: %s", strerror(errno));
-	wait_for_word(fd, RUNU_CONTROL_NETWORK);
 }
 
 /*
@@ -823,21 +803,16 @@ int main(void)
 		die(126, "no process args");
 	if (proc.hostname && sethostname(proc.hostname, strlen(proc.hostname)) < 0)
 		die(126, "sethostname: %s", strerror(errno));
-	if (network_later)
-		await_network(control_fd);
-	if (tokens_load(&network_tokens, "/meta/network") == 0) {
+	if (tokens_load(&network_tokens, "/meta/network") == 0)
 		net_configure(&network_tokens);
-	} else {
-		if (network_later)
-			net_park_devices();
+	else
 		net_loopback_up();
-	}
 	firewall_apply();
 	enter_root(&proc);
 	/* The host sends signals only after this: earlier input would raise no SIGIO. */
 	if (control_fd < 0 || write(control_fd, "ready\n", 6) != 6)
 		die(126, "control line: %s", strerror(errno));
-	wait_for_word(control_fd, RUNU_CONTROL_START);
+	wait_for_start(control_fd);
 	wait_for_terminal_size(control_fd);
 
 	sigset_t all;

@@ -52,7 +52,7 @@ static void monitor(const struct monitor_setup *setup)
 	struct pollfd pfd[3 + HUB_POLL_MAX] = { { .fd = GUEST_FD, .events = POLLIN },
 						{ .fd = WARDEN_FD, .events = POLLIN },
 						{ .fd = setup->relay_control ? RUNU_FD_CONTROL : -1, .events = POLLIN } };
-	int said_ready = 0, asked_network = 0, launched = 0, kernel = 0, listener = -1, hub_fds;
+	int said_ready = 0, launched = 0, kernel = 0, listener = -1, hub_fds;
 	int runtime_log = fcntl(RUNU_FD_RUNTIME_LOG, F_GETFD) < 0 ? -1 : RUNU_FD_RUNTIME_LOG;
 	char buf[256];
 
@@ -88,11 +88,6 @@ static void monitor(const struct monitor_setup *setup)
 			if (n <= 0)
 				break;
 			launched = 1;  /* the launcher's mark comes first (monitor_launched) */
-			if (!asked_network && memmem(buf, n, RUNU_GUEST_AWAITS_NETWORK, strlen(RUNU_GUEST_AWAITS_NETWORK))) {
-				asked_network = 1;
-				if (write(RUNU_FD_READY, RUNU_GUEST_AWAITS_NETWORK "\n", strlen(RUNU_GUEST_AWAITS_NETWORK) + 1) < 0)
-					_exit(1);
-			}
 			if (said_ready || !memmem(buf, n, "ready", 5))
 				continue;
 			said_ready = 1;

@@ -15,7 +15,6 @@
 #include <net/if.h>
 #include <net/route.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +22,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/if_arp.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 
 
 #include "runu-fail.h"
@@ -69,57 +66,6 @@ static void link_up(const char *name)
 void net_loopback_up(void)
 {
 	link_up("lo");
-}
-
-/* RTM_NEWLINK with IFLA_NET_NS_FD: `index` moves into the namespace of `netns`. */
-static void move_link(int nl, unsigned int index, int netns, const char *name)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifi;
-		struct rtattr attr;
-		int fd;
-	} req = {
-		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_NEWLINK, .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK },
-		.ifi = { .ifi_family = AF_UNSPEC, .ifi_index = index },
-		.attr = { .rta_len = RTA_LENGTH(sizeof(int)), .rta_type = IFLA_NET_NS_FD },
-		.fd = netns,
-	};
-	struct {
-		struct nlmsghdr nh;
-		struct nlmsgerr err;
-	} ack;
-
-	if (send(nl, &req, sizeof(req), 0) < 0 || recv(nl, &ack, sizeof(ack), 0) < (ssize_t)sizeof(ack))
-		die(126, "move %s out of the container's network: %s", name, strerror(errno));
-	if (ack.nh.nlmsg_type == NLMSG_ERROR && ack.err.error)
-		die(126, "move %s out of the container's network: %s", name, strerror(-ack.err.error));
-}
-
-/*
- * A guest booted before its network was known has devices for it (UML's vector devices come
- * from the kernel command line and cannot be unregistered from inside). When none came (docker
- * run --network none), they move to a network namespace of their own that the init holds open
- * for good (closing it would bring them back), and the container sees loopback only.
- */
-void net_park_devices(void)
-{
-	struct if_nameindex *links = if_nameindex();
-	int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), parking, nl;
-
-	if (!links || own < 0)
-		die(126, "list the guest's network devices: %s", strerror(errno));
-	if (unshare(CLONE_NEWNET) < 0 || (parking = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
-	    setns(own, CLONE_NEWNET) < 0)
-		die(126, "a network namespace for unused devices: %s", strerror(errno));
-	close(own);
-	if ((nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) < 0)
-		die(126, "netlink socket: %s", strerror(errno));
-	for (struct if_nameindex *link = links; link->if_index; link++)
-		if (strcmp(link->if_name, "lo"))
-			move_link(nl, link->if_index, parking, link->if_name);
-	close(nl);
-	if_freenameindex(links);
 }
 
 /* Per-interface protocol settings in the guest's /proc/sys; absent ones are skipped. */

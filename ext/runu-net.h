@@ -6,7 +6,5 @@
 
 void net_loopback_up(void);
 void net_configure(struct tokens *t);
-/* Every device but lo out of the container's sight: no network came for them. */
-void net_park_devices(void);
 
 #endif

@@ -7,11 +7,10 @@
  * the container; then it exits. That init builds the sandbox root (a private
  * view holding only the rootfs, the bind mount sources, the kernel and what
  * the kernel needs to run), chroots into it, reports back, and waits for
- * `runu create` to hand it the kernel's argv through the launch fifo. It then
- * gives up root (runu-privdrop.h) and runs the kernel as its child
- * (run_kernel); the guest boots and waits for `runu start` on its control
- * line. create commits the sandbox (one byte on the commit pipe) before or
- * after the launch: until it does, create's death ends the sandbox.
+ * `runu create`, once the network is handed over, to commit it and hand it the
+ * kernel's argv through the launch fifo. It then gives up root
+ * (runu-privdrop.h) and runs the kernel as its child (run_kernel); the guest
+ * boots and waits for `runu start` on its control line.
  *
  * Confinement: hostfs resolves guest paths with host syscalls, so `..` in a
  * hostfs mount option would escape any prefix. The chroot makes the sandbox
@@ -419,16 +418,11 @@ static void build_root(int argc, char **argv, const char *root, int userns, unsi
 	}
 }
 
-/*
- * Block until `runu create` has written the whole launch message and closed. The
- * commit may come first or later (see await_commit); create's death before either
- * (EOF on the commit pipe) ends the sandbox quietly, as a create that gave up does.
- */
-static char *read_launch(size_t *len, int *committed)
+/* Block until `runu create` has written the whole launch message and closed. */
+static char *read_launch(size_t *len)
 {
 	char *buf = malloc(MAX_LAUNCH);
-	struct pollfd pfd[2] = { { .fd = RUNU_FD_LAUNCH, .events = POLLIN },
-				 { .fd = RUNU_FD_COMMIT, .events = POLLIN } };
+	struct pollfd pfd = { .fd = RUNU_FD_LAUNCH, .events = POLLIN };
 	size_t used = 0;
 
 	if (!buf)
@@ -436,22 +430,11 @@ static char *read_launch(size_t *len, int *committed)
 	for (;;) {
 		ssize_t n;
 
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(&pfd, 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			give_up("wait for the launch message: %s", strerror(errno));
 		}
-		if (pfd[1].revents) {
-			char byte;
-
-			if (read(RUNU_FD_COMMIT, &byte, 1) != 1)
-				_exit(1);
-			*committed = 1;
-			pfd[1].fd = -1;
-			close(RUNU_FD_COMMIT);
-		}
-		if (!pfd[0].revents)
-			continue;
 		n = read(RUNU_FD_LAUNCH, buf + used, MAX_LAUNCH - used);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
@@ -463,60 +446,6 @@ static char *read_launch(size_t *len, int *committed)
 	}
 	*len = used;
 	return buf;
-}
-
-static int child_pipe[2] = { -1, -1 };
-
-/* SIGCHLD wakes await_commit's poll (ppoll is not on the sandbox's allow-list). */
-static void on_child(int signum)
-{
-	(void)signum;
-	if (write(child_pipe[1], "", 1) < 0) {
-		/* full: a wake-up is pending anyway */
-	}
-}
-
-/*
- * `runu create` may launch the kernel before it commits the sandbox (the guest boots
- * while Docker's hook runs): until the commit byte comes, create's death or its giving
- * up (EOF) kills the kernel. Returns 1, with its wait status, if the kernel ended first.
- */
-static int await_commit(pid_t kernel, int *status)
-{
-	struct pollfd pfd[2] = { { .fd = RUNU_FD_COMMIT, .events = POLLIN }, { .events = POLLIN } };
-	struct sigaction sa = { .sa_handler = on_child, .sa_flags = SA_RESTART }, dfl = { .sa_handler = SIG_DFL };
-	int ended = 0;
-	char byte;
-
-	if (pipe2(child_pipe, O_CLOEXEC | O_NONBLOCK) < 0 || sigaction(SIGCHLD, &sa, NULL) < 0)
-		_exit(126);
-	pfd[1].fd = child_pipe[0];
-	for (;;) {
-		ssize_t n;
-
-		if (wait4(kernel, status, WNOHANG, NULL) == kernel) {
-			ended = 1;
-			break;
-		}
-		pfd[0].revents = pfd[1].revents = 0;
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
-			_exit(126);
-		while (pfd[1].revents && read(child_pipe[0], &byte, 1) == 1)
-			;
-		if (!pfd[0].revents)
-			continue;
-		n = read(RUNU_FD_COMMIT, &byte, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != 1)
-			kill(kernel, SIGKILL);  /* its wait comes in run_kernel */
-		break;
-	}
-	sigaction(SIGCHLD, &dfl, NULL);
-	close(child_pipe[0]);
-	close(child_pipe[1]);
-	close(RUNU_FD_COMMIT);
-	return ended;
 }
 
 /*
@@ -609,24 +538,13 @@ static void tell_terminal_size(int terminal, int control)
 		dprintf(control, RUNU_CONTROL_WINSIZE " %u %u\n", ws.ws_row, ws.ws_col);
 }
 
-/* Close every descriptor from `first` on but `keep` (-1: none). */
-static void close_all_from(unsigned int first, int keep)
-{
-	if (keep >= (int)first) {
-		if ((unsigned int)keep > first)
-			close_range(first, keep - 1, 0);
-		first = keep + 1;
-	}
-	close_range(first, ~0U, 0);
-}
-
 /*
  * The kernel runs as a child of the sandbox's init, which stays, reaps, and ends with the
  * kernel's status (128+N for a signal). The kernel must not be the init itself: a pid
  * namespace's init ignores the signals it sends itself, and a panicking UML kernel aborts by
  * sending itself SIGABRT until it dies (it would spin for ever).
  */
-static void run_kernel(char **kernel_argv, const struct kernel_run *run, int committed)
+static void run_kernel(char **kernel_argv, const struct kernel_run *run)
 {
 	int tty = run->tty, exit_line = run->emulator;
 
@@ -646,8 +564,6 @@ static void run_kernel(char **kernel_argv, const struct kernel_run *run, int com
 		if (tty && !exit_line)
 			lead_terminal_session();
 		close(RUNU_FD_CONTROL_WRITER);
-		if (!committed)
-			close(RUNU_FD_COMMIT);
 		if (exit_line && (dup2(line[1], RUNU_FD_EXIT) < 0 || dup2(0, RUNU_FD_EMULATOR_STDIO) < 0 ||
 				  dup2(1, RUNU_FD_EMULATOR_STDIO + 1) < 0 || dup2(2, RUNU_FD_EMULATOR_STDIO + 2) < 0))
 			_exit(126);
@@ -662,11 +578,10 @@ static void run_kernel(char **kernel_argv, const struct kernel_run *run, int com
 		_exit(126);
 	if (tty && exit_line && dup2(RUNU_FD_CONTROL_WRITER, 2) < 0)
 		_exit(126);
-	close_all_from(tty && exit_line ? 3 : exit_line, committed ? -1 : RUNU_FD_COMMIT);
+	close_range(tty && exit_line ? 3 : exit_line, ~0U, 0);
 	if (tty && exit_line)
 		tell_terminal_size(1, 2);  /* as it is now, if the caller sized it before start */
-	ended = !committed && await_commit(kernel, &status) ? kernel : 0;
-	while (ended != kernel) {
+	for (;;) {
 		ended = waitpid(-1, &status, 0);
 		if (ended == kernel)
 			break;
@@ -696,8 +611,7 @@ static void run_kernel(char **kernel_argv, const struct kernel_run *run, int com
 static void launch(const struct kernel_run *run, int userns, const char *allowed, int warden)
 {
 	size_t len, count = 0;
-	int committed = 0;
-	char *msg = read_launch(&len, &committed);
+	char *msg = read_launch(&len);
 	char **argv = calloc(len / 2 + 2, sizeof(char *));
 	char *p = msg, *end = msg + len;
 	int complete = 0, dns_listener = -1;
@@ -751,16 +665,18 @@ static void launch(const struct kernel_run *run, int userns, const char *allowed
 	if (!run->enter && (run->relay || (run->tty && !run->emulator)))
 		stdin_relay_start(!run->tty, run->emulator);
 	monitor_launched();
-	run_kernel(argv + 2, run, committed);
+	run_kernel(argv + 2, run);
 }
 
 /*
  * The sandbox's init: in the new pid namespace (pid 1 there), it builds the sandbox root,
- * reports "ok", waits for the launch message, and becomes the kernel.
+ * reports "ok", waits for the commit and the launch message, and becomes the kernel.
  */
 static void sandbox_init(int argc, char **argv, const char *root, const struct kernel_run *run,
 			 unsigned int host_ids, int userns, const char *allowed, int warden)
 {
+	char byte;
+
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		fail("make mounts private: %s", strerror(errno));
 	build_root(argc, argv, root, userns, host_ids, NULL, run->enter);
@@ -774,6 +690,9 @@ static void sandbox_init(int argc, char **argv, const char *root, const struct k
 	if (write(RUNU_FD_STATUS, "ok\n", 3) != 3)
 		_exit(1);
 	close(RUNU_FD_STATUS);
+	if (read(RUNU_FD_COMMIT, &byte, 1) != 1)
+		_exit(1);
+	close(RUNU_FD_COMMIT);
 	launch(run, userns, allowed, warden);
 }
 

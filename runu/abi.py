@@ -24,10 +24,6 @@ FD_CONTROL_WRITER = 19  # the control fifo's writing end: the sandbox's init sen
 OCI_VERSION = "1.1.0"  # what `state` reports
 CONTROL_START = "start"  # on the control line: the booted guest may run the container's process
 CONTROL_WINSIZE = "winsize"  # "winsize ROWS COLUMNS": the terminal's size (an emulator's guest)
-# A guest booted before its network was known (runu.net=later) says it awaits it; the host
-# answers once /meta/network is written, or known to stay absent.
-GUEST_AWAITS_NETWORK = "network?"
-CONTROL_NETWORK = "network"
 
 # Host id ranges (runu.idrange): the first range's base; where the leases are, unless the
 # environment's RUNU_ID_LEASES says.

@@ -14,9 +14,8 @@ from pathlib import Path
 
 from runu import abi, events, state as st
 from runu.errors import RunuError
-from runu.hooks import CREATE_HOOKS, run_hooks
+from runu.hooks import run_hooks
 from runu.log import RuntimeLog
-from runu.netplumb import DNS_RELAY
 from runu.process import is_alive, rooted_in, start_time
 from runu import sandbox as kinds
 from runu.sandbox.base import NetworkFacts
@@ -78,33 +77,22 @@ class Runtime:
             commit_fd = None
             try:
                 commit_fd = self._spawn_sandbox(cdir, state, spec, sandbox, terminal, console_socket)
-                # Docker's hook makes the network (about 100 ms): where the kind allows, the
-                # kernel boots meanwhile, and its guest takes the network once handed over.
-                early_argv = sandbox.launch_argv_before_network(spec, state.facts) \
-                    if any(spec.get("hooks", {}).get(phase) for phase in CREATE_HOOKS) else None
-                if early_argv is not None:
-                    _launch(cdir, state.id, early_argv, DNS_RELAY)
                 hook_state = state.hook_state(CREATING)
-                for phase in CREATE_HOOKS:
+                for phase in ("prestart", "createRuntime", "createContainer"):
                     run_hooks(spec, phase, hook_state)
                 self._take_over_network(cdir, state, sandbox, joined_netns)
                 if pid_file:
                     write_atomic(Path(pid_file), f"{state.pid}")
                 state.status = CREATED
                 cdir.save(state)
-                if early_argv is None:
-                    # The kernel boots now, while the caller goes on to start (containerd takes
-                    # tens of ms); its guest sets up and says ready, then waits for start (release).
-                    network = state.facts.network
-                    _launch(cdir, state.id, sandbox.launch_argv(spec, state.facts),
-                            network.dns_relay if network else "-")
-                # Logged before the guest may go on: its "ready" comes after "created".
-                events.record(self.store.root, container_id, "created")
-                if early_argv is not None:
-                    sandbox.hand_network(cdir.path, lambda: is_alive(state.pid, state.pid_start))
+                # The kernel boots now, while the caller goes on to start (containerd takes tens
+                # of ms); its guest sets up and says ready, then waits for start (release).
+                _launch(cdir, state, sandbox.launch_argv(spec, state.facts))
             except BaseException:
                 self._abandon(cdir, state, commit_fd)
                 raise
+            # Logged before the sandbox may go on: its guest's "ready" comes after "created".
+            events.record(self.store.root, container_id, "created")
             os.write(commit_fd, b"c")
             os.close(commit_fd)
         return state
@@ -541,15 +529,15 @@ def _meta_dir(cdir: ContainerDir, sandbox) -> Path:
     return cdir.path / "sandbox" / sandbox.guest_dir / "meta"
 
 
-def _launch(cdir: ContainerDir, container_id: str, argv: list[str], dns_relay: str) -> None:
-    """Hand the sandbox process its launch message (format: ext/runu-sandbox.c): the kernel
-    boots at once, on trial until create commits the sandbox. `dns_relay`: the address of
-    the netns's DNS relay, "-" for none."""
-    message = b"".join(t.encode() + b"\0" for t in (_pick_cpu(container_id), dns_relay, *argv)) + b"\0"
+def _launch(cdir: ContainerDir, state: State, argv: list[str]) -> None:
+    """Hand the sandbox process its launch message (format: ext/runu-sandbox.c); it reads it
+    once create commits the sandbox."""
+    dns_relay = state.facts.network.dns_relay if state.facts.network else "-"
+    message = b"".join(t.encode() + b"\0" for t in (_pick_cpu(state.id), dns_relay, *argv)) + b"\0"
     try:
         fd = os.open(cdir.path / "launch.fifo", os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
-        raise RunuError(f"container {container_id}: its sandbox process is gone") from None
+        raise RunuError(f"container {state.id}: its sandbox process is gone") from None
     try:
         os.write(fd, message)
     finally:

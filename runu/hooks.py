@@ -18,8 +18,6 @@ from runu.spawn import Spawned
 
 # Hook kinds in the order of a container's life.
 PHASES = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop")
-# Those that create runs, in order, between the sandbox's making and its network's hand-over.
-CREATE_HOOKS = PHASES[:3]
 
 
 def run_hooks(spec: dict, phase: str, state: dict) -> None:

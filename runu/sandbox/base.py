@@ -104,7 +104,7 @@ class SandboxKind:
     the control channel and the kernel log travel, how the network is handed to the guest,
     what memory it takes, and what it reports in `runu features`.
 
-    create: check() -> prepare() -> channels() -> launch_argv(); start: release(); kill: signal()."""
+    create: check() -> prepare() -> channels(); start: launch_argv(); kill: signal()."""
 
     name = "base"
     is_default = False  # the kind of a spec that names none
@@ -164,17 +164,6 @@ class SandboxKind:
     def launch_argv(self, spec: dict, facts: ContainerFacts) -> list[str]:
         """At create, once the network is handed over: the kernel's argv, paths as seen inside
         the sandbox root. The kernel boots then, and its guest waits for release()."""
-        raise NotImplementedError
-
-    def launch_argv_before_network(self, spec: dict, facts: ContainerFacts) -> list[str] | None:
-        """The kernel's argv for a boot while the create hooks run (Docker's makes the network),
-        its guest awaiting the network (hand_network); None where the kernel needs its network
-        devices at launch."""
-        return None
-
-    def hand_network(self, container_dir: Path, is_running) -> None:
-        """At create, after the hand-over, for a kernel launched before it: the guest may take
-        its network (/meta/network, or none) and become ready."""
         raise NotImplementedError
 
     def release(self, container_dir: Path, is_running) -> None:

@@ -55,12 +55,6 @@ class ControlLineKind(SandboxKind):
         if wait_guest_ready(container_dir, is_running):
             control_line(container_dir, abi.CONTROL_START.encode() + b"\n")
 
-    def hand_network(self, container_dir: Path, is_running) -> None:
-        # A guest that ended meanwhile is one that exited at once, as in release().
-        if _wait_guest_says(container_dir, abi.GUEST_AWAITS_NETWORK.encode() + b"\n",
-                            "the guest did not ask for its network", is_running):
-            control_line(container_dir, abi.CONTROL_NETWORK.encode() + b"\n")
-
     def signal(self, container_dir: Path, is_running, signum: int, all_processes: bool) -> None:
         if not wait_guest_ready(container_dir, is_running):
             raise RunuError("container not running")
@@ -121,19 +115,13 @@ def control_line(container_dir: Path, line: bytes) -> None:
 def wait_guest_ready(container_dir: Path, is_running) -> bool:
     """True once the guest's init listens (it says "ready"), False if the sandbox ended first:
     a kernel may read a host fd only after a SIGIO, and a write made earlier raises none."""
-    return _wait_guest_says(container_dir, b"ready\n", "the guest did not become ready", is_running)
-
-
-def _wait_guest_says(container_dir: Path, line: bytes, late: str, is_running) -> bool:
-    """True once the guest has said `line` (the monitor writes it to the ready file), False if
-    the sandbox ended first; RunuError(`late`) after GUEST_READY_SECONDS."""
     ready = container_dir / "ready"
     deadline = time.monotonic() + GUEST_READY_SECONDS
-    while line not in _read_or_empty(ready):
+    while b"ready" not in _read_or_empty(ready):
         if not is_running():
             return False
         if time.monotonic() > deadline:
-            raise RunuError(late)
+            raise RunuError("the guest did not become ready")
         time.sleep(0.002)
     return True
 

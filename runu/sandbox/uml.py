@@ -15,7 +15,6 @@ import os
 from runu import abi
 from runu.errors import RunuError
 from runu.kernels import find_kernel
-from runu.netplumb import DNS_TAP, TAP
 from runu.paths import initramfs
 from runu.sandbox import register
 from runu.sandbox.base import ContainerFacts, NetworkPlan, RootBind, RootDevice, RootNeed
@@ -111,45 +110,33 @@ class UmlSandbox(LinuxGuest):
         return GUEST_LINK, GUEST_DNS_LINK
 
     def launch_argv(self, spec: dict, facts: ContainerFacts) -> list[str]:
-        argv = _kernel_argv(spec, facts)
+        argv = [
+            "/kernel",
+            f"mem={facts.guest_memory >> 20}M",
+            "initrd=/initrd",
+            "con=null",
+            "ssl=null",
+            f"con0=null,fd:{abi.FD_KERNEL_LOG}",
+            f"con{abi.LINE_CONTROL}=fd:{abi.FD_CONTROL},fd:{abi.FD_READY}",
+            f"con{abi.LINE_AGENT}=fd:{abi.FD_AGENT}",
+            *_console_lines(facts.stdio),
+            "uml_dir=/tmp",
+            "quiet",
+            # How the guest's init reaches the host: console line N is /dev/ttyN, files come by hostfs.
+            "runu.lines=" + ",".join(f"/dev/tty{n}" for n in range(1, abi.LINE_COUNT + 1)),
+            "runu.fs=hostfs",
+            "runu.exit=/proc/exitcode",
+            f"lpj={facts.lpj}",
+            *tuning_args(spec),
+        ]
+        if int(facts.kernel_version.split(".")[0]) >= 7:
+            # Seccomp-based userspace: half the cost of ptrace per guest syscall.
+            argv.append("seccomp=on")
         if facts.network is not None:
-            argv += _network_devices(facts.network.tap, facts.network.dns_tap)
+            # The tap transport moves a frame per read or writev (the driver's multi-frame IO
+            # is the raw and hybrid transports'; it ignores `vec` for tap), with virtio-net
+            # headers: TSO and checksum offload both ways. gro=1: receive buffers that take a
+            # 64 KB GSO frame.
+            argv.append(f"{GUEST_LINK}:transport=tap,ifname={facts.network.tap},gro=1")
+            argv.append(f"{GUEST_DNS_LINK}:transport=tap,ifname={facts.network.dns_tap}")
         return argv
-
-    def launch_argv_before_network(self, spec: dict, facts: ContainerFacts) -> list[str]:
-        # A vector device opens its tap when the guest brings it up, not at boot: the taps the
-        # hand-over makes later are there by then, or the guest puts the devices away.
-        return [*_kernel_argv(spec, facts), "runu.net=later", *_network_devices(TAP, DNS_TAP)]
-
-
-def _kernel_argv(spec: dict, facts: ContainerFacts) -> list[str]:
-    argv = [
-        "/kernel",
-        f"mem={facts.guest_memory >> 20}M",
-        "initrd=/initrd",
-        "con=null",
-        "ssl=null",
-        f"con0=null,fd:{abi.FD_KERNEL_LOG}",
-        f"con{abi.LINE_CONTROL}=fd:{abi.FD_CONTROL},fd:{abi.FD_READY}",
-        f"con{abi.LINE_AGENT}=fd:{abi.FD_AGENT}",
-        *_console_lines(facts.stdio),
-        "uml_dir=/tmp",
-        "quiet",
-        # How the guest's init reaches the host: console line N is /dev/ttyN, files come by hostfs.
-        "runu.lines=" + ",".join(f"/dev/tty{n}" for n in range(1, abi.LINE_COUNT + 1)),
-        "runu.fs=hostfs",
-        "runu.exit=/proc/exitcode",
-        f"lpj={facts.lpj}",
-        *tuning_args(spec),
-    ]
-    if int(facts.kernel_version.split(".")[0]) >= 7:
-        # Seccomp-based userspace: half the cost of ptrace per guest syscall.
-        argv.append("seccomp=on")
-    return argv
-
-
-def _network_devices(tap: str, dns_tap: str) -> list[str]:
-    # The tap transport moves a frame per read or writev (the driver's multi-frame IO is the
-    # raw and hybrid transports'; it ignores `vec` for tap), with virtio-net headers: TSO and
-    # checksum offload both ways. gro=1: receive buffers that take a 64 KB GSO frame.
-    return [f"{GUEST_LINK}:transport=tap,ifname={tap},gro=1", f"{GUEST_DNS_LINK}:transport=tap,ifname={dns_tap}"]

@@ -30,28 +30,6 @@ def test_sigkill_of_create_at_any_moment(runu, make_bundle, delay_ms, tmp_path):
     runu("run", "--bundle", str(make_bundle(["true"])), "c1")  # the id can be used again
 
 
-def test_sigkill_of_create_while_its_guest_boots_during_a_hook(runu, make_bundle, tmp_path):
-    """With a create hook, the kernel boots before create commits the sandbox (Docker's hook
-    makes the network meanwhile): create's death ends the booted sandbox by itself."""
-    hook = {"path": "/bin/sleep", "args": ["sleep", "30"]}
-    bundle = make_bundle(["sleep", "1000"], edit=lambda s: s.update(hooks={"prestart": [hook]}))
-    proc = subprocess.Popen([RUNU, "--root", str(runu.root), "create", "--bundle", str(bundle), "c1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ready = runu.root / "c1" / "ready"
-    deadline = time.monotonic() + 10
-    while not (ready.exists() and b"network?" in ready.read_bytes()):  # booted, awaiting the hook
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    deadline = time.monotonic() + 5
-    while sandbox_processes(under=tmp_path) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert not sandbox_processes(under=tmp_path)
-    assert runu("delete", "--force", "c1", check=False).returncode == 0
-    assert runu("list", "-q").stdout == b""
-
-
 def test_sigkill_of_the_sandbox(runu, make_bundle):
     bundle = make_bundle(["sleep", "1000"])
     runu("run", "--detach", "--bundle", str(bundle), "c1")
