@@ -10,9 +10,9 @@ import re
 
 from runu.capabilities import CAPABILITIES
 from runu.errors import RunuError
+from runu.hooks import PHASES as HOOK_PHASES
 
 NAMESPACE_TYPES = ("pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time")
-HOOK_PHASES = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop")
 PROPAGATIONS = ("", "private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable")
 SUPPORTED_VERSION = re.compile(r"^1\.\d+\.\d+(-[0-9A-Za-z.+-]+)?$")
 UINT32_MAX = 2**32 - 1
