@@ -22,21 +22,22 @@ from runu.sandbox.linuxguest import DEFAULT_PROFILE, LinuxGuest
 from runu.spec import ANNOTATION_KERNEL_ARGS, ANNOTATION_PROFILE, annotation
 
 # The host system calls of the kernel, its stub processes and the sandbox's helpers (the
-# monitor aside), 88 in all. Measured with RUNU_SECCOMP_LEARN=FILE (README, "seccomp") over
+# monitor aside), 89 in all. Measured with RUNU_SECCOMP_LEARN=FILE (README, "seccomp") over
 # the unit, integration and conformance suites, a DNS query through the relays (connect,
 # recvfrom, sendto, socket) and a guest exercising every file operation (mv, ln, ln -s, chmod,
 # touch -d, mkfifo, fsync: link, mknodat, rename, symlink, utimensat...); hostfs's other
 # variants of those (fchmod, fchown, fdatasync, renameat2, truncate) read from its source.
 # restart_syscall: how a sleep a freeze interrupted resumes (the DNS relay's poll after `docker
 # unpause`; the Docker pause test found it). pause: UML's SIGWINCH helper on a terminal (the
-# console test found it). ptrace: UML probes it at boot on a child of its own.
+# console test found it). ptrace: UML probes it at boot on a child of its own. preadv: hostfs's
+# readahead (kernelbuild/patches/0009).
 SECCOMP_ALLOW = (
     "access", "arch_prctl", "brk", "chmod", "chown", "clone", "clone3", "close", "close_range", "connect",
     "dup2", "epoll_create", "epoll_ctl", "epoll_wait", "execve", "execveat", "exit", "exit_group", "fchmod",
     "fchown", "fcntl", "fdatasync", "fsync", "ftruncate", "futex", "getdents64", "getpgrp", "getpid", "getppid",
     "getrandom", "gettid", "ioctl", "kill", "link", "lseek", "madvise", "memfd_create", "mkdir", "mknodat",
     "mmap", "mprotect", "munmap", "newfstatat", "openat", "pause", "personality", "pipe2", "poll", "prctl",
-    "pread64", "prlimit64", "ptrace", "pwrite64", "read", "readlink", "readv", "recvfrom", "recvmsg", "rename",
+    "pread64", "preadv", "prlimit64", "ptrace", "pwrite64", "read", "readlink", "readv", "recvfrom", "recvmsg", "rename",
     "renameat2", "restart_syscall", "rmdir", "rseq", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
     "seccomp", "sendto", "set_robust_list", "set_tid_address", "setsid", "sigaltstack", "signalfd4", "socket",
     "socketpair", "statfs", "statx", "symlink", "tgkill", "timer_create", "timer_settime", "truncate", "uname",
