@@ -364,12 +364,17 @@ static int guest_ready(const struct container *c)
 	return 0;
 }
 
-/* One line to the guest's init on its control line (runu/sandbox/linuxguest.py's control_line). */
-static int control_line(const struct container *c, const char *line)
+/*
+ * One line to the guest's init on its control line (runu/sandbox/linuxguest.py's control_line),
+ * once it listens; `early`: at once, for a guest that takes a line written before (its kind's
+ * takes_early_start).
+ */
+static int control_line(const struct container *c, const char *line, int early)
 {
 	int fd, ok;
 
-	if (!guest_ready(c) || (fd = openat(c->dir, "control.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+	if (!(early || guest_ready(c)) ||
+	    (fd = openat(c->dir, "control.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
 		return -1;
 	ok = write(fd, line, strlen(line)) == (ssize_t)strlen(line);
 	close(fd);
@@ -377,8 +382,8 @@ static int control_line(const struct container *c, const char *line)
 }
 
 /*
- * runu/container.py's start of a sandbox whose guest runs runu-init: it booted at create; let
- * it run the process, then record the container running.
+ * runu/container.py's start of a sandbox whose guest runs runu-init: it boots from create on;
+ * let it run the process, then record the container running.
  */
 static int serve_start(const struct options *opt, char *id)
 {
@@ -389,7 +394,7 @@ static int serve_start(const struct options *opt, char *id)
 	    has_hooks(c.dir, "startContainer", "poststart"))
 		goto out;
 	kind = json_string_value(json_object_get(json_object_get(c.state, "runtime"), "sandbox"));
-	if (!kind || !runs_runu_init(kind) || control_line(&c, RUNU_CONTROL_START "\n") < 0)
+	if (!kind || !runs_runu_init(kind) || control_line(&c, RUNU_CONTROL_START "\n", !strcmp(kind, "uml")) < 0)
 		goto out;
 	json_object_set_new(c.state, "status", json_string("running"));
 	if (save_state(opt, &c) < 0)
@@ -453,7 +458,7 @@ static int serve_kill(const struct options *opt, char **args, int nargs)
 	/* The control channel needs no lock: a delete meanwhile shows as the sandbox gone. */
 	flock(c.dir, LOCK_UN);
 	snprintf(line, sizeof(line), "%s%d\n", all ? "a" : "", signum);
-	if (control_line(&c, line) == 0)
+	if (control_line(&c, line, 0) == 0)
 		served = SERVED;
 out:
 	close_container(&c);

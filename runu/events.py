@@ -2,7 +2,8 @@
 
 runu writes created, started and deleted; the sandbox's monitor (ext/
 runu-monitor.c) writes ready (the guest's network is configured and its init
-listens) and stopped (the kernel exited), each as a single append.
+listens: before or after started, which does not wait for the guest's boot)
+and stopped (the kernel exited), each as a single append.
 """
 
 import json

@@ -85,6 +85,8 @@ class UmlSandbox(LinuxGuest):
     # UML boots reliably with a small mem= only at fixed addresses; its host system calls are
     # the allow-list below.
     launcher_flags = ("--no-aslr", "--seccomp", ",".join(SECCOMP_ALLOW))
+    # Its lines read what the host wrote before the guest opened them (kernelbuild/patches/0010).
+    takes_early_start = True
     # Measured: a busybox guest's cgroup holds about 20 MiB beyond its mem= (kernel image and
     # data, the stub processes' page tables, the helpers); twice that leaves room for load.
     memory_overhead = 40 << 20
