@@ -119,6 +119,7 @@ class CompromisedKernel(UmlSandbox):
 
     name = "test-compromised-kernel"
     is_default = False
+    takes_early_start = False  # no control line: start waits for the probe's end, as it says nothing
     probe: Path = Path("/nonexistent")
     attempt: list[str] = []
 
