@@ -86,6 +86,7 @@ class UmlSandbox(LinuxGuest):
     # the allow-list below.
     launcher_flags = ("--no-aslr", "--seccomp", ",".join(SECCOMP_ALLOW))
     # Its lines read what the host wrote before the guest opened them (kernelbuild/patches/0010).
+    # ext/runu-front.c's start does the same for this kind by its name.
     takes_early_start = True
     # Measured: a busybox guest's cgroup holds about 20 MiB beyond its mem= (kernel image and
     # data, the stub processes' page tables, the helpers); twice that leaves room for load.
