@@ -27,13 +27,14 @@
  *                [--join TYPE PATH]... [--unshare TYPE]... [--bind SRC DST HOW]... [--tmpfs DST]...
  *                [--proc DST]... [--enter SUB]
  *                [--overlay DST LOWER[:LOWER]... UPPER WORKNAME ro|rw] [--device HOST_PATH DST]...
- *                --root DIR
+ *                --root DIR | --more-args
  * --ids: the container's host id range (runu-privdrop.h); 0 maps the namespace's ids onto the
  *   host's same ones (for files no idmapped mount can serve). Without it the kernel stays root.
  * --seccomp: the system calls the sandbox may make (runu-seccomp.h), comma-separated;
  *   --seccomp-learn lets every call through and records it instead. --log-json: the runtime
  *   log (if open, RUNU_FD_RUNTIME_LOG) is JSON lines.
  * --cgroup: a cgroup.procs file of the container's cgroup, joined before anything else.
+ * --more-args (last): the other arguments follow on RUNU_FD_ARGS (see with_more_args).
  * --no-aslr: the kernel runs without address randomisation (its kind asks for it).
  * --emulator: the kernel runs in an emulator (QEMU). It does not end with the
  *   guest's status but writes it to RUNU_FD_EXIT, and the sandbox's init ends with
@@ -418,34 +419,53 @@ static void build_root(int argc, char **argv, const char *root, int userns, unsi
 	}
 }
 
-/* Block until `runu create` has written the whole launch message and closed. */
-static char *read_launch(size_t *len)
+/*
+ * Block until `runu create` has written a whole message to `fd` and closed it: NUL-terminated
+ * words ended by an empty word. A message without that end mark means runu create died while
+ * writing it. Returns the words, NULL-terminated, and their count in *count.
+ */
+static char **read_words(int fd, const char *what, size_t *count)
 {
 	char *buf = malloc(MAX_LAUNCH);
-	struct pollfd pfd = { .fd = RUNU_FD_LAUNCH, .events = POLLIN };
+	char **words, *p, *end;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	size_t used = 0;
 
 	if (!buf)
-		give_up("no memory for the launch message");
+		give_up("no memory for the %s", what);
 	for (;;) {
 		ssize_t n;
 
 		if (poll(&pfd, 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			give_up("wait for the launch message: %s", strerror(errno));
+			give_up("wait for the %s: %s", what, strerror(errno));
 		}
-		n = read(RUNU_FD_LAUNCH, buf + used, MAX_LAUNCH - used);
+		n = read(fd, buf + used, MAX_LAUNCH - used);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n <= 0)
 			break;
 		used += n;
 		if (used == MAX_LAUNCH)
-			give_up("the launch message is over %d bytes", MAX_LAUNCH);
+			give_up("the %s is over %d bytes", what, MAX_LAUNCH);
 	}
-	*len = used;
-	return buf;
+	words = calloc(used / 2 + 2, sizeof(char *));
+	if (!words)
+		give_up("no memory for the %s", what);
+	*count = 0;
+	for (p = buf, end = buf + used; p < end; ) {
+		char *nul = memchr(p, '\0', end - p);
+
+		if (!nul)
+			break;
+		if (nul == p)
+			return words;  /* the end mark */
+		words[(*count)++] = p;
+		p = nul + 1;
+	}
+	give_up("the %s is cut short (did runu create die?)", what);
+	return NULL;
 }
 
 /*
@@ -610,29 +630,12 @@ static void run_kernel(char **kernel_argv, const struct kernel_run *run)
  */
 static void launch(const struct kernel_run *run, int userns, const char *allowed, int warden)
 {
-	size_t len, count = 0;
-	char *msg = read_launch(&len);
-	char **argv = calloc(len / 2 + 2, sizeof(char *));
-	char *p = msg, *end = msg + len;
-	int complete = 0, dns_listener = -1;
+	size_t count;
+	char **argv = read_words(RUNU_FD_LAUNCH, "launch message", &count);
+	int dns_listener = -1;
 	const char *failed;
 
-	if (!argv)
-		give_up("no memory for the kernel's arguments");
-	while (p < end) {
-		char *tok = p;
-		char *nul = memchr(p, '\0', end - p);
-
-		if (!nul)
-			break;
-		p = nul + 1;
-		if (!*tok) {
-			complete = 1;
-			break;
-		}
-		argv[count++] = tok;
-	}
-	if (!complete || count < 3)
+	if (count < 3)
 		give_up("the launch message is cut short (did runu create die?)");
 	if (strcmp(argv[0], "-")) {
 		cpu_set_t set;
@@ -749,43 +752,43 @@ static int pod_mounts(int argc, char **argv)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* What the command line says (the usage above). */
+struct options {
+	const char *root, *allowed;
+	int unshare_flags, has_ids, more_args;
+	struct kernel_run run;
+	struct monitor_setup monitor;
+};
+
+/* Reads argv[from..argc): options that act at once (joining a cgroup or a namespace) act in order. */
+static void parse_options(int from, int argc, char **argv, struct options *o)
 {
-	if (argc > 2 && (!strcmp(argv[1], "--attach") || !strcmp(argv[1], "--detach")))
-		return pod_mounts(argc, argv);
-
-	const char *root = NULL, *allowed = NULL;
-	int unshare_flags = 0, userns = -1, warden, has_ids = 0;
-	struct kernel_run run = { 0 };
-	struct monitor_setup monitor = { .container_id = "?" };
-	pid_t init;
-
-	for (int i = 1; i < argc; i++) {
+	for (int i = from; i < argc; i++) {
 		if (!strcmp(argv[i], "--root") && i + 1 < argc)
-			root = argv[++i];
+			o->root = argv[++i];
 		else if (!strcmp(argv[i], "--id") && i + 1 < argc)
-			monitor.container_id = argv[++i];
+			o->monitor.container_id = argv[++i];
 		else if (!strcmp(argv[i], "--ids") && i + 1 < argc)
-			monitor.host_ids = strtoul(argv[++i], NULL, 10), has_ids = 1;
+			o->monitor.host_ids = strtoul(argv[++i], NULL, 10), o->has_ids = 1;
 		else if (!strcmp(argv[i], "--seccomp") && i + 1 < argc)
-			allowed = argv[++i];
+			o->allowed = argv[++i];
 		else if (!strcmp(argv[i], "--seccomp-learn"))
-			monitor.learn = 1;
+			o->monitor.learn = 1;
 		else if (!strcmp(argv[i], "--log-json"))
-			monitor.log_json = 1;
+			o->monitor.log_json = 1;
 		else if (!strcmp(argv[i], "--tty"))
-			run.tty = 1;
+			o->run.tty = 1;
 		else if (!strcmp(argv[i], "--relay-stdin"))
-			run.relay = 1;
+			o->run.relay = 1;
 		else if (!strcmp(argv[i], "--no-aslr"))
-			run.no_aslr = 1;
+			o->run.no_aslr = 1;
 		else if (!strcmp(argv[i], "--cgroup") && i + 1 < argc)
 			join_cgroup(argv[++i]);
 		else if (!strcmp(argv[i], "--join") && i + 2 < argc) {
 			join_ns(argv[i + 1], argv[i + 2]);
 			i += 2;
 		} else if (!strcmp(argv[i], "--unshare") && i + 1 < argc)
-			unshare_flags |= ns_flag(argv[++i]);
+			o->unshare_flags |= ns_flag(argv[++i]);
 		else if (!strcmp(argv[i], "--bind") && i + 3 < argc)
 			i += 3;
 		else if (!strcmp(argv[i], "--overlay") && i + 5 < argc)
@@ -795,30 +798,70 @@ int main(int argc, char **argv)
 		else if ((!strcmp(argv[i], "--tmpfs") || !strcmp(argv[i], "--proc")) && i + 1 < argc)
 			i += 1;
 		else if (!strcmp(argv[i], "--emulator"))
-			run.emulator = monitor.relay_control = 1;
+			o->run.emulator = o->monitor.relay_control = 1;
 		else if (!strcmp(argv[i], "--debug-exit"))
-			run.debug_exit = 1;
+			o->run.debug_exit = 1;
 		else if (!strcmp(argv[i], "--enter") && i + 1 < argc)
-			run.enter = argv[++i];
+			o->run.enter = argv[++i];
+		else if (!strcmp(argv[i], "--more-args") && i == argc - 1 && !o->more_args)
+			o->more_args = 1;
 		else
 			fail("runu-sandbox: bad argument %s", argv[i]);
 	}
-	if (!root)
+}
+
+/*
+ * --more-args (last): the rest of the arguments come on RUNU_FD_ARGS, as words like the launch
+ * message's, once runu create has worked them out. The cgroups named before it are joined
+ * meanwhile: a first move into a cgroup waits out an RCU grace period (about 10 ms here).
+ */
+static char **with_more_args(int *argc, char **argv)
+{
+	size_t count;
+	char **more = read_words(RUNU_FD_ARGS, "rest of the arguments", &count);
+	char **all = calloc(*argc + count + 1, sizeof(char *));
+
+	close(RUNU_FD_ARGS);
+	if (!all)
+		give_up("no memory for the arguments");
+	memcpy(all, argv, (*argc - 1) * sizeof(char *));  /* without --more-args */
+	memcpy(all + *argc - 1, more, count * sizeof(char *));
+	*argc += count - 1;
+	return all;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 2 && (!strcmp(argv[1], "--attach") || !strcmp(argv[1], "--detach")))
+		return pod_mounts(argc, argv);
+
+	struct options o = { .monitor = { .container_id = "?" } };
+	int userns = -1, warden;
+	pid_t init;
+
+	parse_options(1, argc, argv, &o);
+	if (o.more_args) {
+		int first = argc - 1;
+
+		argv = with_more_args(&argc, argv);
+		parse_options(first, argc, argv, &o);
+	}
+	if (!o.root)
 		fail("runu-sandbox: --root is required");
 	/* Made here, in the host's pid namespace, where /proc names its maker. */
-	if (has_ids && (userns = sandbox_userns(monitor.host_ids)) < 0)
-		fail("make the sandbox's user namespace (ids %u..): %s", monitor.host_ids, strerror(errno));
+	if (o.has_ids && (userns = sandbox_userns(o.monitor.host_ids)) < 0)
+		fail("make the sandbox's user namespace (ids %u..): %s", o.monitor.host_ids, strerror(errno));
 	/* Forked before the pid namespace exists: it stays in the host's, and outlives the kernel. */
-	warden = monitor_start(&monitor);
+	warden = monitor_start(&o.monitor);
 	/* The sandbox root's mounts live in a mount namespace of our own; the kernel is the init
 	 * of a pid namespace of its own, so it sees no host process. */
-	if (unshare(unshare_flags | CLONE_NEWNS | CLONE_NEWPID) < 0)
+	if (unshare(o.unshare_flags | CLONE_NEWNS | CLONE_NEWPID) < 0)
 		fail("unshare namespaces: %s", strerror(errno));
 	init = fork();
 	if (init < 0)
 		fail("fork the sandbox's init: %s", strerror(errno));
 	if (init == 0)
-		sandbox_init(argc, argv, root, &run, monitor.host_ids, userns, allowed, warden);
+		sandbox_init(argc, argv, o.root, &o.run, o.monitor.host_ids, userns, o.allowed, warden);
 	/* The caller learns the container's pid (the init's, on the host) and reaps us. */
 	monitor_tell_kernel(warden, init);
 	dprintf(RUNU_FD_STATUS, "pid %d\n", init);

@@ -56,13 +56,13 @@ class Runtime:
         from runu.elfarch import host_arch, program_arch
         from runu.validate import unenforced_resources
 
-        integrity.verify(bundle, spec)
         from runu.pod import pod_of
 
         terminal = bool(spec["process"].get("terminal"))
         if terminal and not console_socket:
             raise RunuError("process.terminal is true: --console-socket is required")
         if (pod := pod_of(spec, container_id)) is not None:
+            integrity.verify(bundle, spec)
             return self._create_member(container_id, bundle, spec, pod, terminal, pid_file, console_socket)
         joined_netns = network_namespace(spec)
         for field in unenforced_resources(spec):
@@ -76,7 +76,8 @@ class Runtime:
             state.facts.arch = arch
             commit_fd = None
             try:
-                commit_fd = self._spawn_sandbox(cdir, state, spec, sandbox, terminal, console_socket)
+                commit_fd = self._spawn_sandbox(cdir, state, spec, sandbox, terminal, console_socket,
+                                                lambda: integrity.verify(bundle, spec))
                 hook_state = state.hook_state(CREATING)
                 for phase in ("prestart", "createRuntime", "createContainer"):
                     run_hooks(spec, phase, hook_state)
@@ -142,42 +143,42 @@ class Runtime:
         return state
 
     def _spawn_sandbox(self, cdir: ContainerDir, state: State, spec: dict, sandbox, terminal: bool,
-                       console_socket: str | None) -> int:
-        """Start the sandbox process; return the fd that commits it (see launcher.Launched)."""
+                       console_socket: str | None, verify) -> int:
+        """Start the sandbox process; return the fd that commits it (see launcher.Launched).
+        The launcher starts first, with only its cgroup, and joins it (a first move into a
+        cgroup waits out an RCU grace period) while the rest is checked and worked out: the
+        rootfs `verify`-ed, the guest described, limits set, the sandbox root planned."""
         # Imported here: state, kill and delete (most runu calls) never need them.
-        from runu import agent, launcher
+        from runu import launcher
         from runu.guest import describe
         from runu.stdio import outputs_merged, stdio_mode
 
-        cdir.save(state)
-        (cdir.path / SPEC_COPY).write_text(json.dumps(spec))
         facts = state.facts
         facts.sandbox = sandbox.name
         facts.stdio = "terminal" if terminal else stdio_mode(0)
-        desc = describe(spec, facts.stdio, merged=outputs_merged())
-        needs = sandbox.prepare(spec, facts)
-        facts.guest_memory = sandbox.guest_memory(spec)
-        cgroup = self._make_cgroup(cdir, state, spec, sandbox)
-        if spec["root"].get("readonly") or sandbox.program_on_host:
-            from runu.mountpoints import ensure_all
-
-            ensure_all(Path(state.rootfs), spec.get("mounts", []))
-        root = cdir.path / "sandbox"
-        meta = _meta_dir(cdir, sandbox)
-        meta.mkdir(parents=True)
-        (meta / "process").write_bytes(desc.encode())
-        facts.host_ids = self._host_ids(cdir, Path(state.rootfs), desc.host_mounts)
-        cdir.save(state)  # an interrupted create still finds the range to give back
-        args = launcher.cgroup_args(cgroup) + launcher.namespace_args(spec) + launcher.root_args(
-            root, Path(state.rootfs), bool(spec["root"].get("readonly")), needs, desc.host_mounts,
-            facts.host_ids, facts.made_paths, sandbox.guest_dir)
-        from runu.pod import MEMBERS, is_pod_sandbox
-
-        if is_pod_sandbox(spec):
-            # Where the pod's later containers get mounted (runu.pod): writable, unlike the rest.
-            (root / MEMBERS).mkdir()
-            args += ["--bind", str(root / MEMBERS), MEMBERS, "rw"]
+        cgroup = self._make_cgroup(cdir, state, spec)
+        launching = self._start_launcher(cdir, state, sandbox, launcher.cgroup_args(cgroup), terminal,
+                                         console_socket)
+        try:
+            verify()
+            (cdir.path / SPEC_COPY).write_text(json.dumps(spec))
+            desc = describe(spec, facts.stdio, merged=outputs_merged())
+            needs = sandbox.prepare(spec, facts)
+            facts.guest_memory = sandbox.guest_memory(spec)
+            self._limit_cgroup(cgroup, spec, sandbox, facts.guest_memory)
+            args = self._sandbox_root_args(cdir, state, spec, sandbox, needs, desc)
+        except BaseException:
+            launching.abandon()
+            raise
+        launched = launching.finish(args)
+        state.pid, state.pid_start = launched.pid, start_time(launched.pid)
         cdir.save(state)
+        return launched.commit_fd
+
+    def _start_launcher(self, cdir: ContainerDir, state: State, sandbox, first_args: list[str], terminal: bool,
+                        console_socket: str | None):
+        """The launcher with its descriptors and `first_args`; see launcher.Launching."""
+        from runu import agent, launcher
 
         os.mkfifo(cdir.path / "launch.fifo", 0o600)
         fds = {
@@ -191,21 +192,48 @@ class Runtime:
             abi.FD_EVENTS_LOG: events.open_for_sandbox(self.store.root),
         }
         flags = [*sandbox.launcher_flags, *self._monitor_logs(fds)]
-        slave = None
-        if terminal:
-            from runu.console import open_console  # socket.py: only for a terminal
-
-            slave = open_console(console_socket)
-        stdio = (slave, slave, slave) if slave is not None else sandbox.kernel_stdio((0, 1, 2))
         try:
-            launched = launcher.spawn(state.id, [*flags, *args], stdio, fds, tty=terminal,
-                                      relay_stdin=facts.stdio == "pipes")
+            slave = None
+            if terminal:
+                from runu.console import open_console  # socket.py: only for a terminal
+
+                slave = open_console(console_socket)
+            stdio = (slave, slave, slave) if slave is not None else sandbox.kernel_stdio((0, 1, 2))
+            try:
+                return launcher.start(state.id, [*flags, *first_args], stdio, fds, tty=terminal,
+                                      relay_stdin=state.facts.stdio == "pipes")
+            finally:
+                for fd in {*stdio} - {0, 1, 2}:
+                    os.close(fd)
         finally:
-            for fd in (*fds.values(), *({*stdio} - {0, 1, 2})):
+            for fd in fds.values():
                 os.close(fd)
-        state.pid, state.pid_start = launched.pid, start_time(launched.pid)
+
+    def _sandbox_root_args(self, cdir: ContainerDir, state: State, spec: dict, sandbox, needs, desc) -> list[str]:
+        """The launcher's namespaces and sandbox root; the guest's process description in place."""
+        from runu import launcher
+        from runu.pod import MEMBERS, is_pod_sandbox
+
+        facts = state.facts
+        if spec["root"].get("readonly") or sandbox.program_on_host:
+            from runu.mountpoints import ensure_all
+
+            ensure_all(Path(state.rootfs), spec.get("mounts", []))
+        root = cdir.path / "sandbox"
+        meta = _meta_dir(cdir, sandbox)
+        meta.mkdir(parents=True)
+        (meta / "process").write_bytes(desc.encode())
+        facts.host_ids = self._host_ids(cdir, Path(state.rootfs), desc.host_mounts)
+        cdir.save(state)  # an interrupted create still finds the range to give back
+        args = launcher.namespace_args(spec) + launcher.root_args(
+            root, Path(state.rootfs), bool(spec["root"].get("readonly")), needs, desc.host_mounts,
+            facts.host_ids, facts.made_paths, sandbox.guest_dir)
+        if is_pod_sandbox(spec):
+            # Where the pod's later containers get mounted (runu.pod): writable, unlike the rest.
+            (root / MEMBERS).mkdir()
+            args += ["--bind", str(root / MEMBERS), MEMBERS, "rw"]
         cdir.save(state)
-        return launched.commit_fd
+        return args
 
     def _host_ids(self, cdir: ContainerDir, rootfs: Path, host_mounts) -> int:
         """A leased id range for the sandbox, or 0 (the host's own ids, in a user namespace all
@@ -222,18 +250,21 @@ class Runtime:
             return 0
         return idrange.allocate(cdir.path)
 
-    def _make_cgroup(self, cdir: ContainerDir, state: State, spec: dict, sandbox):
-        """The container's cgroup, made and bounded before any of its processes exists."""
+    def _make_cgroup(self, cdir: ContainerDir, state: State, spec: dict):
+        """The container's cgroup, made before any of its processes exists (limits come later,
+        before any of them runs: _limit_cgroup)."""
         from runu.cgroup import Cgroup
 
         cgroup = Cgroup.at(spec.get("linux", {}).get("cgroupsPath", ""), state.id, self.systemd_cgroup)
         state.facts.cgroup = cgroup.to_list()
         cdir.save(state)  # an interrupted create still finds it to remove
         cgroup.create()
-        resources = spec.get("linux", {}).get("resources") or {}
-        for field in cgroup.apply(resources, sandbox, state.facts.guest_memory):
-            self.log.warning(f"{field} is not enforced: this host's cgroups have no control for it")
         return cgroup
+
+    def _limit_cgroup(self, cgroup, spec: dict, sandbox, guest_memory: int) -> None:
+        resources = spec.get("linux", {}).get("resources") or {}
+        for field in cgroup.apply(resources, sandbox, guest_memory):
+            self.log.warning(f"{field} is not enforced: this host's cgroups have no control for it")
 
     def _monitor_logs(self, fds: dict[int, int]) -> list[str]:
         """Where the sandbox's monitor reports a seccomp violation (the runtime log, if any) and,

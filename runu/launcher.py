@@ -5,6 +5,7 @@ It takes fixed descriptors (runu.abi, from ext/runu-abi.h) besides the container
 
 import fcntl
 import os
+import signal
 from pathlib import Path
 
 from runu import abi, nsfile, paths
@@ -159,30 +160,61 @@ def _reap_if_ours(pid: int) -> None:
         pass
 
 
-def spawn(container_id: str, args: list[str], stdio: tuple[int, int, int], fds: dict[int, int],
-          tty: bool, relay_stdin: bool) -> Launched:
-    """Start the launcher; return once it reports its sandbox root ready (or raise)."""
+class Launching:
+    """A launcher started before its arguments are all known: it joins the container's cgroup
+    (a first move into a cgroup waits out an RCU grace period) while create works out the rest."""
+
+    def __init__(self, pid: int, status_fd: int, commit_fd: int, args_fd: int):
+        self.pid, self._status_fd, self._commit_fd, self._args_fd = pid, status_fd, commit_fd, args_fd
+
+    def finish(self, args: list[str]) -> Launched:
+        """Send the rest of the arguments; return once the sandbox root is ready (or raise)."""
+        try:
+            with os.fdopen(self._args_fd, "wb") as out:
+                self._args_fd = None
+                out.write(b"".join(os.fsencode(arg) + b"\0" for arg in args) + b"\0")
+        except BrokenPipeError:
+            pass  # the launcher gave up already: its status says why
+        with os.fdopen(self._status_fd, "rb") as status:
+            self._status_fd = None
+            lines = status.read().decode(errors="replace").splitlines()
+        os.waitpid(self.pid, 0)  # it exits once its init is forked
+        init = next((int(line.split()[1]) for line in lines if line.startswith("pid ")), 0)
+        report = " ".join(line for line in lines if not line.startswith("pid ")).strip()
+        if report != "ok" or not init:
+            os.close(self._commit_fd)
+            _reap_if_ours(init)
+            raise RunuError(report or "sandbox launcher died")
+        return Launched(init, self._commit_fd)
+
+    def abandon(self) -> None:
+        """create failed before finish: end the launcher (our child, not yet reaped), which has
+        made nothing but its cgroup move, before it reports the cut-short arguments."""
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        for fd in (self._args_fd, self._status_fd, self._commit_fd):
+            os.close(fd)
+
+
+def start(container_id: str, first_args: list[str], stdio: tuple[int, int, int], fds: dict[int, int],
+          tty: bool, relay_stdin: bool) -> Launching:
+    """Start the launcher with `first_args` (the cgroup's); the rest go to Launching.finish."""
     status_r, status_w = os.pipe2(os.O_CLOEXEC)
     commit_r, commit_w = os.pipe2(os.O_CLOEXEC)
-    wanted = {0: stdio[0], 1: stdio[1], 2: stdio[2], abi.FD_STATUS: status_w, abi.FD_COMMIT: commit_r, **fds}
+    args_r, args_w = os.pipe2(os.O_CLOEXEC)
+    wanted = {0: stdio[0], 1: stdio[1], 2: stdio[2], abi.FD_STATUS: status_w, abi.FD_COMMIT: commit_r,
+              abi.FD_ARGS: args_r, **fds}
     high = {target: _high(src) for target, src in wanted.items()}
     actions = [(os.POSIX_SPAWN_DUP2, src, target) for target, src in high.items()]
     argv = [str(paths.sandbox_launcher()), "--id", container_id, *(["--tty"] if tty else []),
-            *(["--relay-stdin"] if relay_stdin else []), *args]
+            *(["--relay-stdin"] if relay_stdin else []), *first_args, "--more-args"]
     try:
         pid = os.posix_spawn(argv[0], argv, {}, file_actions=actions, setsigmask=())
     except FileNotFoundError:
+        for fd in (status_r, commit_w, args_w):
+            os.close(fd)
         raise RunuError(f"sandbox launcher {argv[0]} is missing (run `invoke setup`)") from None
     finally:
-        for fd in (*high.values(), status_w, commit_r):
+        for fd in (*high.values(), status_w, commit_r, args_r):
             os.close(fd)
-    with os.fdopen(status_r, "rb") as status:
-        lines = status.read().decode(errors="replace").splitlines()
-    os.waitpid(pid, 0)  # it exits once its init is forked
-    init = next((int(line.split()[1]) for line in lines if line.startswith("pid ")), 0)
-    report = " ".join(line for line in lines if not line.startswith("pid ")).strip()
-    if report != "ok" or not init:
-        os.close(commit_w)
-        _reap_if_ours(init)
-        raise RunuError(report or "sandbox launcher died")
-    return Launched(init, commit_w)
+    return Launching(pid, status_r, commit_w, args_w)
