@@ -54,9 +54,8 @@ class Runtime:
         from runu import integrity  # hashing machinery only for the create path
         from runu.netns import network_namespace
         from runu.elfarch import host_arch, program_arch
-        from runu.validate import unenforced_resources
-
         from runu.pod import pod_of
+        from runu.validate import unenforced_resources
 
         terminal = bool(spec["process"].get("terminal"))
         if terminal and not console_socket:
