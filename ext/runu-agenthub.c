@@ -23,6 +23,9 @@ struct client {
 enum slot_kind { SLOT_LINE, SLOT_LISTENER, SLOT_CLIENT };
 
 static int line = -1, listener = -1;
+/* Until the guest says ready its init may not have the line open in raw mode: a frame the
+ * kernel took then would meet the tty's cooked mode (echoed, its CRs turned to NLs). */
+static int guest_ready;
 static uint32_t last_session;
 static struct client clients[HUB_MAX_CLIENTS];
 static struct buffer to_guest;
@@ -115,13 +118,19 @@ static void accept_client(void)
 
 static void flush_to_guest(void)
 {
-	while (to_guest.len) {
+	while (guest_ready && to_guest.len) {
 		ssize_t n = write(line, to_guest.data, to_guest.len);
 
 		if (n <= 0)
 			return;
 		buffer_consume(&to_guest, n);
 	}
+}
+
+void hub_guest_ready(void)
+{
+	guest_ready = 1;
+	flush_to_guest();
 }
 
 void hub_init(int line_fd, int listener_fd)
@@ -149,7 +158,7 @@ int hub_poll_set(struct pollfd *pfd, int max)
 	for (int i = 0; i < HUB_MAX_CLIENTS; i++)
 		if (clients[i].fd >= 0 && clients[i].pending.len >= BACKLOG_LIMIT)
 			take_guest = 0;
-	add(pfd, &n, line, (take_guest ? POLLIN : 0) | (to_guest.len ? POLLOUT : 0), SLOT_LINE, NULL);
+	add(pfd, &n, line, (take_guest ? POLLIN : 0) | (guest_ready && to_guest.len ? POLLOUT : 0), SLOT_LINE, NULL);
 	if (listener >= 0)
 		add(pfd, &n, listener, POLLIN, SLOT_LISTENER, NULL);
 	for (int i = 0; i < HUB_MAX_CLIENTS; i++)

@@ -17,6 +17,8 @@
 #define HUB_POLL_MAX (2 + HUB_MAX_CLIENTS)
 
 void hub_init(int line, int listener);
+/* The guest said ready: its agent line takes frames from now on (held until then). */
+void hub_guest_ready(void);
 int hub_poll_set(struct pollfd *pfd, int max);
 void hub_serve(const struct pollfd *pfd, int n);
 

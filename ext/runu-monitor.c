@@ -91,6 +91,7 @@ static void monitor(const struct monitor_setup *setup)
 			if (said_ready || !memmem(buf, n, "ready", 5))
 				continue;
 			said_ready = 1;
+			hub_guest_ready();
 			if (write(RUNU_FD_READY, "ready\n", 6) != 6)
 				_exit(1);
 			if (append_event(RUNU_FD_EVENTS_LOG, setup->container_id, "ready") < 0)
