@@ -48,9 +48,7 @@ CTIME_SETTLE_S = 1.0
 def _stat_signature(rootfs: Path, want: str) -> tuple[str, int]:
     """A digest of every entry's stat facts (and of the digest they must match), and the
     newest ctime among them (ns)."""
-    import hashlib  # here: only a bundle that asks for verification pays for it
-
-    h = hashlib.sha256(f"{rootfs}\0{want}\0".encode())
+    h = treedigest.quick_sha256(f"{rootfs}\0{want}\0".encode())
     newest = 0
     stack = [str(rootfs)]
     while stack:
