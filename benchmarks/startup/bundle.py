@@ -58,3 +58,16 @@ def run_to_ready(binary: str, state_root: Path, bundle: Path) -> float:
             subprocess.run([*cmd, "kill", cid, "KILL"], capture_output=True)
             proc.wait(timeout=30)
             subprocess.run([*cmd, "delete", "--force", cid], capture_output=True)
+            _remove_left_cgroup(cid)
+
+
+def _remove_left_cgroup(cid: str) -> None:
+    """The empty cgroup a runtime whose create failed may leave behind (runsc-kvm does, on a host
+    without KVM): named after the container, in every hierarchy. One still in use stays."""
+    from runu.cgroup.layout import hierarchies
+
+    for hierarchy in hierarchies().values():
+        try:
+            (Path(hierarchy.mount) / cid).rmdir()
+        except OSError:  # not there, or not empty: not ours to remove
+            pass
