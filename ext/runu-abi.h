@@ -34,7 +34,7 @@
 #define RUNU_FD_EMULATOR_STDIO 16  /* an emulator's copies of 0, 1, 2: 16, 17, 18 (--emulator) */
 /* The control fifo's writing end: the sandbox's init sends a terminal's size (--emulator --tty). */
 #define RUNU_FD_CONTROL_WRITER 19
-#define RUNU_FD_ARGS 20            /* --more-args: the rest of the launcher's arguments */
+#define RUNU_FD_ARGS 20            /* --more-args: a socket bringing the other arguments and descriptors */
 
 /*
  * The front end (ext/runu-front.c) and the Python CLI: the spec version `state`

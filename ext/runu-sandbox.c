@@ -34,7 +34,8 @@
  *   --seccomp-learn lets every call through and records it instead. --log-json: the runtime
  *   log (if open, RUNU_FD_RUNTIME_LOG) is JSON lines.
  * --cgroup: a cgroup.procs file of the container's cgroup, joined before anything else.
- * --more-args (last): the other arguments follow on RUNU_FD_ARGS (see with_more_args).
+ * --more-args (last): the other arguments, and the descriptors that depend on them, follow on
+ *   RUNU_FD_ARGS (see with_more_args).
  * --no-aslr: the kernel runs without address randomisation (its kind asks for it).
  * --emulator: the kernel runs in an emulator (QEMU). It does not end with the
  *   guest's status but writes it to RUNU_FD_EXIT, and the sandbox's init ends with
@@ -80,6 +81,7 @@
 #include <sys/fsuid.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -95,6 +97,7 @@
 #include "runu-stdin.h"
 
 #define MAX_LAUNCH (256 * 1024)
+#define MAX_PASSED_FDS 32  /* with_more_args: the standard streams and RUNU_FD_ numbers */
 
 /* How the kernel runs (the options above). */
 struct kernel_run {
@@ -230,7 +233,7 @@ static int mount_target(const char *root, const char *enter, const char *dst, co
 	return fd;
 }
 
-static void bind(const char *root, const char *src, const char *dst, const char *how, int userns, const char *enter)
+static void bind_mount(const char *root, const char *src, const char *dst, const char *how, int userns, const char *enter)
 {
 	char target[4096];
 	int ro = !strncmp(how, "ro", 2);
@@ -396,7 +399,7 @@ static void build_root(int argc, char **argv, const char *root, int userns, unsi
 			if (trees)
 				attach_tree(root, trees[i], argv[i + 1], argv[i + 2], argv[i + 3], userns);
 			else
-				bind(root, argv[i + 1], argv[i + 2], argv[i + 3], userns, enter);
+				bind_mount(root, argv[i + 1], argv[i + 2], argv[i + 3], userns, enter);
 			i += 3;
 		} else if (!strcmp(argv[i], "--overlay") && i + 5 < argc) {
 			overlay(root, argv[i + 1], argv[i + 2], argv[i + 3], argv[i + 4], !strcmp(argv[i + 5], "ro"),
@@ -811,16 +814,69 @@ static void parse_options(int from, int argc, char **argv, struct options *o)
 }
 
 /*
- * --more-args (last): the rest of the arguments come on RUNU_FD_ARGS, as words like the launch
- * message's, once runu create has worked them out. The cgroups named before it are joined
- * meanwhile: a first move into a cgroup waits out an RCU grace period (about 10 ms here).
+ * --more-args, first: the descriptors that depend on what runu create works out after starting
+ * us (the sandbox kind's channels, the standard streams), in one message on RUNU_FD_ARGS (a
+ * SOCK_SEQPACKET socket), its text the number each one takes, comma-separated, in order.
+ */
+static void take_fds(int sock)
+{
+	char targets[256], *word, *rest;
+	union {
+		char buf[CMSG_SPACE(MAX_PASSED_FDS * sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = targets, .iov_len = sizeof(targets) - 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control.buf, .msg_controllen = sizeof(control.buf) };
+	struct cmsghdr *cmsg;
+	int fds[MAX_PASSED_FDS], count = 0, placed = 0;
+	ssize_t n;
+
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		fail("the sandbox's descriptors never came (did runu create die?)");
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg))
+		if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
+			count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			memcpy(fds, CMSG_DATA(cmsg), count * sizeof(int));
+		}
+	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+		fail("more than %d descriptors passed to the sandbox", MAX_PASSED_FDS);
+	/* Moved above every number they go to, so that placing one never closes another. */
+	for (int i = 0; i < count; i++) {
+		int high = fcntl(fds[i], F_DUPFD_CLOEXEC, 100);
+
+		if (high < 0)
+			fail("the sandbox's descriptors: %s", strerror(errno));
+		close(fds[i]);
+		fds[i] = high;
+	}
+	targets[n] = 0;
+	for (word = strtok_r(targets, ",", &rest); word; word = strtok_r(NULL, ",", &rest)) {
+		if (placed == count || dup2(fds[placed], atoi(word)) < 0)
+			fail("the sandbox's descriptor %s: %s", word, placed == count ? "not passed" : strerror(errno));
+		close(fds[placed++]);
+	}
+	if (placed != count)
+		fail("%d descriptors passed to the sandbox, %d placed", count, placed);
+}
+
+/*
+ * --more-args (last): the descriptors (take_fds), then the rest of the arguments come on
+ * RUNU_FD_ARGS, as words like the launch message's, once runu create has worked them out. The
+ * cgroups named before it are joined meanwhile: a first move into a cgroup waits out an RCU
+ * grace period (about 10 ms here).
  */
 static char **with_more_args(int *argc, char **argv)
 {
 	size_t count;
-	char **more = read_words(RUNU_FD_ARGS, "rest of the arguments", &count);
-	char **all = calloc(*argc + count + 1, sizeof(char *));
+	char **more, **all;
 
+	take_fds(RUNU_FD_ARGS);
+	more = read_words(RUNU_FD_ARGS, "rest of the arguments", &count);
+	all = calloc(*argc + count + 1, sizeof(char *));
 	close(RUNU_FD_ARGS);
 	if (!all)
 		give_up("no memory for the arguments");

@@ -19,7 +19,7 @@ FD_AGENT_LISTEN = 14  # agent.sock, listening: the monitor serves `runu exec`, `
 FD_EXIT = 15  # a kernel that cannot end with the guest's status writes it here (--emulator)
 FD_EMULATOR_STDIO = 16  # an emulator's copies of 0, 1, 2: 16, 17, 18 (--emulator)
 FD_CONTROL_WRITER = 19  # the control fifo's writing end: the sandbox's init sends a terminal's size
-FD_ARGS = 20  # --more-args: the rest of the launcher's arguments
+FD_ARGS = 20  # --more-args: a socket bringing the other arguments and descriptors
 
 # The front end (ext/runu-front.c) and the Python CLI.
 OCI_VERSION = "1.1.0"  # what `state` reports

@@ -51,7 +51,7 @@ class Runtime:
                console_socket: str | None = None) -> State:
         bundle = bundle.resolve()
         spec = load_spec(bundle)
-        from runu import integrity  # hashing machinery only for the create path
+        from runu import integrity, launcher  # only for the create path (integrity: hashing)
         from runu.netns import network_namespace
         from runu.elfarch import host_arch, program_arch
         from runu.pod import pod_of
@@ -63,20 +63,26 @@ class Runtime:
         if (pod := pod_of(spec, container_id)) is not None:
             integrity.verify(bundle, spec)
             return self._create_member(container_id, bundle, spec, pod, terminal, pid_file, console_socket)
-        joined_netns = network_namespace(spec)
-        for field in unenforced_resources(spec):
-            self.log.warning(f"{field} is not enforced by runu")
-        rootfs = rootfs_path(bundle, spec)
-        arch = program_arch(rootfs, spec["process"]) or host_arch()
-        sandbox = kinds.choose(annotation(spec, ANNOTATION_SANDBOX, "") or self.sandbox, arch, rootfs)
-        sandbox.check_program(rootfs, spec["process"])
         with self.store.new(container_id) as cdir:
             state = _new_state(container_id, bundle, spec)
-            state.facts.arch = arch
-            commit_fd = None
+            launching = commit_fd = None
             try:
-                commit_fd = self._spawn_sandbox(cdir, state, spec, sandbox, terminal, console_socket,
-                                                lambda: integrity.verify(bundle, spec))
+                # The launcher starts first, with only the container's cgroup, and joins it (a
+                # first move into a cgroup waits out an RCU grace period) while the rest is
+                # checked and worked out.
+                cgroup = self._make_cgroup(cdir, state, spec)
+                launching = launcher.start(container_id, cgroup)
+                joined_netns = network_namespace(spec)
+                for field in unenforced_resources(spec):
+                    self.log.warning(f"{field} is not enforced by runu")
+                rootfs = rootfs_path(bundle, spec)
+                state.facts.arch = program_arch(rootfs, spec["process"]) or host_arch()
+                sandbox = kinds.choose(annotation(spec, ANNOTATION_SANDBOX, "") or self.sandbox, state.facts.arch,
+                                       rootfs)
+                sandbox.check_program(rootfs, spec["process"])
+                integrity.verify(bundle, spec)
+                commit_fd = self._spawn_sandbox(cdir, state, spec, sandbox, cgroup, launching, terminal,
+                                                console_socket)
                 hook_state = state.hook_state(CREATING)
                 for phase in ("prestart", "createRuntime", "createContainer"):
                     run_hooks(spec, phase, hook_state)
@@ -89,7 +95,7 @@ class Runtime:
                 # of ms); its guest sets up and says ready, then waits for start (release).
                 _launch(cdir, state, sandbox.launch_argv(spec, state.facts))
             except BaseException:
-                self._abandon(cdir, state, commit_fd)
+                self._abandon(cdir, state, launching, commit_fd)
                 raise
             # Logged before the sandbox may go on: its guest's "ready" comes after "created".
             events.record(self.store.root, container_id, "created")
@@ -141,43 +147,33 @@ class Runtime:
         events.record(self.store.root, container_id, "created")
         return state
 
-    def _spawn_sandbox(self, cdir: ContainerDir, state: State, spec: dict, sandbox, terminal: bool,
-                       console_socket: str | None, verify) -> int:
-        """Start the sandbox process; return the fd that commits it (see launcher.Launched).
-        The launcher starts first, with only its cgroup, and joins it (a first move into a
-        cgroup waits out an RCU grace period) while the rest is checked and worked out: the
-        rootfs `verify`-ed, the guest described, limits set, the sandbox root planned."""
+    def _spawn_sandbox(self, cdir: ContainerDir, state: State, spec: dict, sandbox, cgroup, launching,
+                       terminal: bool, console_socket: str | None) -> int:
+        """Work out the rest of the sandbox (the guest described, limits set, the sandbox root
+        planned), hand it to the `launching` launcher, and return the fd that commits it (see
+        launcher.Launched)."""
         # Imported here: state, kill and delete (most runu calls) never need them.
-        from runu import launcher
         from runu.guest import describe
         from runu.stdio import outputs_merged, stdio_mode
 
         facts = state.facts
         facts.sandbox = sandbox.name
         facts.stdio = "terminal" if terminal else stdio_mode(0)
-        cgroup = self._make_cgroup(cdir, state, spec)
-        launching = self._start_launcher(cdir, state, sandbox, launcher.cgroup_args(cgroup), terminal,
-                                         console_socket)
-        try:
-            verify()
-            (cdir.path / SPEC_COPY).write_text(json.dumps(spec))
-            desc = describe(spec, facts.stdio, merged=outputs_merged())
-            needs = sandbox.prepare(spec, facts)
-            facts.guest_memory = sandbox.guest_memory(spec)
-            self._limit_cgroup(cgroup, spec, sandbox, facts.guest_memory)
-            args = self._sandbox_root_args(cdir, state, spec, sandbox, needs, desc)
-        except BaseException:
-            launching.abandon()
-            raise
-        launched = launching.finish(args)
+        (cdir.path / SPEC_COPY).write_text(json.dumps(spec))
+        desc = describe(spec, facts.stdio, merged=outputs_merged())
+        needs = sandbox.prepare(spec, facts)
+        facts.guest_memory = sandbox.guest_memory(spec)
+        self._limit_cgroup(cgroup, spec, sandbox, facts.guest_memory)
+        args = self._sandbox_root_args(cdir, state, spec, sandbox, needs, desc)
+        launched = self._finish_launcher(cdir, state, sandbox, launching, args, terminal, console_socket)
         state.pid, state.pid_start = launched.pid, start_time(launched.pid)
         cdir.save(state)
         return launched.commit_fd
 
-    def _start_launcher(self, cdir: ContainerDir, state: State, sandbox, first_args: list[str], terminal: bool,
-                        console_socket: str | None):
-        """The launcher with its descriptors and `first_args`; see launcher.Launching."""
-        from runu import agent, launcher
+    def _finish_launcher(self, cdir: ContainerDir, state: State, sandbox, launching, root_args: list[str],
+                         terminal: bool, console_socket: str | None):
+        """The launcher's descriptors and flags, then `root_args`; see launcher.Launching."""
+        from runu import agent
 
         os.mkfifo(cdir.path / "launch.fifo", 0o600)
         fds = {
@@ -190,7 +186,8 @@ class Runtime:
             abi.FD_READY: os.open(cdir.path / "ready", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600),
             abi.FD_EVENTS_LOG: events.open_for_sandbox(self.store.root),
         }
-        flags = [*sandbox.launcher_flags, *self._monitor_logs(fds)]
+        flags = [*(["--tty"] if terminal else []), *(["--relay-stdin"] if state.facts.stdio == "pipes" else []),
+                 *sandbox.launcher_flags, *self._monitor_logs(fds)]
         try:
             slave = None
             if terminal:
@@ -199,8 +196,7 @@ class Runtime:
                 slave = open_console(console_socket)
             stdio = (slave, slave, slave) if slave is not None else sandbox.kernel_stdio((0, 1, 2))
             try:
-                return launcher.start(state.id, [*flags, *first_args], stdio, fds, tty=terminal,
-                                      relay_stdin=state.facts.stdio == "pipes")
+                return launching.finish([*flags, *root_args], stdio, fds)
             finally:
                 for fd in {*stdio} - {0, 1, 2}:
                     os.close(fd)
@@ -278,8 +274,10 @@ class Runtime:
             flags.append("--seccomp-learn")
         return flags
 
-    def _abandon(self, cdir: ContainerDir, state: State, commit_fd: int | None) -> None:
+    def _abandon(self, cdir: ContainerDir, state: State, launching, commit_fd: int | None) -> None:
         """Undo a failed create: no process, no state directory, the network given back."""
+        if launching is not None:
+            launching.abandon()
         if commit_fd is not None:
             os.close(commit_fd)  # the launcher gives up by itself on EOF
         if state.pid:

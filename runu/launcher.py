@@ -3,9 +3,11 @@
 It takes fixed descriptors (runu.abi, from ext/runu-abi.h) besides the container's stdio.
 """
 
+import _socket  # socket.py's import costs create more than the launcher's start does
 import fcntl
 import os
 import signal
+from array import array
 from pathlib import Path
 
 from runu import abi, nsfile, paths
@@ -19,6 +21,9 @@ from runu.sandbox.base import RootDevice, RootNeed, RootProc, RootTmpfs
 _NAMESPACES = {"network": "net", "uts": "uts", "ipc": "ipc", "mount": "mnt"}
 # Namespaces of the host that a process in the guest cannot be in: asked for by path, refused.
 _HOST_ONLY = ("pid", "mount", "cgroup", "user", "time")
+# Launching.finish sends the arguments in messages of at most this size (a SOCK_SEQPACKET
+# message must fit the socket's send buffer).
+_ARGS_CHUNK = 32 * 1024
 
 
 class Launched:
@@ -44,7 +49,7 @@ def namespace_args(spec: dict) -> list[str]:
     return args
 
 
-def cgroup_args(cgroup) -> list[str]:
+def _cgroup_args(cgroup) -> list[str]:
     """The launcher joins the container's cgroup first thing, before it makes anything."""
     return [arg for procs in cgroup.procs_files() for arg in ("--cgroup", procs)]
 
@@ -161,20 +166,27 @@ def _reap_if_ours(pid: int) -> None:
 
 
 class Launching:
-    """A launcher started before its arguments are all known: it joins the container's cgroup
-    (a first move into a cgroup waits out an RCU grace period) while create works out the rest."""
+    """A launcher started as soon as the container's cgroup is known: it joins the cgroup (a first
+    move into a cgroup waits out an RCU grace period) while create works out the rest, which
+    `finish` sends: the descriptors (they depend on the sandbox kind) and the other arguments."""
 
-    def __init__(self, pid: int, status_fd: int, commit_fd: int, args_fd: int):
-        self.pid, self._status_fd, self._commit_fd, self._args_fd = pid, status_fd, commit_fd, args_fd
+    def __init__(self, pid: int, status_fd: int, commit_fd: int, args_sock):
+        self.pid, self._status_fd, self._commit_fd, self._args = pid, status_fd, commit_fd, args_sock
 
-    def finish(self, args: list[str]) -> Launched:
-        """Send the rest of the arguments; return once the sandbox root is ready (or raise)."""
+    def finish(self, args: list[str], stdio: tuple[int, int, int], fds: dict[int, int]) -> Launched:
+        """Send `stdio` and `fds` (number in the launcher -> ours) and the rest of the arguments;
+        return once the sandbox root is ready (or raise)."""
+        passed = {0: stdio[0], 1: stdio[1], 2: stdio[2], **fds}
+        words = b"".join(os.fsencode(arg) + b"\0" for arg in args) + b"\0"
         try:
-            with os.fdopen(self._args_fd, "wb") as out:
-                self._args_fd = None
-                out.write(b"".join(os.fsencode(arg) + b"\0" for arg in args) + b"\0")
-        except BrokenPipeError:
+            self._args.sendmsg([",".join(map(str, passed)).encode()],
+                               [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, array("i", passed.values()))])
+            for at in range(0, len(words), _ARGS_CHUNK):
+                self._args.send(words[at:at + _ARGS_CHUNK])
+        except (BrokenPipeError, ConnectionResetError):
             pass  # the launcher gave up already: its status says why
+        finally:
+            self._args.close()
         with os.fdopen(self._status_fd, "rb") as status:
             self._status_fd = None
             lines = status.read().decode(errors="replace").splitlines()
@@ -189,32 +201,35 @@ class Launching:
 
     def abandon(self) -> None:
         """create failed before finish: end the launcher (our child, not yet reaped), which has
-        made nothing but its cgroup move, before it reports the cut-short arguments."""
+        made nothing but its cgroup move, before it reports the cut-short arguments. After
+        finish, nothing: finish reaped it and gave its descriptors on."""
+        if self._status_fd is None:
+            return
         os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
-        for fd in (self._args_fd, self._status_fd, self._commit_fd):
+        self._args.close()
+        for fd in (self._status_fd, self._commit_fd):
             os.close(fd)
 
 
-def start(container_id: str, first_args: list[str], stdio: tuple[int, int, int], fds: dict[int, int],
-          tty: bool, relay_stdin: bool) -> Launching:
-    """Start the launcher with `first_args` (the cgroup's); the rest go to Launching.finish."""
+def start(container_id: str, cgroup) -> Launching:
+    """Start the launcher with only its cgroup to join; the rest go to Launching.finish."""
     status_r, status_w = os.pipe2(os.O_CLOEXEC)
     commit_r, commit_w = os.pipe2(os.O_CLOEXEC)
-    args_r, args_w = os.pipe2(os.O_CLOEXEC)
-    wanted = {0: stdio[0], 1: stdio[1], 2: stdio[2], abi.FD_STATUS: status_w, abi.FD_COMMIT: commit_r,
-              abi.FD_ARGS: args_r, **fds}
+    args_ours, args_theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET | _socket.SOCK_CLOEXEC)
+    wanted = {abi.FD_STATUS: status_w, abi.FD_COMMIT: commit_r, abi.FD_ARGS: args_theirs.fileno()}
     high = {target: _high(src) for target, src in wanted.items()}
     actions = [(os.POSIX_SPAWN_DUP2, src, target) for target, src in high.items()]
-    argv = [str(paths.sandbox_launcher()), "--id", container_id, *(["--tty"] if tty else []),
-            *(["--relay-stdin"] if relay_stdin else []), *first_args, "--more-args"]
+    argv = [str(paths.sandbox_launcher()), "--id", container_id, *_cgroup_args(cgroup), "--more-args"]
     try:
         pid = os.posix_spawn(argv[0], argv, {}, file_actions=actions, setsigmask=())
     except FileNotFoundError:
-        for fd in (status_r, commit_w, args_w):
+        args_ours.close()
+        for fd in (status_r, commit_w):
             os.close(fd)
         raise RunuError(f"sandbox launcher {argv[0]} is missing (run `invoke setup`)") from None
     finally:
-        for fd in (*high.values(), status_w, commit_r, args_r):
+        args_theirs.close()
+        for fd in (*high.values(), status_w, commit_r):
             os.close(fd)
-    return Launching(pid, status_r, commit_w, args_w)
+    return Launching(pid, status_r, commit_w, args_ours)
