@@ -49,9 +49,11 @@ PROGRAMS = {
 }
 
 # The `runu` command serves its hot verbs in C and hands the rest to the Python CLI (runu-py),
-# which it finds beside itself: it lives where pip put that, not under the artifacts.
+# which it finds beside itself: both live in the virtualenv's bin, not under the artifacts.
 FRONT_END = "runu"
+PYTHON_CLI = "runu-py"
 CLI_DIR = Path(sys.prefix) / "bin"
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # where the runu package is imported from
 
 
 def _bin_dir(name: str, artifacts: Path, cli_dir: Path) -> Path:
@@ -116,13 +118,40 @@ def initramfs_problem(artifacts: Path, arch: str) -> str | None:
 def native_problems(artifacts: Path, cli_dir: Path = CLI_DIR) -> list[str]:
     """Everything wrong with the C parts and the initramfs under `artifacts`, and the front end."""
     found = [program_problem(name, _bin_dir(name, artifacts, cli_dir)) for name in PROGRAMS]
+    found.append(python_cli_problem(cli_dir))
     found += [initramfs_problem(artifacts, arch) for arch in GUEST_TRIPLETS]
     return [p for p in found if p]
 
 
+def python_cli_text() -> str:
+    """runu-py, started without `site` (-S): site's scan of the virtualenv (its .pth files, one
+    of which imports a module) costs every call a few ms, and runu's commands need only the
+    standard library and the runu package, whose directory goes first on the path."""
+    return (f"#!{CLI_DIR / 'python3'} -S\n"
+            "# runu's Python CLI (written by kernelbuild/native.py), which the `runu` front end runs.\n"
+            "import sys\n"
+            f"sys.path.insert(0, {str(PACKAGE_ROOT)!r})\n"
+            "from runu.cli import run\n"
+            "run()\n")
+
+
+def python_cli_problem(cli_dir: Path) -> str | None:
+    path = cli_dir / PYTHON_CLI
+    if not path.exists():
+        return f"{path} is missing"
+    if path.read_text() != python_cli_text():
+        return f"{path} is not the one setup writes (written by pip or an older runu?)"
+    return None
+
+
 def build_native(artifacts: Path, cli_dir: Path = CLI_DIR) -> list[str]:
-    """Build every C program and the initramfs; return what was rebuilt."""
+    """Build every C program and the initramfs, and write the Python CLI; return what was
+    rebuilt."""
     rebuilt = []
+    if python_cli_problem(cli_dir):
+        (cli_dir / PYTHON_CLI).write_text(python_cli_text())
+        (cli_dir / PYTHON_CLI).chmod(0o755)
+        rebuilt.append(PYTHON_CLI)
     for name in PROGRAMS:
         path, fresh = build_program(name, _bin_dir(name, artifacts, cli_dir))
         if fresh:
