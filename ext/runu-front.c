@@ -36,6 +36,8 @@
 #define CGROUP_REMOVE_WAIT_SECONDS 5	/* runu/cgroup's */
 #define POD_MEMBERS "sandbox/pods"	/* runu/pod.py's MEMBERS, in a pod's directory */
 #define NETWORK_REPORT "network.report"	/* runu/container.py's */
+#define WARM_MS 200		/* keep_migration_lock_ready: create's launcher has joined by then */
+#define WARM_PERIOD_MS 3	/* well within a grace period (5-20 ms here) */
 
 enum { SERVED, DEFER };
 
@@ -671,6 +673,62 @@ out:
 	return DEFER;
 }
 
+/* The cgroup.procs of our own cgroup in the unified (v2) hierarchy, if one is mounted. */
+static int own_procs_file(char *procs, size_t size)
+{
+	char *line = NULL, *path = NULL, mount[PATH_MAX] = "";
+	size_t cap = 0;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int found;
+
+	while (f && getline(&line, &cap, f) > 0)
+		if (!strncmp(line, "0::", 3) && !path) {
+			line[strcspn(line, "\n")] = 0;
+			path = strdup(line + 3);
+		}
+	if (f)
+		fclose(f);
+	f = fopen("/proc/self/mountinfo", "re");
+	while (f && !*mount && getline(&line, &cap, f) > 0)
+		if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %4095s", mount) != 1)
+			*mount = 0;
+	if (f)
+		fclose(f);
+	found = path && *mount && snprintf(procs, size, "%s%s/cgroup.procs", mount,
+					   strcmp(path, "/") ? path : "") < (int)size;
+	free(line);
+	free(path);
+	return found;
+}
+
+/*
+ * create and run: a process's first move into a cgroup waits out an RCU grace period (the
+ * kernel's cgroup migration lock leaves its fast per-CPU mode for writers), and the lock stays
+ * ready for writers one grace period after the last move. A child of ours moves itself into the
+ * cgroup it is already in (nothing changes, but the lock is taken), then again every
+ * WARM_PERIOD_MS until runu create ends (its parent changes) or WARM_MS have passed: the grace
+ * period passes while Python starts, and the launcher's join into the container's cgroup, about
+ * 30 ms on, does not wait for one.
+ */
+static void keep_migration_lock_ready(void)
+{
+	char procs[PATH_MAX];
+	pid_t parent = getpid();
+
+	if (!own_procs_file(procs, sizeof(procs)) || fork() != 0)
+		return;  /* a failed fork only loses the head start */
+	close_range(0, ~0U, 0);  /* holding none of create's streams, nobody waits for us */
+	for (int i = 0; i < WARM_MS / WARM_PERIOD_MS && getppid() == parent; i++) {
+		int fd = open(procs, O_WRONLY | O_CLOEXEC);
+
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			_exit(0);  /* not ours to move (unprivileged): the join waits, as without this */
+		close(fd);
+		usleep(WARM_PERIOD_MS * 1000);
+	}
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt = { 0 };
@@ -689,5 +747,7 @@ int main(int argc, char **argv)
 	}
 	if (served == SERVED)
 		return 0;
+	if (opt.verb && (!strcmp(opt.verb, "create") || !strcmp(opt.verb, "run")))
+		keep_migration_lock_ready();
 	defer(argv);
 }

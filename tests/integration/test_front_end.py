@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RUNU
+from tests.conftest import RUNU, processes_naming
 from tests.integration.test_lifecycle import wait_status
 
 PYTHON_CLI = str(Path(sys.executable).parent / "runu-py")
@@ -157,3 +157,14 @@ def test_a_delete_with_a_poststop_hook_is_pythons(runu, make_bundle, front_end_a
     runu("delete", "c1")
     assert log.read_text() == "poststop\n"
     assert os.listdir(runu.root) == ["events.jsonl"]
+
+
+def test_creates_helper_ends_with_create(runu, make_bundle):
+    """The front end's helper for create (it keeps the kernel's cgroup migration lock ready while
+    Python starts) ends with the create it helps, well before its own time limit (200 ms)."""
+    bundle = make_bundle(["sleep", "1000"])
+    runu("create", "--bundle", str(bundle), "c1")
+    deadline = time.monotonic() + 0.1
+    while helpers := {pid: cmd for pid, cmd in processes_naming(runu.root).items() if " create " in f" {cmd} "}:
+        assert time.monotonic() < deadline, f"create's helper outlives it: {helpers}"
+        time.sleep(0.005)
