@@ -126,10 +126,13 @@ def native_problems(artifacts: Path, cli_dir: Path = CLI_DIR) -> list[str]:
 def python_cli_text() -> str:
     """runu-py, started without `site` (-S): site's scan of the virtualenv (its .pth files, one
     of which imports a module) costs every call a few ms, and runu's commands need only the
-    standard library and the runu package, whose directory goes first on the path."""
+    standard library and the runu package, whose directory goes first on the path. A module
+    changed since setup compiled it is compiled again on every call unless its bytecode is
+    written (7 ms per create for runu/container.py), whatever PYTHONDONTWRITEBYTECODE says."""
     return (f"#!{CLI_DIR / 'python3'} -S\n"
             "# runu's Python CLI (written by kernelbuild/native.py), which the `runu` front end runs.\n"
             "import sys\n"
+            "sys.dont_write_bytecode = False\n"
             f"sys.path.insert(0, {str(PACKAGE_ROOT)!r})\n"
             "from runu.cli import run\n"
             "run()\n")
