@@ -15,5 +15,7 @@ def dashboard(c, screenshot=False):
     console.print(f"dashboard: {page}")
     if screenshot:
         from benchmarks.render.screenshot import screenshot as take
+        from tasks.apt import ensure_packages
 
+        ensure_packages(["chromium"])  # only the screenshot needs it: not among setup's packages
         console.print(f"screenshot: {take(page, page.parent / 'screenshot.png')}")
