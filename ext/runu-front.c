@@ -715,9 +715,11 @@ static void keep_migration_lock_ready(void)
 	char procs[PATH_MAX];
 	pid_t parent = getpid();
 
-	if (!own_procs_file(procs, sizeof(procs)) || fork() != 0)
-		return;  /* a failed fork only loses the head start */
+	if (fork() != 0)
+		return;  /* create goes on at once; a failed fork only loses the head start */
 	close_range(0, ~0U, 0);  /* holding none of create's streams, nobody waits for us */
+	if (!own_procs_file(procs, sizeof(procs)))
+		_exit(0);
 	for (int i = 0; i < WARM_MS / WARM_PERIOD_MS && getppid() == parent; i++) {
 		int fd = open(procs, O_WRONLY | O_CLOEXEC);
 
