@@ -16,9 +16,10 @@ READY_TIMEOUT = 60
 _ids = itertools.count()
 
 
-def prepare(bundle: Path, workdir: Path, own_rootfs: bool) -> Path:
+def prepare(bundle: Path, workdir: Path, own_rootfs: bool, annotations: dict | None = None) -> Path:
     """A bundle directory whose config points at `bundle`'s rootfs (or, for runtimes that may
-    touch it, at a private copy, so runu's rootfs digest stays valid) and at a netns to come."""
+    touch it, at a private copy, so runu's rootfs digest stays valid) and at a netns to come,
+    with `annotations` added (e.g. runu's sandbox kind)."""
     workdir.mkdir(parents=True)
     rootfs = bundle / "rootfs"
     if own_rootfs:
@@ -28,6 +29,7 @@ def prepare(bundle: Path, workdir: Path, own_rootfs: bool) -> Path:
         shutil.copy(bundle / "rootfs.manifest", workdir)
     spec = json.loads((bundle / "config.json").read_text())
     spec["root"]["path"] = str(rootfs)
+    spec["annotations"] = {**spec.get("annotations", {}), **(annotations or {})}
     (workdir / "config.json").write_text(json.dumps(spec))
     return workdir
 

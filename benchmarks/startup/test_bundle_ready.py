@@ -14,15 +14,17 @@ from benchmarks import dockerenv, results
 from benchmarks.conftest import RUNU
 from benchmarks.startup import bundle
 from benchmarks.startup.sampler import interleave, require_measured
+from runu.spec import ANNOTATION_SANDBOX
 
 pytestmark = pytest.mark.timeout(3600)  # a whole run, not one request
 ROUNDS = int(os.environ.get("RUNU_BENCH_ROUNDS", "30"))
-# name -> (binary, kernel profile of the bundle); all but runu get a private rootfs copy.
-# runsc runs through the same wrapper as under Docker (benchmarks/runsc-masked), per platform.
-CONTENDERS = {"runc": ("runc", "default"), "crun": ("crun", "default"),
-              **{f"runsc-{p}": (str(dockerenv.HERE / f"runsc-masked-{p}"), "default")
+# name -> (binary, kernel profile of the bundle, annotations); all but runu get a private rootfs
+# copy. runsc runs through the same wrapper as under Docker (benchmarks/runsc-masked), per platform.
+CONTENDERS = {"runc": ("runc", "default", {}), "crun": ("crun", "default", {}),
+              **{f"runsc-{p}": (str(dockerenv.HERE / f"runsc-masked-{p}"), "default", {})
                  for p in dockerenv.runsc_platforms()},
-              "runu-default": (RUNU, "default"), "runu-tiny": (RUNU, "tiny")}
+              "runu-default": (RUNU, "default", {}), "runu-tiny": (RUNU, "tiny", {}),
+              "runu-lkl": (RUNU, "default", {ANNOTATION_SANDBOX: "lkl"})}
 
 
 @pytest.fixture(scope="module")
@@ -30,12 +32,12 @@ def measured(tmp_path_factory):
     from unikraft_build.targets import build_image
 
     contenders = {}
-    for name, (binary, profile) in CONTENDERS.items():
+    for name, (binary, profile, annotations) in CONTENDERS.items():
         if not shutil.which(binary):
             pytest.fail(f"{binary} is not installed: the comparison needs it")
         built = Path(build_image("python-listen", "bundle", profile).where)
         work = tmp_path_factory.mktemp(name)
-        prepared = bundle.prepare(built, work / "bundle", own_rootfs=binary != RUNU)
+        prepared = bundle.prepare(built, work / "bundle", own_rootfs=binary != RUNU, annotations=annotations)
         contenders[name] = functools.partial(bundle.run_to_ready, binary, work / "state", prepared)
     numbers = interleave(contenders, ROUNDS, progress=lambda line: print(f"bundle: {line}", flush=True))
     results.save("bundle", {
