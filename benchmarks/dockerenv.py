@@ -35,11 +35,12 @@ def runsc_platforms() -> list[str]:
 
 
 def runtimes() -> list[Runtime]:
-    """runc first (the reference), crun, runsc on each platform, runu on each kernel profile."""
+    """runc first (the reference), crun, runsc on each platform, runu on each kernel profile of
+    its UML kind, then runu's lkl kind (Linux as a library in the program)."""
     found = [Runtime("runc", "runc"), Runtime("crun", "crun")]
     found += [Runtime(f"runsc-{p}", f"runsc-masked-{p}") for p in runsc_platforms()]
     found += [Runtime(f"runu-{p}", RUNU_NAME, {"RUNU_KERNEL_PROFILE": p}) for p in ("default", "tiny")]
-    return found
+    return [*found, Runtime("runu-lkl", RUNU_NAME, {"RUNU_SANDBOX": "lkl"})]
 
 
 def _registrations() -> dict[str, str]:

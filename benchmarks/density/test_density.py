@@ -15,7 +15,7 @@ from benchmarks.results import mem_available_kib
 
 pytestmark = pytest.mark.timeout(3600)  # a whole run, not one request
 LEVELS = [int(n) for n in os.environ.get("RUNU_BENCH_DENSITY", "10,50,100").split(",")]
-MEASURED = ["runc", "crun", "runsc-ptrace", "runu-default", "runu-tiny"]
+MEASURED = ["runc", "crun", "runsc-ptrace", "runu-default", "runu-tiny", "runu-lkl"]
 SETTLE_S = 3  # let start-up work finish before memory is read
 
 

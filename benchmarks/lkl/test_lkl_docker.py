@@ -15,8 +15,7 @@ from benchmarks.startup.sampler import interleave, require_measured
 
 pytestmark = pytest.mark.timeout(3600)
 ROUNDS = int(os.environ.get("RUNU_BENCH_ROUNDS", "20"))
-RUNTIMES = [dockerenv.Runtime("runc", "runc"), dockerenv.Runtime("runu-uml", dockerenv.RUNU_NAME),
-            dockerenv.Runtime("runu-lkl", dockerenv.RUNU_NAME, {"RUNU_SANDBOX": "lkl"})]
+RUNTIMES = [r for r in dockerenv.runtimes() if r.name in ("runc", "runu-default", "runu-lkl")]
 
 
 @pytest.fixture(scope="module")
