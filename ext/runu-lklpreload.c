@@ -107,7 +107,6 @@
 #define _GNU_SOURCE
 #undef _FORTIFY_SOURCE
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -117,7 +116,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -951,80 +949,12 @@ static int open_tap(void)
 }
 
 /*
- * The boot on one CPU. The kernel runs one of its threads at a time and passes
- * the CPU between them through semaphores, about 150 times while it boots; a
- * thread woken on another CPU costs a cross-CPU wake-up each time (measured
- * here: the first socket took 7.5 ms on two CPUs, 4.0 ms on one). So the boot
- * runs where it starts, with the threads it creates, and afterwards every
- * thread it pinned gets the program's affinity back: after the boot, the
- * kernel's threads run where the host schedules them, as before.
- */
-#define MAX_TASKS 256
-
-struct pinning {
-	cpu_set_t was, one;
-	pid_t before[MAX_TASKS];
-	int nbefore, on;
-};
-
-/* This process's threads (up to max), from /proc: 0 without it. */
-static int list_tasks(pid_t *tids, int max)
-{
-	DIR *dir = opendir("/proc/self/task");
-	struct dirent *d;
-	int n = 0;
-
-	if (!dir)
-		return 0;
-	while (n < max && (d = readdir(dir)))
-		if (d->d_name[0] != '.')
-			tids[n++] = (pid_t)atoi(d->d_name);
-	closedir(dir);
-	return n;
-}
-
-static void pin_boot(struct pinning *p)
-{
-	int cpu = sched_getcpu();
-
-	p->on = 0;
-	if (cpu < 0 || sched_getaffinity(0, sizeof(p->was), &p->was) || CPU_COUNT(&p->was) < 2)
-		return;
-	p->nbefore = list_tasks(p->before, MAX_TASKS);
-	CPU_ZERO(&p->one);
-	CPU_SET(cpu, &p->one);
-	p->on = !sched_setaffinity(0, sizeof(p->one), &p->one);
-}
-
-static void unpin_boot(const struct pinning *p)
-{
-	pid_t now[MAX_TASKS];
-	int n;
-
-	if (!p->on)
-		return;
-	n = list_tasks(now, MAX_TASKS);
-	for (int i = 0; i < n; i++) {
-		cpu_set_t mask;
-		int old = 0;
-
-		for (int j = 0; j < p->nbefore && !old; j++)
-			old = now[i] == p->before[j];
-		/* Born during the boot with the boot's CPU (a thread another one made keeps its own). */
-		if (!old && !sched_getaffinity(now[i], sizeof(mask), &mask) && CPU_EQUAL(&mask, &p->one))
-			sched_setaffinity(now[i], sizeof(p->was), &p->was);
-	}
-	sched_setaffinity(0, sizeof(p->was), &p->was);
-}
-
-/*
  * 1, or -errno (said on stderr, once). *again: the tap could not be attached,
  * nothing started: a later socket() tries again (another process may let it go).
  */
 static int boot(int *again)
 {
 	static int said_tap;
-	struct pinning pinning;
 	sigset_t all, old;
 	long err;
 
@@ -1052,17 +982,14 @@ static int boot(int *again)
 	}
 	/* The kernel's threads inherit this mask: the program's signals stay with its own. */
 	sigfillset(&all);
-	pin_boot(&pinning);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	err = lkl_posix_start(config.memory_mb << 20, "loglevel=0");
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err < 0) {
-		unpin_boot(&pinning);
 		say("the library kernel did not start: %s", strerror((int)-err));
 		return (int)err;
 	}
 	err = configure();
-	unpin_boot(&pinning);
 	return err < 0 ? (int)err : 1;
 }
 

@@ -868,29 +868,6 @@ def test_without_a_tap_the_kernel_has_its_loopback_only(network):
     assert json.loads(done.stdout) == {"got": "x"}
 
 
-AFFINITIES = """
-import json, os, socket
-def cpus(tid):
-    return sorted(os.sched_getaffinity(tid))
-before = {t: cpus(t) for t in map(int, os.listdir("/proc/self/task"))}
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-after = {t: cpus(t) for t in map(int, os.listdir("/proc/self/task"))}
-print(json.dumps({"main_before": before[os.getpid()], "main_after": after[os.getpid()],
-                  "kernel_threads": sorted({str(c) for t, c in after.items() if t not in before})}))
-"""
-
-
-@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one CPU: there is no affinity to lose")
-def test_the_program_and_the_kernels_threads_keep_the_programs_cpus_after_the_boot(network):
-    """The boot runs on one CPU (fewer cross-CPU wake-ups); nothing stays pinned after it."""
-    done = network.run(AFFINITIES)
-    assert done.returncode == 0 and done.stderr == "", done.stderr
-    seen = json.loads(done.stdout)
-    allowed = sorted(os.sched_getaffinity(0))
-    assert seen["main_before"] == seen["main_after"] == allowed
-    assert seen["kernel_threads"] == [str(allowed)]
-
-
 def test_a_bad_configuration_is_one_clear_line_and_the_socket_fails(network):
     done = network.run(TAKES_THE_TAP.replace("errno.EBUSY", "errno.EINVAL"),
                        env={"RUNU_LKL_ADDRESSES": "10.99.0.2/33"})
