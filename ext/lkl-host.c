@@ -319,6 +319,9 @@ const struct lkl_host_ops lkl_posix_host_ops = {
 	.timer_free = host_timer_free,
 	.fd_read = host_fd_read,
 	.fd_write = host_fd_write,
+	.memcpy = memcpy,
+	.memmove = memmove,
+	.memset = memset,
 };
 
 int lkl_posix_start(unsigned long memory_bytes, const char *cmdline)

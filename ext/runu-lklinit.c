@@ -13,8 +13,9 @@
  * for death by signal N). It is linked statically: the rootfs's own libc is
  * the program's, not ours.
  *
- * The tap (RUNU_LKL_TAP in the program's environment) is attached here, before
- * "ready", and handed to the program as descriptor 3 (RUNU_LKL_TAP_FD=3). A tap
+ * The tap (RUNU_LKL_TAP in the program's environment) is attached here, with
+ * virtio-net headers and offloads (runu-tap.h), before "ready", and handed to
+ * the program as descriptor 3 (RUNU_LKL_TAP_FD=3). A tap
  * with nothing attached drops what it is sent; attached, it queues the frames
  * that come before the program's first socket boots its kernel, which then
  * answers them: a client's first SYN is not lost to a second's retransmission.
@@ -26,15 +27,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_tun.h>
-#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -42,6 +40,7 @@
 
 #include "runu-abi.h"
 #include "runu-control.h"
+#include "runu-tap.h"
 
 #define TAP_ENV "RUNU_LKL_TAP="
 #define TAP_FD 3	/* the program's descriptor of the attached tap */
@@ -106,23 +105,18 @@ static void parse(int argc, char **argv, struct program *p)
  */
 static int attach_tap(struct program *p)
 {
-	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
 	const char *name = NULL;
 	int fd;
 
 	for (int i = 0; i < p->env_count; i++)
 		if (!strncmp(p->env[i], TAP_ENV, strlen(TAP_ENV)))
 			name = p->env[i] + strlen(TAP_ENV);
-	if (!name || !*name || strlen(name) >= IFNAMSIZ)
+	if (!name)
 		return -1;
-	strcpy(ifr.ifr_name, name);
-	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	if (fd >= 0 && ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	if (fd >= 0)
-		p->env[p->env_count++] = "RUNU_LKL_TAP_FD=" TOSTRING(TAP_FD);
+	fd = tap_attach(name);
+	if (fd < 0)
+		return -1;
+	p->env[p->env_count++] = "RUNU_LKL_TAP_FD=" TOSTRING(TAP_FD);
 	return fd;
 }
 

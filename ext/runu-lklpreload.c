@@ -10,8 +10,8 @@
  *
  * Configuration: the environment, read once when the library loads.
  *   RUNU_LKL_TAP=NAME           a tap of this network namespace, attached with
- *                               TUNSETIFF (IFF_TAP | IFF_NO_PI); without it the
- *                               kernel has its loopback only
+ *                               virtio-net headers and offloads (runu-tap.h);
+ *                               without it the kernel has its loopback only
  *   RUNU_LKL_TAP_FD=N           that tap, already attached (runu-lklinit does it
  *                               before the program runs, so that what comes
  *                               before the boot waits in its queue); not open,
@@ -159,13 +159,13 @@
 #include <lkl/linux/uio.h>
 #include <netdb.h>
 
+#include "runu-tap.h"
+
 int lkl_posix_start(unsigned long memory_bytes, const char *cmdline);
 
 /* <linux/if_tun.h>'s, which cannot be included beside the kernel's renamed <lkl/linux/types.h>. */
-#define TUNSETIFF _IOW('T', 202, int)
 #define TUNGETIFF _IOR('T', 210, unsigned int)
-#define IFF_TAP 0x0002
-#define IFF_NO_PI 0x1000
+#define IFF_VNET_HDR 0x4000
 
 /* ---- what the program's and the kernel's definitions must agree on ---- */
 
@@ -715,6 +715,7 @@ static long sent(long r, int flags)
 static pthread_mutex_t boot_lock = PTHREAD_MUTEX_INITIALIZER;
 static int state;	/* 0: not booted; 1: running; < 0: the boot failed with this -errno */
 static int tap_fd = -1;
+static int tap_vnet;	/* tap_fd has virtio-net headers */
 
 #define NL_ALIGN(n) (((n) + 3U) & ~3U)
 
@@ -843,6 +844,37 @@ static void set_wall_clock(void)
 	kcall(__lkl__NR_clock_settime, CLOCK_REALTIME, (long)&kts, 0, 0, 0, 0);
 }
 
+/* Writes a sysctl of the kernel's (a path under /proc/sys); failures are left alone. */
+static void kernel_sysctl(const char *path, const char *value)
+{
+	long fd = kcall(__lkl__NR_openat, LKL_AT_FDCWD, (long)path, LKL_O_WRONLY | LKL_O_CLOEXEC, 0, 0, 0);
+
+	if (fd < 0)
+		return;
+	kcall(__lkl__NR_write, fd, (long)value, (long)strlen(value), 0, 0, 0);
+	kclose(fd);
+}
+
+/*
+ * TCP's memory. The kernel sizes it from its own memory (RUNU_LKL_MEMORY_MB),
+ * as for a whole machine that small: with 64 MB a socket's receive buffer
+ * stopped at 480 KB and all of TCP came under pressure at 3.7 MB, and iperf3
+ * from the host got 5 to 13 Gbit/s. The library kernel serves one program, so
+ * its sockets get Linux's usual buffers (6 MB to receive, 4 MB to send) and
+ * TCP may use a quarter of its memory before pressure and half at most: 16
+ * Gbit/s, as the host's own stack.
+ */
+static void tcp_memory(void)
+{
+	unsigned long pages = config.memory_mb << (20 - 12);
+	char limits[64];
+
+	kernel_sysctl("/proc/sys/net/ipv4/tcp_rmem", "4096 131072 6291456");
+	kernel_sysctl("/proc/sys/net/ipv4/tcp_wmem", "4096 16384 4194304");
+	snprintf(limits, sizeof(limits), "%lu %lu %lu", pages / 4, pages * 3 / 8, pages / 2);
+	kernel_sysctl("/proc/sys/net/ipv4/tcp_mem", limits);
+}
+
 /* lo up; the tap as an interface, up, addressed and routed. 0 or -errno, said. */
 static long configure(void)
 {
@@ -863,9 +895,11 @@ static long configure(void)
 	/* /proc, for the exit to see what TCP still holds. */
 	kcall(__lkl__NR_mkdirat, LKL_AT_FDCWD, (long)"/proc", 0555, 0, 0, 0);
 	kcall(__lkl__NR_mount, (long)"proc", (long)"/proc", (long)"proc", 0, 0, 0);
+	tcp_memory();
 	if (tap_fd < 0)
 		goto out;
-	index = err = kcall(__lkl__NR_lkl_netdev_add, tap_fd, config.has_mac ? (long)config.mac : 0, 0, 0, 0, 0);
+	index = err = kcall(__lkl__NR_lkl_netdev_add, tap_fd, config.has_mac ? (long)config.mac : 0,
+			    tap_vnet ? LKL_NETDEV_ADD_VNET_HDR : 0, 0, 0, 0);
 	if (err < 0) {
 		say("cannot make an interface of tap %s: %s", config.tap, strerror((int)-err));
 		goto out;
@@ -915,8 +949,11 @@ static int claim_tap(void)
 	return fd;
 }
 
-/* The inherited descriptor if it is the tap, kept from the programs this one executes. */
-static int inherited_tap(void)
+/*
+ * The inherited descriptor if it is the tap, kept from the programs this one
+ * executes; *vnet: it was attached with virtio-net headers.
+ */
+static int inherited_tap(int *vnet)
 {
 	struct ifreq ifr;
 
@@ -924,28 +961,18 @@ static int inherited_tap(void)
 	if (config.tap_fd < 0 || CALL(ioctl)(config.tap_fd, TUNGETIFF, &ifr) < 0 ||
 	    strcmp(ifr.ifr_name, config.tap) || CALL(fcntl)(config.tap_fd, F_SETFD, FD_CLOEXEC) < 0)
 		return -1;
+	*vnet = !!(ifr.ifr_flags & IFF_VNET_HDR);
 	return config.tap_fd;
 }
 
-static int open_tap(void)
+static int open_tap(int *vnet)
 {
-	struct ifreq ifr;
-	int fd = inherited_tap(), err;
+	int fd = inherited_tap(vnet);
 
 	if (fd >= 0)
 		return fd;
-	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, config.tap, strlen(config.tap));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	if (CALL(ioctl)(fd, TUNSETIFF, &ifr) < 0) {
-		err = errno;
-		CALL(close)(fd);
-		return -err;
-	}
-	return fd;
+	*vnet = 1;
+	return tap_attach(config.tap);
 }
 
 /*
@@ -965,7 +992,7 @@ static int boot(int *again)
 	if (config.tap[0]) {
 		int claim = claim_tap();
 
-		tap_fd = claim < 0 ? claim : open_tap();
+		tap_fd = claim < 0 ? claim : open_tap(&tap_vnet);
 		if (tap_fd < 0) {
 			err = tap_fd;
 			tap_fd = -1;

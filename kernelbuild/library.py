@@ -37,7 +37,7 @@ PORT = Path(__file__).parent / "lkl"
 EXT = Path(__file__).resolve().parent.parent / "ext"
 HOST_SOURCES = ("lkl-host.c", "lkl-host.h")
 # The LD_PRELOAD library, installed beside liblinux.so.
-PRELOAD_SOURCES = ("runu-lklpreload.c",)
+PRELOAD_SOURCES = ("runu-lklpreload.c", "runu-tap.c", "runu-tap.h")
 PRELOAD = "librunu-lkl.so"
 # The kernel's entry points: everything else in the object is made local.
 EXPORTS = PORT / "arch" / "lkl" / "exports"
@@ -138,7 +138,8 @@ def _link_preload(arch: str, dest: Path) -> Path:
     prefix = _toolchain(arch)
     preload = dest / PRELOAD
     subprocess.run([f"{prefix}gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror",
-                    f"-I{dest / 'include'}", "-o", str(preload), str(EXT / "runu-lklpreload.c"),
+                    f"-I{dest / 'include'}", "-o", str(preload),
+                    *(str(EXT / name) for name in PRELOAD_SOURCES if name.endswith(".c")),
                     f"-L{dest}", "-llinux", "-Wl,-rpath,$ORIGIN", "-ldl", "-lpthread",
                     "-Wl,-z,noexecstack", f"-Wl,-soname,{PRELOAD}"], check=True)
     return preload

@@ -44,7 +44,7 @@ PROGRAMS = {
     "runu-hookexec": (["runu-hookexec.c"], [], []),
     "runu": (["runu-front.c", "runu-event.c"], [], ["-ljansson"]),
     # The lkl kind's stand-in for a guest init, run in the container's rootfs: static, as its libc is not ours.
-    "runu-lklinit": (["runu-lklinit.c", "runu-control.c"], ["-static"], []),
+    "runu-lklinit": (["runu-lklinit.c", "runu-control.c", "runu-tap.c"], ["-static"], []),
     **{init_name(arch): (INIT_SOURCES, ["-static"], []) for arch in GUEST_TRIPLETS},
 }
 

@@ -24,9 +24,14 @@ def names(ipr: IPRoute) -> set[str]:
     return {link.get("ifname") for link in ipr.get_links()}
 
 
+def counters(ipr: IPRoute, name: str) -> dict:
+    """``name``'s IFLA_STATS64 counters (tx_packets, rx_bytes, ...)."""
+    return ipr.get_links(index(ipr, name))[0].get_attr("IFLA_STATS64")
+
+
 def sent_packets(ipr: IPRoute, name: str) -> int:
-    """How many packets ``name`` has sent (its IFLA_STATS64 counter)."""
-    return ipr.get_links(index(ipr, name))[0].get_attr("IFLA_STATS64")["tx_packets"]
+    """How many packets ``name`` has sent."""
+    return counters(ipr, name)["tx_packets"]
 
 
 def set_up(ipr: IPRoute, name: str) -> None:

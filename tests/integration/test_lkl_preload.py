@@ -244,6 +244,27 @@ def test_an_unmodified_python_tcp_server_answers_another_namespace_through_the_l
     assert err == ""  # the library prints nothing in normal operation
 
 
+def test_tcp_crosses_the_tap_in_segments_larger_than_the_mtu_and_arrives_whole(network):
+    """The tap carries virtio-net headers: the host's GSO segments come in whole and the library
+    kernel's TSO ones go out whole (checksums left to the last to see them), both ways of an echo."""
+    server = network.spawn(SOCKET_SERVER, "4", "7000")
+    try:
+        read_json(server)
+        with netns.iproute(network.app) as ipr:
+            before = link.counters(ipr, "lkl0")
+        whole, _ = tcp_echo(network.peer, APP_V4, 7000, size=8 << 20)
+        with netns.iproute(network.app) as ipr:
+            after = link.counters(ipr, "lkl0")
+    finally:
+        err = stopped(server)
+    assert whole and err == ""
+    # tx: into the tap, to the program; rx: what the program's kernel wrote. An Ethernet frame
+    # without offloads is 1514 bytes at most.
+    for way in ("tx", "rx"):
+        frames = after[f"{way}_packets"] - before[f"{way}_packets"]
+        assert (after[f"{way}_bytes"] - before[f"{way}_bytes"]) / frames > 1514, way
+
+
 def test_an_asyncio_server_serves_concurrent_clients(network):
     server = network.spawn(ASYNCIO_SERVER, "7000")
     try:

@@ -4,6 +4,6 @@
 
 #include <asm-generic/syscalls.h>
 
-asmlinkage long sys_lkl_netdev_add(int fd, const u8 __user *mac);
+asmlinkage long sys_lkl_netdev_add(int fd, const u8 __user *mac, unsigned int flags);
 
 #endif

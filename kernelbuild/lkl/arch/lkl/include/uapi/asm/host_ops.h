@@ -55,6 +55,11 @@ struct lkl_host_ops {
 	/* Frames to and from a host descriptor (a tap): the bytes moved, or -1. */
 	long (*fd_read)(int fd, void *buf, unsigned long len);
 	long (*fd_write)(int fd, const void *buf, unsigned long len);
+
+	/* The host C library's, tuned for its CPU: the kernel's every copy and fill. */
+	void *(*memcpy)(void *dest, const void *src, unsigned long len);
+	void *(*memmove)(void *dest, const void *src, unsigned long len);
+	void *(*memset)(void *dest, int c, unsigned long len);
 };
 
 /* Boots the kernel on host threads of its own; returns once it takes system calls. */
