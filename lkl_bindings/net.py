@@ -17,8 +17,11 @@ from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
 from lkl_bindings.constants import AF_INET, AF_INET6, AF_NETLINK, NETLINK_ROUTE, SOCK_RAW
 
-TUNSETIFF = 0x400454CA
-IFF_TAP, IFF_NO_PI, IFF_UP = 0x0002, 0x1000, 0x1
+TUNSETIFF, TUNSETOFFLOAD = 0x400454CA, 0x400454D0
+IFF_TAP, IFF_NO_PI, IFF_VNET_HDR, IFF_UP = 0x0002, 0x1000, 0x4000, 0x1
+# What the interface takes from the tap: checksums left undone, TCP segments up to 64 KB (ECN too).
+TUN_OFFLOADS = 0x1 | 0x2 | 0x4 | 0x8  # TUN_F_CSUM, TUN_F_TSO4, TUN_F_TSO6, TUN_F_TSO_ECN
+NETDEV_ADD_VNET_HDR = 1  # lkl_netdev_add's flag (the port's uapi <asm/unistd.h>)
 IFA_F_NODAD = 0x02
 RT_TABLE_MAIN, RTPROT_BOOT, RTN_UNICAST = 254, 3, 1
 _NLMSGHDR = struct.Struct("<IHHII")
@@ -78,10 +81,12 @@ class Interface:
 
 
 def open_tap(name: str) -> int:
-    """A descriptor on host tap `name` (frames without a packet-info header)."""
+    """A descriptor on host tap `name`: frames without a packet-info header, each after a
+    virtio-net header, with the offloads the library's interface takes."""
     fd = os.open("/dev/net/tun", os.O_RDWR | os.O_CLOEXEC)
     try:
-        fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TAP | IFF_NO_PI))
+        fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TAP | IFF_NO_PI | IFF_VNET_HDR))
+        fcntl.ioctl(fd, TUNSETOFFLOAD, TUN_OFFLOADS)
     except OSError:
         os.close(fd)
         raise
@@ -91,7 +96,8 @@ def open_tap(name: str) -> int:
 def add_tap(kernel, name: str, mac: str | None = None) -> Interface:
     fd = open_tap(name)
     try:
-        index = kernel.syscall("lkl_netdev_add", fd, bytes.fromhex(mac.replace(":", "")) if mac else None)
+        index = kernel.syscall("lkl_netdev_add", fd, bytes.fromhex(mac.replace(":", "")) if mac else None,
+                               NETDEV_ADD_VNET_HDR)
     except OSError:
         os.close(fd)
         raise
