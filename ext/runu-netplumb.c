@@ -260,6 +260,31 @@ static void link_up(const char *ifname)
 		die("%s %s: %s", step, ifname, strerror(errno));
 }
 
+/*
+ * No IPv6 address of the host's on a tap: it is a pipe to the guest. disable_ipv6
+ * ("default", above) needs a writable /proc/sys, which a container's is not; without
+ * it the kernel gave each tap a link-local address and route a moment after it came
+ * up, a change to the namespace after create had returned. The address generation
+ * mode is set over netlink, before the link is up. A kernel without IPv6 has nothing
+ * to generate (EAFNOSUPPORT).
+ */
+static void no_ipv6_addresses(const char *name)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = request(buf, RTM_NEWLINK, NLM_F_ACK);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct nlattr *spec, *inet6;
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)if_nametoindex(name);
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	inet6 = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, inet6);
+	mnl_attr_nest_end(nlh, spec);
+	talk_tolerating(nlh, NULL, NULL, "switch IPv6 addresses off on the tap", EAFNOSUPPORT);
+}
+
 /* A persistent tap: the sandbox kernel opens it by name at start, as its owner. */
 static unsigned int create_tap(const char *name, unsigned long owner)
 {
@@ -276,6 +301,7 @@ static unsigned int create_tap(const char *name, unsigned long owner)
 		die("give tap %s to uid %lu: %s", name, owner, strerror(errno));
 	close(fd);
 	undo.taps[undo.ntaps++] = name;
+	no_ipv6_addresses(name);
 	link_up(name);
 	return if_nametoindex(name);
 }

@@ -10,6 +10,7 @@ import select
 import socket
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -70,6 +71,26 @@ def test_tcp_from_the_network_reaches_a_server_in_the_guest(runu, make_bundle, d
             except OSError:
                 time.sleep(0.05)
     runu("delete", "--force", "c1")
+
+
+# runu as it runs where dockerd itself is in a container (a fresh machine's CI): /proc/sys read-only.
+READ_ONLY_PROC_SYS = ["unshare", "--mount", "sh", "-c",
+                      'mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && exec "$0" "$@"']
+
+
+def test_the_hand_overs_taps_get_no_ipv6_address_even_where_proc_sys_is_read_only(
+        runu, make_bundle, docker_like_netns):
+    """The taps are pipes to the guest. Where disable_ipv6 cannot be written, the kernel used to
+    give each one a link-local address and route a moment after the guest opened it: a change to
+    the container's namespace after create had returned."""
+    ctr, _ = docker_like_netns
+    runu.prefix = READ_ONLY_PROC_SYS
+    runu("run", "--detach", "--bundle", str(make_bundle(["sleep", "1000"], edit=with_netns(ctr))), "c1")
+    time.sleep(2)  # addrconf adds a link-local address about a second after the carrier
+    with netns.iproute(Path(ctr).name) as ipr:
+        taps = {ipr.link_lookup(ifname=name)[0] for name in ("tap0", "tap1")}
+        on_taps = [a.get_attr("IFA_ADDRESS") for a in ipr.get_addr(family=socket.AF_INET6) if a["index"] in taps]
+    assert on_taps == []
 
 
 def test_no_network_means_loopback_only(runu, make_bundle):
