@@ -99,6 +99,14 @@ def _verbs(run: dict) -> str:
             + _table(header, tables.verbs_rows(run)))
 
 
+def _phases(run: dict) -> str:
+    phases, rows = tables.phases_rows(run)
+    return (f"<h2>Where docker run's time goes, per runtime</h2>{_meta(run)}{_what(run)}"
+            "<p>Medians (ms) of each stretch: Docker before the runtime's create, create (Docker's prestart"
+            " hook included), containerd until start, start, then the program until it greets.</p>"
+            + _table(["runtime", *phases, "whole run ms", "samples"], rows))
+
+
 def _guest(run: dict) -> str:
     metrics, rows = tables.guest_rows(run)
     return (f"<h2>Guest execution</h2>{_meta(run)}{_what(run)}<p>Medians over {run['rounds']} runs.</p>"
@@ -163,6 +171,8 @@ def render() -> Path:
         parts.append(_seed(latest["startup"]))
     if "bundle" in latest:
         parts.append(_startup(latest["bundle"], "runtime run of a bundle to ready, no Docker", "bundle.png"))
+    if "phases" in latest:
+        parts.append(_phases(latest["phases"]))
     if "verbs" in latest:
         parts.append(_verbs(latest["verbs"]))
     if "guest" in latest:

@@ -127,6 +127,21 @@ def verbs_rows(run: dict, verbs=("create", "start", "state", "kill", "delete")) 
     return rows
 
 
+def phases_rows(run: dict) -> tuple[list[str], list[list[str]]]:
+    """Phase names, then per runtime each phase's median ms and the whole run's (x runc)."""
+    measured = {name: numbers for name, numbers in run["runtimes"].items() if "error" not in numbers}
+    phases = list(next(iter(measured.values()))["phases_median_ms"]) if measured else []
+    ref = run["runtimes"].get("runc", {}).get("median_ms")
+    rows = []
+    for name, numbers in run["runtimes"].items():
+        if "error" in numbers:
+            rows.append([name, *[""] * (len(phases) + 1), reason(numbers["error"])])
+            continue
+        rows.append([name, *(f"{numbers['phases_median_ms'][p]:.1f}" for p in phases),
+                     f"{numbers['median_ms']:.0f} ({_ratio(numbers['median_ms'], ref)}×)", f"n={numbers['n']}"])
+    return phases, rows
+
+
 def guest_rows(run: dict) -> tuple[list[str], list[list[str]]]:
     """Metric names, then one row per contender of their medians."""
     metrics = list(next(iter(run["runtimes"].values()))["medians"])

@@ -61,3 +61,15 @@ def test_console_speeds_one_column_per_way_whole_and_net():
     ways, rows = console_speeds(run)
     assert ways == ["docker"]
     assert rows == [["runc", "16.6 / 20.1"], ["runu", "runtime failed"]]
+
+
+def test_phases_rows_one_column_per_phase_and_the_whole_run_against_runcs():
+    from benchmarks.render.tables import phases_rows
+
+    run = {"runtimes": {"runc": {**summary([0.200]), "phases_median_ms": {"create": 150.0, "start": 7.0}},
+                        "runu": {**summary([0.250]), "phases_median_ms": {"create": 160.0, "start": 6.0}},
+                        "crun": {"error": "no cgroup"}}}
+    phases, rows = phases_rows(run)
+    assert phases == ["create", "start"]
+    assert rows[1] == ["runu", "160.0", "6.0", "250 (1.25×)", "n=1"]
+    assert rows[2] == ["crun", "", "", "", "no cgroup"]
