@@ -44,6 +44,8 @@
 #define RUNU_OCI_VERSION "1.1.0"
 #define RUNU_CONTROL_START "start"
 #define RUNU_CONTROL_WINSIZE "winsize"  /* "winsize ROWS COLUMNS": the terminal's size */
+/* create's cgroup lock warmer (runu-front.c), the front's child: its pid, for Python to end it */
+#define RUNU_LOCK_WARMER_ENV "RUNU_LOCK_WARMER"
 
 /*
  * Host id ranges (runu/idrange.py): range N starts at RUNU_ID_RANGE_BASE + N *

@@ -708,15 +708,22 @@ static int own_procs_file(char *procs, size_t size)
  * cgroup it is already in (nothing changes, but the lock is taken), then again every
  * WARM_PERIOD_MS until runu create ends (its parent changes) or WARM_MS have passed: the grace
  * period passes while Python starts, and the launcher's join into the container's cgroup, about
- * 30 ms on, does not wait for one.
+ * 30 ms on, does not wait for one. Python ends and reaps it (runu/lockwarmer.py, its pid in
+ * RUNU_LOCK_WARMER_ENV) once the launcher has joined or create fails, so it never outlives create.
  */
 static void keep_migration_lock_ready(void)
 {
 	char procs[PATH_MAX];
 	pid_t parent = getpid();
+	pid_t warmer = fork();
+	char pid[16];
 
-	if (fork() != 0)
-		return;  /* create goes on at once; a failed fork only loses the head start */
+	if (warmer != 0) {  /* create goes on at once; a failed fork only loses the head start */
+		snprintf(pid, sizeof(pid), "%d", warmer);
+		if (warmer > 0)
+			setenv(RUNU_LOCK_WARMER_ENV, pid, 1);
+		return;
+	}
 	close_range(0, ~0U, 0);  /* holding none of create's streams, nobody waits for us */
 	if (!own_procs_file(procs, sizeof(procs)))
 		_exit(0);

@@ -25,6 +25,7 @@ FD_ARGS = 20  # --more-args: a socket bringing the other arguments and descripto
 OCI_VERSION = "1.1.0"  # what `state` reports
 CONTROL_START = "start"  # on the control line: the booted guest may run the container's process
 CONTROL_WINSIZE = "winsize"  # "winsize ROWS COLUMNS": the terminal's size (an emulator's guest)
+LOCK_WARMER_ENV = "RUNU_LOCK_WARMER"  # the pid of create's cgroup lock warmer (runu.lockwarmer)
 
 # Host id ranges (runu.idrange): the first range's base; where the leases are, unless the
 # environment's RUNU_ID_LEASES says.

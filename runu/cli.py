@@ -10,6 +10,7 @@ import importlib
 import os
 import sys
 
+from runu import lockwarmer
 from runu.errors import RunuError
 from runu.quickargs import quick_parse
 
@@ -164,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as e:  # a bug: still one line, and in the log containerd reads
         message = f"internal error (a bug in runu): {type(e).__name__}: {e}; {_keep_traceback(argv)}"
+    finally:
+        lockwarmer.stop()  # create's, if create failed before its launcher joined
     RuntimeLog(_global_option(argv, "--log"), _global_option(argv, "--log-format") or "text").error(message)
     print(f"runu: {message}", file=sys.stderr)
     return 1

@@ -12,7 +12,7 @@ import signal
 import time
 from pathlib import Path
 
-from runu import abi, events, state as st
+from runu import abi, events, lockwarmer, state as st
 from runu.errors import RunuError
 from runu.hooks import run_hooks
 from runu.log import RuntimeLog
@@ -83,6 +83,7 @@ class Runtime:
                 integrity.verify(bundle, spec)
                 commit_fd = self._spawn_sandbox(cdir, state, spec, sandbox, cgroup, launching, terminal,
                                                 console_socket)
+                lockwarmer.stop()  # the launcher has joined the cgroup: the lock's warming is done
                 hook_state = state.hook_state(CREATING)
                 for phase in ("prestart", "createRuntime", "createContainer"):
                     run_hooks(spec, phase, hook_state)

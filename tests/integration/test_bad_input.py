@@ -7,12 +7,13 @@ runs after each). Each valid case: it runs, as under runc.
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
 
 from runu.process import is_alive
-from tests.conftest import RUNU, sandbox_processes
+from tests.conftest import RUNU, processes_naming, sandbox_processes
 
 
 def _set(path: str, value):
@@ -94,17 +95,44 @@ def test_a_1000_character_id_is_refused_as_an_id(runu, make_bundle):
     assert (result.returncode, result.stderr) == (1, b"runu: invalid container id: 1000 characters (at most 255)\n")
 
 
+def _join_pid_1s_network_namespace(spec: dict) -> None:
+    spec["linux"]["namespaces"][1] = {"type": "network", "path": "/proc/1/ns/net"}
+
+
 def test_joining_pid_1s_network_namespace_is_never_called_missing(runu, make_bundle):
     """/proc/1/ns/net exists: refused as the host's, or as unreadable, never as "does not exist"."""
-    edit = lambda spec: spec["linux"]["namespaces"].__setitem__(  # noqa: E731
-        1, {"type": "network", "path": "/proc/1/ns/net"})
-    result = runu("run", "--bundle", str(make_bundle(["true"], edit=edit)), "c1", check=False)
+    result = runu("run", "--bundle", str(make_bundle(["true"], edit=_join_pid_1s_network_namespace)), "c1",
+                  check=False)
     line = result.stderr.decode().strip()
     assert result.returncode == 1 and "\n" not in line
     assert line in ("runu: network namespace /proc/1/ns/net: Permission denied",
                     "runu: host networking is not supported: a runu container has its own kernel and network "
                     "stack and cannot share the host's (docker: use a bridge network or --network none); "
                     "/proc/1/ns/net is the host's network namespace")
+
+
+# Runs a command as a subreaper: whatever the command leaves running, or ended but unreaped,
+# becomes this script's child when the command exits. Prints how many there are.
+_ORPHANS_OF = """
+import ctypes, os, subprocess, sys
+assert ctypes.CDLL(None).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+orphans = 0
+try:
+    while os.waitpid(-1, 0):
+        orphans += 1
+except ChildProcessError:
+    print(orphans)
+"""
+
+
+def test_a_refused_create_leaves_no_process_even_for_a_moment(runu, make_bundle, tmp_path):
+    """create's helpers end before it does (the front's cgroup lock warmer, its child, used
+    to run on for a few ms after a refused create: long enough for a caller to see it)."""
+    bundle = make_bundle(["true"], edit=_join_pid_1s_network_namespace)
+    create = [RUNU, "--root", str(runu.root), "create", "--bundle", str(bundle), "c1"]
+    result = subprocess.run([sys.executable, "-c", _ORPHANS_OF, *create], capture_output=True, timeout=60)
+    assert result.stdout == b"0\n", result.stderr
 
 
 def test_ten_thousand_args_reach_the_process(runu, make_bundle):
