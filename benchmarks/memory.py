@@ -66,3 +66,36 @@ def usage_kib(pid: int, container_id: str) -> dict:
     pids = processes(pid, container_id)
     kib, kind = footprint_kib(pids)
     return {"pss_kib": kib, "counted_as": kind, "processes": len(pids)}
+
+
+# PSS by what a mapping is: a UML kernel's RAM (and runsc's) is a shared mapping of a memory
+# file, a program's own memory private and anonymous, its code and libraries private and file-backed.
+PRIVATE_ANON, PRIVATE_FILE, SHARED = "private anonymous", "private file-backed", "shared"
+
+
+def _mapping_class(header: str, flags: str) -> str:
+    if " sh " in f" {flags} ":
+        return SHARED
+    fields = header.split(maxsplit=5)
+    return PRIVATE_FILE if len(fields) > 5 and fields[5].startswith("/") else PRIVATE_ANON
+
+
+def pss_by_mapping_kib(pids: set[int]) -> dict[str, int]:
+    """PSS summed over `pids`, split by mapping class (smaps: each mapping's header line, its
+    Pss and its VmFlags, where "sh" marks a shared mapping)."""
+    split = dict.fromkeys((PRIVATE_ANON, PRIVATE_FILE, SHARED), 0)
+    for pid in pids:
+        try:
+            lines = Path(f"/proc/{pid}/smaps").read_text().splitlines()
+        except OSError:
+            continue  # gone meanwhile
+        header, pss = "", 0
+        for line in lines:
+            key = line.split(":", 1)[0]
+            if key == "Pss":
+                pss = int(line.split()[1])
+            elif key == "VmFlags":  # a mapping's last line
+                split[_mapping_class(header, line.split(":", 1)[1])] += pss
+            elif " " in key:
+                header = line  # "start-end perms offset dev:inode... [name]": its key has spaces
+    return split

@@ -12,15 +12,14 @@ RESULTS = Path(__file__).resolve().parent / "results"
 REPO = RESULTS.parent.parent
 
 
-def _meminfo_kib(field: str) -> int:
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise KeyError(field)
+def meminfo_kib(text: str | None = None) -> dict[str, int]:
+    """/proc/meminfo's fields in KiB: this host's, or `text` read from another kernel."""
+    text = Path("/proc/meminfo").read_text() if text is None else text
+    return {name: int(value.split()[0]) for name, value in (line.split(":", 1) for line in text.splitlines())}
 
 
 def mem_available_kib() -> int:
-    return _meminfo_kib("MemAvailable")
+    return meminfo_kib()["MemAvailable"]
 
 
 def _cpu_model() -> str:
@@ -38,7 +37,7 @@ def machine() -> dict:
     """What the numbers depend on besides the code."""
     return {
         "nproc": os.cpu_count(),
-        "mem_total_kib": _meminfo_kib("MemTotal"),
+        "mem_total_kib": meminfo_kib()["MemTotal"],
         "kernel": platform.release(),
         "cpu_model": _cpu_model(),
         "loadavg": os.getloadavg(),

@@ -486,6 +486,7 @@ class Runtime:
             state = cdir.load()
             if (status := state.current_status()) != RUNNING:
                 raise RunuError(f"cannot {action} a {status} container")  # runc's words
+            _require_agent(state, action)
             if not state.facts.pod:
                 return _saved_spec(cdir, state), Session(cdir.path, container_id), b""
             from runu.pod import join_prefix
@@ -500,6 +501,7 @@ class Runtime:
         with self.store.open(container_id) as cdir:
             state = cdir.load()
             require_status(state, "list the guest processes of", "running")
+            _require_agent(state, "list the guest processes of")
             if not state.facts.pod:
                 return processes(cdir.path, container_id)
             from runu.pod import join_prefix
@@ -642,6 +644,14 @@ def _release_host_leases(state: State) -> None:
         from runu import idrange
 
         idrange.release(state.facts.host_ids)
+
+
+def _require_agent(state: State, action: str) -> None:
+    """A RunuError for a sandbox with no guest agent to ask (its program runs alone)."""
+    if not kinds.lookup(state.facts.sandbox).has_agent:
+        raise RunuError(f"cannot {action} a container of the {state.facts.sandbox} sandbox kind: it runs its "
+                        f"program alone, with no guest agent to start or list processes (the "
+                        f"{', '.join(kinds.with_agent())} kinds have one)")
 
 
 def _remove_cgroup(state: State) -> None:

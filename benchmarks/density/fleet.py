@@ -5,7 +5,9 @@ an hour (PERIOD): idle. Ready means its log says it connected to the silo.
 """
 
 import time
+from contextlib import contextmanager
 
+from benchmarks import dockerenv
 from benchmarks.memory import footprint_kib, processes
 from benchmarks.results import mem_available_kib
 
@@ -28,6 +30,19 @@ def start_silo(client, labels: dict, network: str) -> str:
     silo = client.containers.run(SILO, detach=True, runtime="runc", network=network, labels=labels)
     silo.reload()
     return silo.attrs["NetworkSettings"]["Networks"][network]["IPAddress"]
+
+
+@contextmanager
+def silo_session():
+    """(client, network name, silo address): dockerd with the compared runtimes, a network of
+    this session's and the silo on it; everything of the session removed on exit."""
+    with dockerenv.docker_session() as (client, labels):
+        network = client.networks.create(f"runu-bench-{labels[dockerenv.LABEL][:8]}", labels=labels)
+        try:
+            yield client, network.name, start_silo(client, labels, network.name)
+        finally:
+            dockerenv.remove_labelled(client, labels)
+            network.remove()
 
 
 def start(client, labels: dict, runtime, network: str, silo_ip: str, n: int) -> list:

@@ -43,25 +43,18 @@ def _level(client, runtime, network, silo_ip, n) -> dict:
 def measured():
     wanted = {r.name: r for r in dockerenv.runtimes() if r.name in MEASURED}
     numbers = {}
-    with dockerenv.docker_session() as (client, session_labels):
-        network = client.networks.create(f"runu-bench-{session_labels[dockerenv.LABEL][:8]}",
-                                         labels=session_labels)
-        try:
-            silo_ip = fleet.start_silo(client, session_labels, network.name)
-            for name in MEASURED:
-                levels, broke = [], None
-                for n in LEVELS:
-                    print(f"density: {name} x {n}", flush=True)
-                    try:
-                        levels.append(_level(client, wanted[name], network.name, silo_ip, n))
-                    except fleet.Broke as e:
-                        broke = {"n": n, "running": e.running, "reason": str(e)[:500]}
-                        print(f"density: {name} broke at {n}: {e}", flush=True)
-                        break
-                numbers[name] = {"levels": levels, "broke": broke}
-        finally:
-            dockerenv.remove_labelled(client, session_labels)
-            network.remove()
+    with fleet.silo_session() as (client, network, silo_ip):
+        for name in MEASURED:
+            levels, broke = [], None
+            for n in LEVELS:
+                print(f"density: {name} x {n}", flush=True)
+                try:
+                    levels.append(_level(client, wanted[name], network, silo_ip, n))
+                except fleet.Broke as e:
+                    broke = {"n": n, "running": e.running, "reason": str(e)[:500]}
+                    print(f"density: {name} broke at {n}: {e}", flush=True)
+                    break
+            numbers[name] = {"levels": levels, "broke": broke}
     results.save("density", {
         "what": "N idle runu/thingvisor-sensor containers (PERIOD 3600 s) on one network with one "
                 "vsilo-mqtt under runc; ready = 'connected to silo' in the log; memory = PSS of the "

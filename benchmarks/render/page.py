@@ -57,6 +57,13 @@ def _density(run: dict) -> str:
             f"{_table(header, tables.density_rows(run), notes=True)}")
 
 
+def _footprint(run: dict) -> str:
+    header = ["runtime", *(f"host {c} MiB" for c in tables.FOOTPRINT_HOST),
+              *(f"guest {c} MiB" for c in tables.FOOTPRINT_GUEST), "note"]
+    return (f"<h2>Where an idle ThingVisor's memory goes</h2>{_meta(run)}{_what(run)}"
+            f"{_table(header, tables.footprint_rows(run), notes=True)}")
+
+
 def _network(run: dict) -> str:
     header, rows, ratios = tables.network_tables(run)
     chart = ""
@@ -181,6 +188,8 @@ def render() -> Path:
         parts.append(_vm(latest["vm"]))
     if "density" in latest:
         parts.append(_density(latest["density"]))
+    if "footprint" in latest:
+        parts.append(_footprint(latest["footprint"]))
     if "network" in latest:
         parts.append(_network(latest["network"]))
     if "console" in latest:

@@ -44,6 +44,26 @@ def density_rows(run: dict) -> list[list[str]]:
     return rows
 
 
+FOOTPRINT_HOST = ["private anonymous", "private file-backed", "shared", "total"]
+FOOTPRINT_GUEST = ["used", "anonymous", "page cache", "slab", "stacks and page tables", "other"]
+
+
+def footprint_rows(run: dict) -> list[list[str]]:
+    """runtime, its host PSS by mapping class and in all (MiB, x runc's), then its own kernel's
+    RAM in use by holder (MiB; blank without a kernel of its own), or why it was not measured."""
+    ref = run["runtimes"].get("runc", {}).get("host_pss_kib", {}).get("total")
+    rows = []
+    for name, r in run["runtimes"].items():
+        if "error" in r:
+            rows.append([name, *[""] * (len(FOOTPRINT_HOST) + len(FOOTPRINT_GUEST)), reason(r["error"])])
+            continue
+        host, guest = r["host_pss_kib"], r.get("guest_kib", {})
+        rows.append([name, *(f"{host[c] / 1024:.1f}" for c in FOOTPRINT_HOST[:-1]),
+                     f"{host['total'] / 1024:.1f} ({_ratio(host['total'], ref)}×)",
+                     *(f"{guest[c] / 1024:.1f}" if c in guest else "" for c in FOOTPRINT_GUEST), r.get("note", "")])
+    return rows
+
+
 def _headline(metric: dict) -> tuple[str, float] | None:
     """The metric's headline value: its first median, else its PSS, else any kib figure."""
     for test in (lambda k: k.startswith("median"), lambda k: "pss" in k, lambda k: k.endswith("kib")):

@@ -23,6 +23,11 @@ def known() -> list[str]:
     return sorted(_registered)
 
 
+def with_agent() -> list[str]:
+    """The kinds whose guests run an agent (runu exec, ps --guest)."""
+    return [name for name in known() if _registered[name].has_agent]
+
+
 def default_kind() -> str:
     """The kind a spec without org.runu.sandbox gets: the one registered as the default."""
     known()

@@ -128,6 +128,8 @@ class SandboxKind:
     # are made in the rootfs, as runc makes them (its stdin is its own: runu-sandbox --enter
     # starts no relay).
     program_on_host = False
+    # A guest agent (runu-init's) starts and lists processes in the sandbox: runu exec, ps --guest.
+    has_agent = False
 
     @staticmethod
     def claims(rootfs: Path) -> bool:

@@ -75,6 +75,8 @@ class LinuxGuest(ControlLineKind):
     """A kind whose guest runs runu-init; subclasses say how the kernel runs and how the guest
     finds its network devices (guest_devices)."""
 
+    has_agent = True
+
     def guest_memory(self, spec: dict) -> int:
         return memory_mb(spec) << 20
 

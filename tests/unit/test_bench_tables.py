@@ -73,3 +73,19 @@ def test_phases_rows_one_column_per_phase_and_the_whole_run_against_runcs():
     assert phases == ["create", "start"]
     assert rows[1] == ["runu", "160.0", "6.0", "250 (1.25×)", "n=1"]
     assert rows[2] == ["crun", "", "", "", "no cgroup"]
+
+
+def test_footprint_rows_split_host_pss_and_a_guest_kernels_ram_blank_without_one():
+    from benchmarks.render.tables import footprint_rows
+
+    host = {"private anonymous": 8192, "private file-backed": 2048, "shared": 0, "total": 10240}
+    guest = {"total": 258048, "used": 30720, "anonymous": 12288, "page cache": 16384, "slab": 2048,
+             "stacks and page tables": 1024, "other": -1024}
+    run = {"runtimes": {"runc": {"host_pss_kib": host},
+                        "runu": {"host_pss_kib": {**host, "shared": 30720, "total": 40960}, "guest_kib": guest},
+                        "crun": {"error": "no cgroup"}, "lkl": {"host_pss_kib": host, "note": "no exec"}}}
+    rows = footprint_rows(run)
+    assert rows[0] == ["runc", "8.0", "2.0", "0.0", "10.0 (1.00×)", "", "", "", "", "", "", ""]
+    assert rows[1] == ["runu", "8.0", "2.0", "30.0", "40.0 (4.00×)", "30.0", "12.0", "16.0", "2.0", "1.0", "-1.0", ""]
+    assert rows[2] == ["crun", *[""] * 10, "no cgroup"]
+    assert rows[3][-2:] == ["", "no exec"]

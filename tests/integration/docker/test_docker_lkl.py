@@ -95,3 +95,16 @@ def test_a_statically_linked_program_is_refused_in_one_line(docker_lkl):
     message = str(refused.value)
     assert "echo (/bin/busybox) is statically linked: the lkl sandbox kind routes a program's sockets " \
            "through the dynamic loader (LD_PRELOAD)" in message, message
+
+
+def test_docker_exec_is_refused_in_one_line_instead_of_waiting_for_an_agent(docker_lkl, python_image):
+    """The program runs alone (no guest init, no agent): exec says so and ends, and the container
+    goes on (an exec that waited for an answer held the container's shim: even docker rm hung)."""
+    c = docker_lkl.start(["python3", "-c", "import time; time.sleep(60)"], image=python_image,
+                         network_mode="none")
+    code, out = c.exec_run(["cat", "/proc/meminfo"])
+    assert code != 0
+    assert ("cannot exec in a container of the lkl sandbox kind: it runs its program alone, with no guest "
+            "agent to start or list processes (the uml, vm kinds have one)") in out.decode()
+    c.reload()
+    assert c.status == "running"
