@@ -464,14 +464,15 @@ class Runtime:
 
     def stats(self, container_id: str) -> dict:
         """runc's statistics of the cgroup, and under "guest" the guest kernel's own view of its
-        memory and CPU (a running guest's agent answers; a paused one cannot)."""
+        memory and CPU (a running guest's agent answers; a paused one cannot, and a kind with
+        no agent has none to ask)."""
         with self.store.open(container_id) as cdir:
             state = cdir.load()
             status = require_status(state, "read the statistics of", *LIVE)
             from runu.cgroup.stats import stats
 
             data = stats(self._cgroup_of(state).dirs)
-            if status == "running":
+            if status == "running" and kinds.lookup(state.facts.sandbox).has_agent:
                 from runu.agent import guest_stats
 
                 data["guest"] = guest_stats(cdir.path, container_id)

@@ -2,14 +2,18 @@
 and namespaces as under runc, while its sockets are served by Linux as a library, linked into it
 (runu/sandbox/lkl.py) on the container's tap."""
 
+import json
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from docker.errors import APIError
 
 from kernelbuild.library import installed_problem
 from runu.elfarch import host_arch
-from tests.integration.docker.conftest import _docker_session, wait_until
+from tests.integration.docker.conftest import RUNTIME_ROOT, _docker_session, wait_until
 from tests.integration.docker.netutil import container_ip
 from unikraft_build.targets import build_image
 
@@ -97,14 +101,20 @@ def test_a_statically_linked_program_is_refused_in_one_line(docker_lkl):
            "through the dynamic loader (LD_PRELOAD)" in message, message
 
 
-def test_docker_exec_is_refused_in_one_line_instead_of_waiting_for_an_agent(docker_lkl, python_image):
-    """The program runs alone (no guest init, no agent): exec says so and ends, and the container
-    goes on (an exec that waited for an answer held the container's shim: even docker rm hung)."""
+def test_exec_is_refused_in_one_line_and_stats_come_without_a_guest_view(docker_lkl, python_image):
+    """The program runs alone (no guest init, no agent): exec says so and ends, events --stats
+    gives the cgroup's numbers alone, and the container goes on (both used to wait for an agent's
+    answer forever; the exec held the container's shim, so even docker rm hung)."""
     c = docker_lkl.start(["python3", "-c", "import time; time.sleep(60)"], image=python_image,
                          network_mode="none")
     code, out = c.exec_run(["cat", "/proc/meminfo"])
     assert code != 0
     assert ("cannot exec in a container of the lkl sandbox kind: it runs its program alone, with no guest "
             "agent to start or list processes (the uml, vm kinds have one)") in out.decode()
+    runu = Path(sys.executable).with_name("runu")
+    stats = subprocess.run([runu, "--root", RUNTIME_ROOT, "events", "--stats", c.id], capture_output=True,
+                           text=True, timeout=60)
+    data = json.loads(stats.stdout)["data"]
+    assert "guest" not in data and data["memory"]["usage"]["usage"] > 0
     c.reload()
     assert c.status == "running"
