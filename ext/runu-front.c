@@ -718,12 +718,12 @@ static void keep_migration_lock_ready(void)
 	pid_t warmer = fork();
 	char pid[16];
 
-	if (warmer != 0) {  /* create goes on at once; a failed fork only loses the head start */
+	if (warmer > 0) {
 		snprintf(pid, sizeof(pid), "%d", warmer);
-		if (warmer > 0)
-			setenv(RUNU_LOCK_WARMER_ENV, pid, 1);
-		return;
+		setenv(RUNU_LOCK_WARMER_ENV, pid, 1);
 	}
+	if (warmer != 0)
+		return;  /* create goes on at once; a failed fork only loses the head start */
 	close_range(0, ~0U, 0);  /* holding none of create's streams, nobody waits for us */
 	if (!own_procs_file(procs, sizeof(procs)))
 		_exit(0);

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from runu.process import is_alive
-from tests.conftest import RUNU, processes_naming, sandbox_processes
+from tests.conftest import RUNU, sandbox_processes
 
 
 def _set(path: str, value):
