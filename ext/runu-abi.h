@@ -43,6 +43,7 @@
  */
 #define RUNU_OCI_VERSION "1.1.0"
 #define RUNU_CONTROL_START "start"
+#define RUNU_CONTROL_NETWORK "network"  /* the network is handed over (a guest booted before it) */
 #define RUNU_CONTROL_WINSIZE "winsize"  /* "winsize ROWS COLUMNS": the terminal's size */
 /* create's cgroup lock warmer (runu-front.c), the front's child: its pid, for Python to end it */
 #define RUNU_LOCK_WARMER_ENV "RUNU_LOCK_WARMER"

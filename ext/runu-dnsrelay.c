@@ -103,7 +103,9 @@ int dns_relay_listen(const char *listen_ip)
 
 	if (listener < 0)
 		return -1;
-	if (bind(listener, (struct sockaddr *)&listen_addr, sizeof(listen_addr)) < 0) {
+	/* The address may come later: the sandbox kernel boots before the network is handed over. */
+	if (setsockopt(listener, IPPROTO_IP, IP_FREEBIND, &(int){ 1 }, sizeof(int)) < 0 ||
+	    bind(listener, (struct sockaddr *)&listen_addr, sizeof(listen_addr)) < 0) {
 		close(listener);
 		return -1;
 	}

@@ -10,6 +10,7 @@
 
 static int exitcode_fd = -1, halt_command = RB_POWER_OFF;
 static int report_fd = -1;
+static void (*end_after)(void);
 
 void guest_exit_through(int fd)
 {
@@ -21,8 +22,18 @@ void guest_end_by_reboot(void)
 	halt_command = RB_AUTOBOOT;
 }
 
+void guest_end_after(void (*first)(void))
+{
+	end_after = first;
+}
+
 void guest_power_off(int code)
 {
+	void (*first)(void) = end_after;
+
+	end_after = NULL;  /* once: it may fail, and end the guest itself */
+	if (first)
+		first();
 	sync();
 	if (exitcode_fd >= 0) {
 		dprintf(exitcode_fd, "%d", code);

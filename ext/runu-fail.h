@@ -12,6 +12,8 @@
 void guest_exit_through(int exitcode_fd);
 /* The guest ends by rebooting, not powering off (a machine that cannot power off). */
 void guest_end_by_reboot(void);
+/* What must come before the guest ends, whatever ends it (NULL: nothing). */
+void guest_end_after(void (*first)(void));
 void guest_power_off(int code) __attribute__((noreturn));
 /*
  * In a child that must not end the guest (a process the agent starts): die()

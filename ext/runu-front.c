@@ -383,6 +383,12 @@ static int control_line(const struct container *c, const char *line, int early)
 	return ok ? 0 : -1;
 }
 
+/* runu/sandbox/linuxguest.py's ControlLineKind.takes_early_start and its rule for a network. */
+static int takes_early_start(const char *kind, json_t *network)
+{
+	return !strcmp(kind, "uml") && !json_is_object(network);
+}
+
 /*
  * runu/container.py's start of a sandbox whose guest runs runu-init: it boots from create on;
  * let it run the process, then record the container running.
@@ -391,12 +397,15 @@ static int serve_start(const struct options *opt, char *id)
 {
 	struct container c;
 	const char *kind;
+	json_t *runtime;
 
 	if (open_container(opt, id, &c) != SERVED || strcmp(current_status(&c), "created") || in_pod(&c) ||
 	    has_hooks(c.dir, "startContainer", "poststart"))
 		goto out;
-	kind = json_string_value(json_object_get(json_object_get(c.state, "runtime"), "sandbox"));
-	if (!kind || !runs_runu_init(kind) || control_line(&c, RUNU_CONTROL_START "\n", !strcmp(kind, "uml")) < 0)
+	runtime = json_object_get(c.state, "runtime");
+	kind = json_string_value(json_object_get(runtime, "sandbox"));
+	if (!kind || !runs_runu_init(kind) ||
+	    control_line(&c, RUNU_CONTROL_START "\n", takes_early_start(kind, json_object_get(runtime, "network"))) < 0)
 		goto out;
 	json_object_set_new(c.state, "status", json_string("running"));
 	if (save_state(opt, &c) < 0)

@@ -6,7 +6,9 @@
  * hostfs (/meta/process, written by runu), mounts the rootfs and the spec's
  * mounts, configures the network the host handed over (/meta/network),
  * says "ready" and waits for the host's "start" on the control line (the
- * kernel boots at create), starts the container's process, forwards signals
+ * kernel boots at create; with runu.network=control it boots before the
+ * network is handed over, and waits for the host's "network" line before it
+ * reads /meta/network), starts the container's process, forwards signals
  * that the host sends on the control line, reaps every orphan, and finally hands the process's exit
  * status to the host (128+N for death by signal N) and ends the guest.
  *
@@ -87,6 +89,8 @@ static const char *lines[RUNU_LINE_COUNT + 1];  /* by RUNU_LINE_: the channels' 
 static const char *shared_fs;                    /* the host's files arrive through this */
 static const char *exit_line, *host_root = "/host";  /* runu.exit=; where 9p shows the host's files */
 static int size_by_control;  /* runu.winsize=control: a terminal's size comes on the control line */
+static int network_later;    /* runu.network=control: the host says "network" once it is handed over */
+static int control_fd = -1;  /* the control line: "network", "start" and signals in, "ready" out */
 static char pending[64];     /* a control line read before the process existed */
 #define SIZE_WAIT_MS 1000    /* how long a terminal without a size waits for one at start */
 
@@ -333,7 +337,7 @@ static void read_process(struct tokens *t, struct process *p, int exec_only)
 	}
 }
 
-/* runu.lines=, runu.fs=, runu.exit= and runu.halt= from the kernel command line (needs /proc). */
+/* runu.lines=, runu.fs=, runu.exit=, runu.halt=, runu.winsize= and runu.network= from the kernel command line (needs /proc). */
 static void read_kernel_args(void)
 {
 	static char cmdline[4096];
@@ -354,6 +358,8 @@ static void read_kernel_args(void)
 			guest_end_by_reboot();
 		else if (!strcmp(arg, "runu.winsize=control"))
 			size_by_control = 1;
+		else if (!strcmp(arg, "runu.network=control"))
+			network_later = 1;
 		else if (!strncmp(arg, "runu.lines=", 11))
 			for (char *dev = strtok_r(arg + 11, ",", &devs); dev && n < RUNU_LINE_COUNT;
 			     dev = strtok_r(NULL, ",", &devs))
@@ -633,18 +639,19 @@ have_line:
 }
 
 /*
- * The guest booted at create and is ready, network and all; the process waits
- * for `runu start`. (Before it, runu kill signals the sandbox, not this line;
- * a terminal's size may come, and is set before the process sees it.)
+ * Until the host's `word` on the control line: "network" (the hand-over is done) or "start"
+ * (the guest booted at create and is ready, network and all; the process waits for `runu
+ * start`). Before start, runu kill signals the sandbox, not this line; a terminal's size may
+ * come, and is set before the process sees it.
  */
-static void wait_for_start(int fd)
+static void wait_for(int fd, const char *word)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	char line[64];
 
 	for (;;) {
 		while (control_line(fd, line))
-			if (!size_terminal(line) && !strcmp(line, RUNU_CONTROL_START))
+			if (!size_terminal(line) && !strcmp(line, word))
 				return;
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 			die(126, "control line: %s", strerror(errno));
@@ -671,6 +678,20 @@ static void wait_for_terminal_size(int fd)
 			memcpy(pending, line, sizeof(pending));  /* a signal: for the process, once it runs */
 			return;
 		}
+}
+
+/*
+ * A guest that boots during create's hooks outlives them even when its setup fails: they work
+ * on its sandbox's namespaces, which end with it (Docker's would fail, and hide why). It
+ * ends once the host has handed the network over; start then finds it ended, with its reason
+ * on stderr.
+ */
+static void await_network(void)
+{
+	if (control_fd < 0)
+		control_fd = open_line(RUNU_LINE_CONTROL, O_RDWR | O_NONBLOCK, 1);
+	if (control_fd >= 0)
+		wait_for(control_fd, RUNU_CONTROL_NETWORK);
 }
 
 static int status_code(int status)
@@ -779,10 +800,12 @@ int main(void)
 {
 	static struct process proc;
 	struct tokens process_tokens, network_tokens;
-	int stdio[3], control_fd, agent_fd;
+	int stdio[3], agent_fd;
 	pid_t child;
 
 	mount_early();
+	if (network_later)
+		guest_end_after(await_network);
 	if (tokens_load(&process_tokens, "/meta/process") < 0)
 		die(126, "read /meta/process: %s", strerror(errno));
 	/* The first field is always "stdio MODE": stdio comes up before anything can fail. */
@@ -803,16 +826,22 @@ int main(void)
 		die(126, "no process args");
 	if (proc.hostname && sethostname(proc.hostname, strlen(proc.hostname)) < 0)
 		die(126, "sethostname: %s", strerror(errno));
+	if (network_later) {
+		if (control_fd < 0)
+			die(126, "control line: %s", strerror(errno));
+		wait_for(control_fd, RUNU_CONTROL_NETWORK);
+		guest_end_after(NULL);
+	}
 	if (tokens_load(&network_tokens, "/meta/network") == 0)
 		net_configure(&network_tokens);
 	else
-		net_loopback_up();
+		net_loopback_only();
 	firewall_apply();
 	enter_root(&proc);
 	/* The host sends signals only after this: earlier input would raise no SIGIO. */
 	if (control_fd < 0 || write(control_fd, "ready\n", 6) != 6)
 		die(126, "control line: %s", strerror(errno));
-	wait_for_start(control_fd);
+	wait_for(control_fd, RUNU_CONTROL_START);
 	wait_for_terminal_size(control_fd);
 
 	sigset_t all;

@@ -22,6 +22,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/if_arp.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sched.h>
 
 
 #include "runu-fail.h"
@@ -63,9 +66,74 @@ static void link_up(const char *name)
 		die(126, "%s %s: %s", step, name, strerror(errno));
 }
 
-void net_loopback_up(void)
+static void net_loopback_up(void)
 {
 	link_up("lo");
+}
+
+/* A new network namespace, held by the returned descriptor alone; the init stays in its own. */
+static int namespace_aside(void)
+{
+	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), aside;
+
+	if (home < 0 || unshare(CLONE_NEWNET) < 0)
+		die(126, "new network namespace: %s", strerror(errno));
+	aside = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (aside < 0 || setns(home, CLONE_NEWNET) < 0)
+		die(126, "back to the guest's network namespace: %s", strerror(errno));
+	close(home);
+	return aside;
+}
+
+/* RTM_NEWLINK with IFLA_NET_NS_FD: the one move no ioctl makes. */
+static void move_link(const char *name, int netns)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		struct rtattr attr;
+		int fd;
+	} req = {
+		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_NEWLINK, .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK },
+		.ifi = { .ifi_family = AF_UNSPEC, .ifi_index = (int)if_nametoindex(name) },
+		.attr = { .rta_len = RTA_LENGTH(sizeof(int)), .rta_type = IFLA_NET_NS_FD },
+		.fd = netns,
+	};
+	struct {
+		struct nlmsghdr nh;
+		struct nlmsgerr err;
+	} ack;
+	int sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (sock < 0 || send(sock, &req, sizeof(req), 0) != sizeof(req) ||
+	    recv(sock, &ack, sizeof(ack), 0) < (ssize_t)sizeof(ack))
+		die(126, "set %s aside: %s", name, strerror(errno));
+	if (ack.nh.nlmsg_type == NLMSG_ERROR && ack.err.error)
+		die(126, "set %s aside: %s", name, strerror(-ack.err.error));
+	close(sock);
+}
+
+/*
+ * No network was handed over, though the kernel may have devices for one (a guest that boots
+ * before the hand-over is given them in case): they go to a namespace of their own, which only
+ * the init holds, and the container sees loopback alone, as under runc.
+ */
+void net_loopback_only(void)
+{
+	struct if_nameindex *all = if_nameindex();
+	int aside = -1;
+
+	if (!all)
+		die(126, "list network interfaces: %s", strerror(errno));
+	for (struct if_nameindex *i = all; i->if_index; i++) {
+		if (!strcmp(i->if_name, "lo"))
+			continue;
+		if (aside < 0)
+			aside = namespace_aside();
+		move_link(i->if_name, aside);
+	}
+	if_freenameindex(all);
+	net_loopback_up();
 }
 
 /* Per-interface protocol settings in the guest's /proc/sys; absent ones are skipped. */

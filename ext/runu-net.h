@@ -4,7 +4,8 @@
 
 #include "runu-tokens.h"
 
-void net_loopback_up(void);
+/* No network handed over: loopback alone (any other device set aside). */
+void net_loopback_only(void);
 void net_configure(struct tokens *t);
 
 #endif

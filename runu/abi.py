@@ -24,6 +24,7 @@ FD_ARGS = 20  # --more-args: a socket bringing the other arguments and descripto
 # The front end (ext/runu-front.c) and the Python CLI.
 OCI_VERSION = "1.1.0"  # what `state` reports
 CONTROL_START = "start"  # on the control line: the booted guest may run the container's process
+CONTROL_NETWORK = "network"  # the network is handed over: a guest that booted before it may take it
 CONTROL_WINSIZE = "winsize"  # "winsize ROWS COLUMNS": the terminal's size (an emulator's guest)
 LOCK_WARMER_ENV = "RUNU_LOCK_WARMER"  # the pid of create's cgroup lock warmer (runu.lockwarmer)
 

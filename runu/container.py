@@ -14,7 +14,7 @@ from pathlib import Path
 
 from runu import abi, events, lockwarmer, state as st
 from runu.errors import RunuError
-from runu.hooks import run_hooks
+from runu.hooks import CREATE_PHASES, run_hooks
 from runu.log import RuntimeLog
 from runu.process import is_alive, rooted_in, start_time
 from runu import sandbox as kinds
@@ -51,7 +51,7 @@ class Runtime:
                console_socket: str | None = None) -> State:
         bundle = bundle.resolve()
         spec = load_spec(bundle)
-        from runu import integrity, launcher  # only for the create path (integrity: hashing)
+        from runu import integrity, launcher, network  # only for the create path (integrity: hashing)
         from runu.netns import network_namespace
         from runu.elfarch import host_arch, program_arch
         from runu.pod import pod_of
@@ -81,27 +81,38 @@ class Runtime:
                                        rootfs)
                 sandbox.check_program(rootfs, spec["process"])
                 integrity.verify(bundle, spec)
+                later = state.facts.network_later = (sandbox.boots_before_network and
+                                                     network.may_arrive(spec, joined_netns))
                 commit_fd = self._spawn_sandbox(cdir, state, spec, sandbox, cgroup, launching, terminal,
                                                 console_socket)
                 lockwarmer.stop()  # the launcher has joined the cgroup: the lock's warming is done
+                if later:
+                    # The kernel boots while the hooks run; its guest sets up, then waits for
+                    # the network's hand-over.
+                    _launch(cdir, state, sandbox.launch_argv(spec, state.facts))
+                    _commit(commit_fd)
+                    commit_fd = None
                 hook_state = state.hook_state(CREATING)
-                for phase in ("prestart", "createRuntime", "createContainer"):
+                for phase in CREATE_PHASES:
                     run_hooks(spec, phase, hook_state)
                 self._take_over_network(cdir, state, sandbox, joined_netns)
                 if pid_file:
                     write_atomic(Path(pid_file), f"{state.pid}")
                 state.status = CREATED
                 cdir.save(state)
-                # The kernel boots now, while the caller goes on to start (containerd takes tens
-                # of ms); its guest sets up and says ready, then waits for start (release).
-                _launch(cdir, state, sandbox.launch_argv(spec, state.facts))
+                if not later:
+                    # The kernel boots now, while the caller goes on to start (containerd takes
+                    # tens of ms); its guest sets up and says ready, then waits for start (release).
+                    _launch(cdir, state, sandbox.launch_argv(spec, state.facts))
             except BaseException:
                 self._abandon(cdir, state, launching, commit_fd)
                 raise
             # Logged before the sandbox may go on: its guest's "ready" comes after "created".
             events.record(self.store.root, container_id, "created")
-            os.write(commit_fd, b"c")
-            os.close(commit_fd)
+            if later:
+                _hand_network_to_guest(cdir, state)
+            else:
+                _commit(commit_fd)
         return state
 
     def _create_member(self, container_id: str, bundle: Path, spec: dict, pod_id: str, terminal: bool,
@@ -311,7 +322,8 @@ class Runtime:
 
                 release(cdir.path, lambda: is_alive(state.pid, state.pid_start))
             else:
-                kinds.lookup(state.facts.sandbox).release(cdir.path, lambda: is_alive(state.pid, state.pid_start))
+                kinds.lookup(state.facts.sandbox).release(cdir.path, lambda: is_alive(state.pid, state.pid_start),
+                                                          networked=state.facts.network is not None)
             state.status = RUNNING
             cdir.save(state)
         events.record(self.store.root, container_id, "started")
@@ -327,6 +339,8 @@ class Runtime:
         outlives the container: remember it, for delete to give eth0 back."""
         from runu import network
 
+        if not is_alive(state.pid, state.pid_start):
+            return  # a guest booted during the hooks ended in its setup: start says so
         plan = network.take_over(state.pid, cdir.path / NETWORK_REPORT, state.facts.host_ids)
         if plan is not None:
             (_meta_dir(cdir, sandbox) / "network").write_bytes(sandbox.guest_network(plan))
@@ -563,8 +577,12 @@ def _meta_dir(cdir: ContainerDir, sandbox) -> Path:
 
 def _launch(cdir: ContainerDir, state: State, argv: list[str]) -> None:
     """Hand the sandbox process its launch message (format: ext/runu-sandbox.c); it reads it
-    once create commits the sandbox."""
-    dns_relay = state.facts.network.dns_relay if state.facts.network else "-"
+    once create commits the sandbox. The DNS relay's address comes with the hand-over: the
+    launcher binds it before, for a network that comes later."""
+    from runu.netplumb import DNS_RELAY
+
+    facts = state.facts
+    dns_relay = facts.network.dns_relay if facts.network else DNS_RELAY if facts.network_later else "-"
     message = b"".join(t.encode() + b"\0" for t in (_pick_cpu(state.id), dns_relay, *argv)) + b"\0"
     try:
         fd = os.open(cdir.path / "launch.fifo", os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -574,6 +592,23 @@ def _launch(cdir: ContainerDir, state: State, argv: list[str]) -> None:
         os.write(fd, message)
     finally:
         os.close(fd)
+
+
+def _commit(commit_fd: int) -> None:
+    """Let the sandbox go on (launcher.Launched): it runs the kernel its launch message names."""
+    os.write(commit_fd, b"c")
+    os.close(commit_fd)
+
+
+def _hand_network_to_guest(cdir: ContainerDir, state: State) -> None:
+    """Tell a guest that booted during the hooks that its network (or none) is handed over."""
+    from runu.sandbox.linuxguest import control_line
+
+    try:
+        control_line(cdir.path, abi.CONTROL_NETWORK.encode() + b"\n")
+    except RunuError:
+        if is_alive(state.pid, state.pid_start):
+            raise  # a guest that ended in its setup has no line left: start says why
 
 
 def _pick_cpu(container_id: str) -> str:

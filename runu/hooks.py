@@ -18,6 +18,7 @@ from runu.spawn import Spawned
 
 # Hook kinds in the order of a container's life.
 PHASES = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop")
+CREATE_PHASES = PHASES[:3]  # run by create, in this order
 
 
 def run_hooks(spec: dict, phase: str, state: dict) -> None:

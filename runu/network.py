@@ -6,8 +6,17 @@ Reading /proc/PID/net/dev first spares the common no-network path (runu run,
 
 from pathlib import Path
 
+from runu.hooks import CREATE_PHASES
 from runu.netplumb import hand_to_guest
 from runu.sandbox.base import NetworkPlan
+
+
+def may_arrive(spec: dict, joined_netns: str | None) -> bool:
+    """Whether create may find a network to hand over once its hooks have run: in a namespace
+    joined by path (a CNI plugin filled it before), or in a new one a hook fills (Docker's
+    libnetwork-setkey). A new namespace and no hook: loopback alone."""
+    hooks = spec.get("hooks") or {}
+    return joined_netns is not None or any(hooks.get(phase) for phase in CREATE_PHASES)
 
 
 def interfaces(pid: int) -> list[str]:

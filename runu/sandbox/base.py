@@ -76,7 +76,7 @@ class ContainerFacts:
     def __init__(self, sandbox: str = "", stdio: str = "", kernel: str = "", kernel_version: str = "",
                  lpj: int = 0, network: NetworkFacts | None = None, cgroup: dict[str, str] | None = None,
                  guest_memory: int = 0, host_ids: int = 0, made_paths: list[str] | None = None,
-                 pod: str = "", accel: str = "", arch: str = ""):
+                 pod: str = "", accel: str = "", arch: str = "", network_later: bool = False):
         self.sandbox, self.stdio = sandbox, stdio
         self.kernel, self.kernel_version, self.lpj = kernel, kernel_version, lpj
         self.network = network
@@ -87,6 +87,9 @@ class ContainerFacts:
         self.pod = pod  # a pod's later container: the pod's sandbox container, whose kernel runs it
         self.accel = accel  # a VM's: "kvm" or "tcg"
         self.arch = arch  # the guest's architecture: its program's (runu.elfarch)
+        # The kernel booted during create's hooks, before the hand-over, and its guest waited
+        # for the network on the control line (SandboxKind.boots_before_network).
+        self.network_later = network_later
 
     def to_dict(self) -> dict:
         return {**{k: v for k, v in self.__dict__.items() if k != "network"},
@@ -130,6 +133,11 @@ class SandboxKind:
     program_on_host = False
     # A guest agent (runu-init's) starts and lists processes in the sandbox: runu exec, ps --guest.
     has_agent = False
+    # The kernel boots while create's hooks run (Docker's prestart hook takes over 100 ms), and
+    # its guest takes the network handed over after them when the control line says "network"
+    # (runu.abi.CONTROL_NETWORK); launch_argv then finds facts.network_later set. Otherwise it
+    # boots once the network is handed over.
+    boots_before_network = False
 
     @staticmethod
     def claims(rootfs: Path) -> bool:
@@ -164,12 +172,14 @@ class SandboxKind:
         raise NotImplementedError
 
     def launch_argv(self, spec: dict, facts: ContainerFacts) -> list[str]:
-        """At create, once the network is handed over: the kernel's argv, paths as seen inside
-        the sandbox root. The kernel boots then, and its guest waits for release()."""
+        """At create, once the network is handed over (before create's hooks, if
+        facts.network_later): the kernel's argv, paths as seen inside the sandbox root. The
+        kernel boots then, and its guest waits for release()."""
         raise NotImplementedError
 
-    def release(self, container_dir: Path, is_running) -> None:
-        """At start: let the booted guest run the container's process."""
+    def release(self, container_dir: Path, is_running, networked: bool) -> None:
+        """At start: let the booted guest run the container's process; `networked`: the
+        container has a network handed over."""
         raise NotImplementedError
 
     def guest_network(self, plan: NetworkPlan) -> bytes:

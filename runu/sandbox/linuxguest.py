@@ -47,17 +47,21 @@ class ControlLineKind(SandboxKind):
     signals on the control line, once it has said ready."""
 
     # Whether the guest takes a line the host wrote before its init listened (the UML kernel
-    # reads a line's pending input when the line is opened): then start need not wait for the
-    # guest's boot, as runc's returns without waiting for the process to run.
+    # reads a line's pending input when the line is opened): then start of a container without
+    # a network need not wait for the guest's boot, as runc's returns without waiting for the
+    # process to run. One with a network waits: its address answers from the moment start
+    # returns, as a runc container's does (a SYN the booting guest missed is retried a second
+    # later).
     takes_early_start = False
 
     def channels(self, container_dir: Path) -> dict[int, int]:
         return control_fifo(container_dir)
 
-    def release(self, container_dir: Path, is_running) -> None:
+    def release(self, container_dir: Path, is_running, networked: bool) -> None:
         # A guest that ended during its setup (a sysctl it has not, a mount that failed) is a
         # process that exited at once: start succeeds, and its status and stderr say why.
-        if not (is_running() if self.takes_early_start else wait_guest_ready(container_dir, is_running)):
+        early = self.takes_early_start and not networked
+        if not (is_running() if early else wait_guest_ready(container_dir, is_running)):
             return
         try:
             control_line(container_dir, abi.CONTROL_START.encode() + b"\n")

@@ -15,6 +15,7 @@ import os
 from runu import abi
 from runu.errors import RunuError
 from runu.kernels import find_kernel
+from runu.netplumb import DNS_TAP, TAP
 from runu.paths import initramfs
 from runu.sandbox import register
 from runu.sandbox.base import ContainerFacts, NetworkPlan, RootBind, RootDevice, RootNeed
@@ -88,6 +89,7 @@ class UmlSandbox(LinuxGuest):
     # Its lines read what the host wrote before the guest opened them (kernelbuild/patches/0010).
     # ext/runu-front.c's start does the same for this kind by its name.
     takes_early_start = True
+    boots_before_network = True
     # Measured: a busybox guest's cgroup holds about 20 MiB beyond its mem= (kernel image and
     # data, the stub processes' page tables, the helpers); twice that leaves room for load.
     memory_overhead = 40 << 20
@@ -136,11 +138,14 @@ class UmlSandbox(LinuxGuest):
         if int(facts.kernel_version.split(".")[0]) >= 7:
             # Seccomp-based userspace: half the cost of ptrace per guest syscall.
             argv.append("seccomp=on")
-        if facts.network is not None:
-            # The tap transport moves a frame per read or writev (the driver's multi-frame IO
-            # is the raw and hybrid transports'; it ignores `vec` for tap), with virtio-net
-            # headers: TSO and checksum offload both ways. gro=1: receive buffers that take a
-            # 64 KB GSO frame.
-            argv.append(f"{GUEST_LINK}:transport=tap,ifname={facts.network.tap},gro=1")
-            argv.append(f"{GUEST_DNS_LINK}:transport=tap,ifname={facts.network.dns_tap}")
+        if facts.network_later:
+            # The devices of a network that may come: their taps are made at the hand-over, and
+            # the kernel opens one when its guest brings the device up, after "network" (with no
+            # network, the guest sets them aside). The tap transport moves a frame per read or
+            # writev (the driver's multi-frame IO is the raw and hybrid transports'; it ignores
+            # `vec` for tap), with virtio-net headers: TSO and checksum offload both ways.
+            # gro=1: receive buffers that take a 64 KB GSO frame.
+            argv.append(f"{GUEST_LINK}:transport=tap,ifname={TAP},gro=1")
+            argv.append(f"{GUEST_DNS_LINK}:transport=tap,ifname={DNS_TAP}")
+            argv.append("runu.network=control")
         return argv

@@ -112,7 +112,7 @@ class UnikraftSandbox(SandboxKind):
         argv += ["-append", " ".join([*library_params, "--", *args])]
         return argv
 
-    def release(self, container_dir: Path, is_running) -> None:
+    def release(self, container_dir: Path, is_running, networked: bool) -> None:
         # QEMU that failed at create (its message is on the container's stderr) is a process
         # that exited at once: start succeeds, and the status says so.
         if is_running():

@@ -30,7 +30,7 @@ class BusyboxKind(SandboxKind):
     def launch_argv(self, spec, facts):
         return ["/busybox", "sh", "-c", "echo made by $0 > /rootfs/out", self.name]
 
-    def release(self, container_dir, is_running):
+    def release(self, container_dir, is_running, networked):
         pass  # its program ran at launch (create): a throwaway kind need not wait for start
 
     def guest_network(self, plan):

@@ -68,6 +68,34 @@ def test_containers_on_a_user_network_reach_each_other_by_name(docker_each_kind)
     assert "hello by name" in r.stdout.splitlines(), r.stdout + r.stderr
 
 
+def test_the_container_ip_answers_as_soon_as_docker_start_returns(docker):
+    """Once `docker start` returns, the container's address answers, as a runc container's
+    does: a connection to a port nobody listens on is refused at once, not lost to a guest still
+    booting (TCP would try again a second later). Each round gives a new container the address
+    of the last, as Docker reuses addresses and derives the MAC from them: the bridge knows
+    the MAC already and sends the SYN at once, with no ARP to wait for the guest."""
+    from docker.types import IPAMConfig, IPAMPool
+
+    chosen = docker.network()  # a subnet Docker finds free, given back to be named (--ip needs that)
+    subnet = chosen.attrs["IPAM"]["Config"][0]["Subnet"]
+    chosen.remove()
+    docker.networks.remove(chosen)
+    net = docker.client.networks.create(f"runu-test-{uuid.uuid4().hex[:12]}", driver="bridge", labels=docker.label,
+                                        ipam=IPAMConfig(pool_configs=[IPAMPool(subnet=subnet)]))
+    docker.networks.append(net)
+    ip = subnet.rsplit(".", 1)[0] + ".200"
+    for _ in range(5):
+        c = docker.create(["sleep", "60"], network=net.name)
+        net.disconnect(c)
+        net.connect(c, ipv4_address=ip)
+        c.start()
+        with socket.socket() as s:
+            s.settimeout(0.5)
+            with pytest.raises(ConnectionRefusedError):
+                s.connect((ip, 9))
+        c.remove(force=True)
+
+
 def test_network_none_leaves_only_loopback(docker):
     r = docker.run(["sh", "-c", "ip -o link | cut -d: -f2; ping -c 1 -W 1 127.0.0.1 >/dev/null && echo lo-ok"],
                    network_mode="none")

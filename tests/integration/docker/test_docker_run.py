@@ -27,6 +27,13 @@ def test_exit_code_is_the_process_exit_code(docker):
     assert docker.run(["sh", "-c", "exit 7"]).code == 7
 
 
+def test_a_sysctl_the_guest_has_not_fails_the_container_with_its_name(docker):
+    """The guest boots while Docker's prestart hook runs and fails on the sysctl meanwhile: it
+    still outlives the hook, which works on its namespaces, so the error is the guest's own."""
+    r = docker.run(["true"], sysctls={"net.nope.nothing": "1"})
+    assert (r.code, r.stderr) == (126, "runu: sysctl net/nope/nothing: No such file or directory\n")
+
+
 def test_logs_keep_stdout_and_stderr_apart(docker):
     r = docker.run(["sh", "-c", "echo out; echo err >&2; echo out again"])
     assert (r.code, r.stdout, r.stderr) == (0, "out\nout again\n", "err\n")
