@@ -94,21 +94,6 @@ static int control_fd = -1;  /* the control line: "network", "start" and signals
 static char pending[64];     /* a control line read before the process existed */
 #define SIZE_WAIT_MS 1000    /* how long a terminal without a size waits for one at start */
 
-static void mkdirs(const char *path, mode_t mode)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(buf, mode);
-		*p = '/';
-	}
-	mkdir(buf, mode);
-}
-
 static void make_mountpoint(const char *path, int is_file)
 {
 	struct stat st;
@@ -116,16 +101,10 @@ static void make_mountpoint(const char *path, int is_file)
 	if (lstat(path, &st) == 0)
 		return;
 	if (!is_file) {
-		mkdirs(path, 0755);
+		rootfs_mkdirs(path, 0755);
 		return;
 	}
-	char parent[4096];
-	snprintf(parent, sizeof(parent), "%s", path);
-	char *slash = strrchr(parent, '/');
-	if (slash && slash != parent) {
-		*slash = '\0';
-		mkdirs(parent, 0755);
-	}
+	rootfs_make_parents(path);
 	int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
 	if (fd >= 0)
 		close(fd);
@@ -159,7 +138,7 @@ static void do_mount(const char *kind, const char *type, const char *source,
 		char aside[64], file[4096];
 
 		snprintf(aside, sizeof(aside), "%s/%d", asides, volumes++);
-		mkdirs(aside, 0700);
+		rootfs_mkdirs(aside, 0700);
 		if (mount_host(source, aside, flags & MS_RDONLY) < 0)
 			die(126, "mount %s: %s", source, strerror(errno));
 		snprintf(file, sizeof(file), "%s/file", aside);
@@ -681,17 +660,24 @@ static void wait_for_terminal_size(int fd)
 }
 
 /*
- * A guest that boots during create's hooks outlives them even when its setup fails: they work
- * on its sandbox's namespaces, which end with it (Docker's would fail, and hide why). It
- * ends once the host has handed the network over; start then finds it ended, with its reason
- * on stderr.
+ * A guest that boots during create's hooks ends only once start has come, even when its setup
+ * fails: the hooks work on its sandbox's namespaces, which end with it (Docker's would fail,
+ * and hide why), and the caller starts what it saw created (containerd's shim refuses to start
+ * a process that ended). It says ready (to end, at start) and the process exits at once, with
+ * its reason on stderr, as one that could not run.
  */
-static void await_network(void)
+static int network_taken;
+
+static void end_at_start(void)
 {
 	if (control_fd < 0)
 		control_fd = open_line(RUNU_LINE_CONTROL, O_RDWR | O_NONBLOCK, 1);
-	if (control_fd >= 0)
+	if (control_fd < 0)
+		return;
+	if (!network_taken)
 		wait_for(control_fd, RUNU_CONTROL_NETWORK);
+	if (write(control_fd, "ready\n", 6) == 6)
+		wait_for(control_fd, RUNU_CONTROL_START);
 }
 
 static int status_code(int status)
@@ -805,7 +791,7 @@ int main(void)
 
 	mount_early();
 	if (network_later)
-		guest_end_after(await_network);
+		guest_end_after(end_at_start);
 	if (tokens_load(&process_tokens, "/meta/process") < 0)
 		die(126, "read /meta/process: %s", strerror(errno));
 	/* The first field is always "stdio MODE": stdio comes up before anything can fail. */
@@ -830,7 +816,7 @@ int main(void)
 		if (control_fd < 0)
 			die(126, "control line: %s", strerror(errno));
 		wait_for(control_fd, RUNU_CONTROL_NETWORK);
-		guest_end_after(NULL);
+		network_taken = 1;
 	}
 	if (tokens_load(&network_tokens, "/meta/network") == 0)
 		net_configure(&network_tokens);
@@ -842,6 +828,7 @@ int main(void)
 	if (control_fd < 0 || write(control_fd, "ready\n", 6) != 6)
 		die(126, "control line: %s", strerror(errno));
 	wait_for(control_fd, RUNU_CONTROL_START);
+	guest_end_after(NULL);
 	wait_for_terminal_size(control_fd);
 
 	sigset_t all;

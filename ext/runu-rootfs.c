@@ -17,6 +17,34 @@ static const char *at(const char *root, const char *path, char *buf, size_t size
 	return buf;
 }
 
+void rootfs_mkdirs(const char *path, mode_t mode)
+{
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(buf, mode);
+		*p = '/';
+	}
+	mkdir(buf, mode);
+}
+
+void rootfs_make_parents(const char *path)
+{
+	char parent[4096];
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", path);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		rootfs_mkdirs(parent, 0755);
+	}
+}
+
 static void make_node(const char *where, mode_t kind, mode_t mode, dev_t dev, uid_t uid, gid_t gid)
 {
 	unlink(where);  /* a device the spec names replaces whatever the rootfs had there */
@@ -81,7 +109,9 @@ void rootfs_device(const char *root, char type, const char *path, unsigned int m
 	char where[4096];
 	mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
 
-	make_node(at(root, path, where, sizeof(where)), kind, mode, makedev(major, minor), uid, gid);
+	/* In a directory the rootfs may lack (--privileged's /dev/cpu/0/cpuid): made, as runc does. */
+	rootfs_make_parents(at(root, path, where, sizeof(where)));
+	make_node(where, kind, mode, makedev(major, minor), uid, gid);
 }
 
 void rootfs_mask(const char *root, const char *path)

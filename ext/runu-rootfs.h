@@ -14,6 +14,9 @@
  * symlinks; with a terminal (fd, else -1), /dev/console and the terminal's own node.
  */
 void rootfs_setup_dev(const char *root, int terminal);
+/* `path` and every directory above it (mkdir -p), or only those above it. */
+void rootfs_mkdirs(const char *path, mode_t mode);
+void rootfs_make_parents(const char *path);
 /* One linux.devices entry: type c, b or p. */
 void rootfs_device(const char *root, char type, const char *path, unsigned int major,
 		   unsigned int minor, mode_t mode, uid_t uid, gid_t gid);

@@ -49,11 +49,14 @@ def test_dev_is_the_tmpfs_the_spec_mounts_with_runcs_devices_and_links(both):
 
 
 def test_linux_devices_are_created_with_their_numbers_mode_and_owner(both):
+    """Also in directories /dev lacks, made for them (--privileged gives /dev/cpu/0/cpuid)."""
     devices = [{"path": "/dev/test1", "type": "c", "major": 1, "minor": 3, "fileMode": 0o640, "uid": 1, "gid": 2},
-               {"path": "/dev/test2", "type": "p", "fileMode": 0o600, "uid": 0, "gid": 0}]
-    script = "stat -c '%n %F %t:%T %a %u %g' /dev/test1 /dev/test2"
+               {"path": "/dev/test2", "type": "p", "fileMode": 0o600, "uid": 0, "gid": 0},
+               {"path": "/dev/deep/er/test3", "type": "c", "major": 1, "minor": 5, "fileMode": 0o666}]
+    script = "stat -c '%n %F %t:%T %a %u %g' /dev/test1 /dev/test2 /dev/deep/er/test3"
     code, out, _ = same(both(["sh", "-c", script], edit=lambda s: s["linux"].update(devices=devices)))
-    assert out == "/dev/test1 character special file 1:3 640 1 2\n/dev/test2 fifo 0:0 600 0 0\n"
+    assert out == ("/dev/test1 character special file 1:3 640 1 2\n/dev/test2 fifo 0:0 600 0 0\n"
+                   "/dev/deep/er/test3 character special file 1:5 666 0 0\n")
 
 
 def test_masked_and_readonly_paths(both):

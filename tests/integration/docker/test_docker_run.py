@@ -34,6 +34,14 @@ def test_a_sysctl_the_guest_has_not_fails_the_container_with_its_name(docker):
     assert (r.code, r.stderr) == (126, "runu: sysctl net/nope/nothing: No such file or directory\n")
 
 
+def test_privileged_gets_the_hosts_devices(docker):
+    """--privileged gives every host device, some in directories no image has (/dev/cpu/0/cpuid)."""
+    count = ["sh", "-c", "find /dev | wc -l"]
+    privileged, plain = docker.run(count, privileged=True), docker.run(count)
+    assert privileged.code == 0, privileged.stderr
+    assert int(privileged.stdout) > int(plain.stdout)
+
+
 def test_logs_keep_stdout_and_stderr_apart(docker):
     r = docker.run(["sh", "-c", "echo out; echo err >&2; echo out again"])
     assert (r.code, r.stdout, r.stderr) == (0, "out\nout again\n", "err\n")
