@@ -107,7 +107,8 @@ class SandboxKind:
     the control channel and the kernel log travel, how the network is handed to the guest,
     what memory it takes, and what it reports in `runu features`.
 
-    create: check() -> prepare() -> channels(); start: launch_argv(); kill: signal()."""
+    create: check_program() -> prepare() -> channels() -> launch_argv(); start: release();
+    kill: signal()."""
 
     name = "base"
     is_default = False  # the kind of a spec that names none
