@@ -316,7 +316,10 @@ static void read_process(struct tokens *t, struct process *p, int exec_only)
 	}
 }
 
-/* runu.lines=, runu.fs=, runu.exit=, runu.halt=, runu.winsize= and runu.network= from the kernel command line (needs /proc). */
+/*
+ * runu.lines=, runu.fs=, runu.exit=, runu.halt=, runu.winsize= and runu.network= from the
+ * kernel command line (needs /proc).
+ */
 static void read_kernel_args(void)
 {
 	static char cmdline[4096];

@@ -339,8 +339,6 @@ class Runtime:
         outlives the container: remember it, for delete to give eth0 back."""
         from runu import network
 
-        if not is_alive(state.pid, state.pid_start):
-            return  # a guest booted during the hooks ended in its setup: start says so
         plan = network.take_over(state.pid, cdir.path / NETWORK_REPORT, state.facts.host_ids)
         if plan is not None:
             (_meta_dir(cdir, sandbox) / "network").write_bytes(sandbox.guest_network(plan))
@@ -579,10 +577,15 @@ def _launch(cdir: ContainerDir, state: State, argv: list[str]) -> None:
     """Hand the sandbox process its launch message (format: ext/runu-sandbox.c); it reads it
     once create commits the sandbox. The DNS relay's address comes with the hand-over: the
     launcher binds it before, for a network that comes later."""
-    from runu.netplumb import DNS_RELAY
-
     facts = state.facts
-    dns_relay = facts.network.dns_relay if facts.network else DNS_RELAY if facts.network_later else "-"
+    if facts.network:
+        dns_relay = facts.network.dns_relay
+    elif facts.network_later:
+        from runu.netplumb import DNS_RELAY
+
+        dns_relay = DNS_RELAY
+    else:
+        dns_relay = "-"
     message = b"".join(t.encode() + b"\0" for t in (_pick_cpu(state.id), dns_relay, *argv)) + b"\0"
     try:
         fd = os.open(cdir.path / "launch.fifo", os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -608,7 +611,7 @@ def _hand_network_to_guest(cdir: ContainerDir, state: State) -> None:
         control_line(cdir.path, abi.CONTROL_NETWORK.encode() + b"\n")
     except RunuError:
         if is_alive(state.pid, state.pid_start):
-            raise  # a guest that ended in its setup has no line left: start says why
+            raise  # a sandbox killed meanwhile has no line left: its status says it stopped
 
 
 def _pick_cpu(container_id: str) -> str:

@@ -15,7 +15,6 @@ import os
 from runu import abi
 from runu.errors import RunuError
 from runu.kernels import find_kernel
-from runu.netplumb import DNS_TAP, TAP
 from runu.paths import initramfs
 from runu.sandbox import register
 from runu.sandbox.base import ContainerFacts, NetworkPlan, RootBind, RootDevice, RootNeed
@@ -139,6 +138,8 @@ class UmlSandbox(LinuxGuest):
             # Seccomp-based userspace: half the cost of ptrace per guest syscall.
             argv.append("seccomp=on")
         if facts.network_later:
+            from runu.netplumb import DNS_TAP, TAP  # create's alone: the other verbs never need it
+
             # The devices of a network that may come: their taps are made at the hand-over, and
             # the kernel opens one when its guest brings the device up, after "network" (with no
             # network, the guest sets them aside). The tap transport moves a frame per read or
