@@ -47,6 +47,25 @@
 #define RUNU_CONTROL_WINSIZE "winsize"  /* "winsize ROWS COLUMNS": the terminal's size */
 /* create's cgroup lock warmer (runu-front.c), the front's child: its pid, for Python to end it */
 #define RUNU_LOCK_WARMER_ENV "RUNU_LOCK_WARMER"
+/*
+ * create served by a warm Python (runu/warm.py) over RUNU_WARM_DIR/KEY.sock, a SOCK_SEQPACKET
+ * socket; each message is NUL-separated words. The front sends RUNU_WARM_REQUEST UMASK ARGC
+ * ARGV... ENV... with its stdin, stdout, stderr and working directory. The answer is
+ * RUNU_WARM_DEFER (nothing was done: the front runs the Python CLI itself), or RUNU_WARM_GO and
+ * then the worker's messages: RUNU_WARM_SPAWN ARGC ARGV... TARGET... with one descriptor per
+ * target (the front spawns that program, with an empty environment, as its own child: the
+ * container's process must descend from runu's caller) and answers RUNU_WARM_PID PID or
+ * RUNU_WARM_ERROR ERRNO; at the end RUNU_WARM_EXIT STATUS, create's exit status.
+ */
+#define RUNU_WARM_DIR "/run/runu-warm"
+#define RUNU_WARM_VERB "warm"  /* the Python CLI's verb that serves (the front starts it) */
+#define RUNU_WARM_REQUEST "request"
+#define RUNU_WARM_DEFER "defer"
+#define RUNU_WARM_GO "go"
+#define RUNU_WARM_SPAWN "spawn"
+#define RUNU_WARM_PID "pid"
+#define RUNU_WARM_ERROR "error"
+#define RUNU_WARM_EXIT "exit"
 
 /*
  * Host id ranges (runu/idrange.py): range N starts at RUNU_ID_RANGE_BASE + N *

@@ -29,6 +29,7 @@
 #include "runu-abi.h"
 #include "runu-event.h"
 #include "runu-privdrop.h"
+#include "runu-warm.h"
 
 #define PYTHON_CLI "runu-py"
 #define GUEST_READY_SECONDS 30
@@ -58,11 +59,10 @@ struct container {
 	long long pid;
 };
 
-/* Everything this file does not serve: the Python CLI beside us, same arguments. */
-static void defer(char **argv)
+/* The Python CLI, beside us. */
+static void python_cli(char *cli, size_t size)
 {
-	char exe[PATH_MAX], cli[PATH_MAX];
-	const char *self = argv[0];
+	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
 	if (n < 0) {
@@ -70,7 +70,14 @@ static void defer(char **argv)
 		exit(1);
 	}
 	exe[n] = 0;
-	snprintf(cli, sizeof(cli), "%s/" PYTHON_CLI, dirname(exe));
+	snprintf(cli, size, "%s/" PYTHON_CLI, dirname(exe));
+}
+
+/* Everything this file does not serve: the Python CLI, same arguments. */
+static void defer(char **argv, char *cli)
+{
+	const char *self = argv[0];
+
 	argv[0] = cli;
 	execv(cli, argv);
 	fprintf(stderr, "runu: %s: %s (runu's Python side is not installed beside %s)\n", cli,
@@ -751,6 +758,7 @@ int main(int argc, char **argv)
 {
 	struct options opt = { 0 };
 	int served = DEFER;
+	char cli[PATH_MAX];
 
 	(void)argc;
 	if (parse(argv, &opt) == SERVED) {
@@ -765,7 +773,10 @@ int main(int argc, char **argv)
 	}
 	if (served == SERVED)
 		return 0;
+	python_cli(cli, sizeof(cli));
+	if (opt.verb && !strcmp(opt.verb, "create"))
+		warm_create(argv, cli);  /* returns when it does not serve this create */
 	if (opt.verb && (!strcmp(opt.verb, "create") || !strcmp(opt.verb, "run")))
 		keep_migration_lock_ready();
-	defer(argv);
+	defer(argv, cli);
 }

@@ -42,7 +42,7 @@ PROGRAMS = {
                       "runu-dnsrelay.c", "runu-privdrop.c", "runu-seccomp.c"], [], ["-lseccomp"]),
     "runu-netplumb": (["runu-netplumb.c", "runu-ifreq.c"], [], ["-lmnl"]),
     "runu-hookexec": (["runu-hookexec.c"], [], []),
-    "runu": (["runu-front.c", "runu-event.c"], [], ["-ljansson"]),
+    "runu": (["runu-front.c", "runu-event.c", "runu-warm.c"], [], ["-ljansson"]),
     # The lkl kind's stand-in for a guest init, run in the container's rootfs: static, as its libc is not ours.
     "runu-lklinit": (["runu-lklinit.c", "runu-control.c", "runu-tap.c"], ["-static"], []),
     **{init_name(arch): (INIT_SOURCES, ["-static"], []) for arch in GUEST_TRIPLETS},

@@ -27,6 +27,16 @@ CONTROL_START = "start"  # on the control line: the booted guest may run the con
 CONTROL_NETWORK = "network"  # the network is handed over: a guest that booted before it may take it
 CONTROL_WINSIZE = "winsize"  # "winsize ROWS COLUMNS": the terminal's size (an emulator's guest)
 LOCK_WARMER_ENV = "RUNU_LOCK_WARMER"  # the pid of create's cgroup lock warmer (runu.lockwarmer)
+# create served by a warm Python (runu.warm): the messages' first words (see the header).
+WARM_DIR = "/run/runu-warm"
+WARM_VERB = "warm"
+WARM_REQUEST = "request"
+WARM_DEFER = "defer"
+WARM_GO = "go"
+WARM_SPAWN = "spawn"
+WARM_PID = "pid"
+WARM_ERROR = "error"
+WARM_EXIT = "exit"
 
 # Host id ranges (runu.idrange): the first range's base; where the leases are, unless the
 # environment's RUNU_ID_LEASES says.

@@ -72,6 +72,8 @@ COMMANDS = {
         (("--stats",), {"action": "store_true", "help": "print the cgroup's statistics once, then exit"}),
         (("--interval",), {"type": _duration, "help": "also print statistics this often (Go duration: 5s)"}),
         _ID)),
+    "warm": ("serve creates from a warmed-up Python until idle (the runu command starts it)", (
+        (("socket",), {"help": "where to listen (the runu command names it)"}),)),
     "pause": ("freeze every process of a container", (_ID,)),
     "resume": ("thaw a paused container", (_ID,)),
     "update": ("change a live container's resource limits", (
@@ -172,13 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     return 1
 
 
-def run() -> None:
-    """The installed command: main(), then an exit that skips the interpreter's teardown.
-    Freeing every module costs each call about 10 ms, and runu leaves nothing for it to do:
-    no threads, no atexit work, every file it wrote closed; the standard streams are flushed
-    here, and a flush that fails exits 120, as Python's own exit does."""
+def flushed_status(argv: list[str] | None = None) -> int:
+    """main()'s exit status, the standard streams flushed: a flush that fails makes it 120, as
+    in Python's own exit."""
     try:
-        status = main()
+        status = main(argv)
     except SystemExit as e:  # argparse's help and usage errors
         status = e.code if isinstance(e.code, int) else 0 if e.code is None else 1
         if not isinstance(e.code, (int, type(None))):
@@ -189,7 +189,14 @@ def run() -> None:
                 stream.flush()
         except (OSError, ValueError):
             status = status or 120
-    os._exit(status)
+    return status
+
+
+def run() -> None:
+    """The installed command: main(), then an exit that skips the interpreter's teardown.
+    Freeing every module costs each call about 10 ms, and runu leaves nothing for it to do:
+    no threads, no atexit work, every file it wrote closed."""
+    os._exit(flushed_status())
 
 
 if __name__ == "__main__":

@@ -118,7 +118,9 @@ class Runtime:
     def _create_member(self, container_id: str, bundle: Path, spec: dict, pod_id: str, terminal: bool,
                        pid_file: str | None, console_socket: str | None) -> State:
         """A pod's later container: mounted into the pod's sandbox, its stand-in waiting (runu.pod)."""
-        from runu import launcher, pod
+        from runu import caller, launcher, pod
+
+        caller.require_own_process("a pod's container: its stand-in is our child")
         from runu.guest import describe
         from runu.stdio import stdio_mode
 

@@ -4,13 +4,12 @@ It takes fixed descriptors (runu.abi, from ext/runu-abi.h) besides the container
 """
 
 import _socket  # socket.py's import costs create more than the launcher's start does
-import fcntl
 import os
 import signal
 from array import array
 from pathlib import Path
 
-from runu import abi, nsfile, paths
+from runu import abi, caller, nsfile, paths
 from runu.errors import RunuError
 from runu.guest import HostMount
 from runu.sandbox.base import RootDevice, RootNeed, RootProc, RootTmpfs
@@ -151,11 +150,6 @@ def _host_mount_args(root: Path, guest_dir: str, guest_root: str, host_mounts: l
     return args
 
 
-def _high(fd: int) -> int:
-    """A duplicate above the fixed numbers, so the dup2 actions never clobber a source."""
-    return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100)
-
-
 def _reap_if_ours(pid: int) -> None:
     """A subreaper caller (runu run) adopts the init when the launcher exits."""
     try:
@@ -190,7 +184,7 @@ class Launching:
         with os.fdopen(self._status_fd, "rb") as status:
             self._status_fd = None
             lines = status.read().decode(errors="replace").splitlines()
-        os.waitpid(self.pid, 0)  # it exits once its init is forked
+        caller.reap(self.pid)  # it exits once its init is forked
         init = next((int(line.split()[1]) for line in lines if line.startswith("pid ")), 0)
         report = " ".join(line for line in lines if not line.startswith("pid ")).strip()
         if report != "ok" or not init:
@@ -200,13 +194,13 @@ class Launching:
         return Launched(init, self._commit_fd)
 
     def abandon(self) -> None:
-        """create failed before finish: end the launcher (our child, not yet reaped), which has
+        """create failed before finish: end the launcher (not yet reaped), which has
         made nothing but its cgroup move, before it reports the cut-short arguments. After
         finish, nothing: finish reaped it and gave its descriptors on."""
         if self._status_fd is None:
             return
         os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
+        caller.reap(self.pid)
         self._args.close()
         for fd in (self._status_fd, self._commit_fd):
             os.close(fd)
@@ -218,11 +212,9 @@ def start(container_id: str, cgroup) -> Launching:
     commit_r, commit_w = os.pipe2(os.O_CLOEXEC)
     args_ours, args_theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET | _socket.SOCK_CLOEXEC)
     wanted = {abi.FD_STATUS: status_w, abi.FD_COMMIT: commit_r, abi.FD_ARGS: args_theirs.fileno()}
-    high = {target: _high(src) for target, src in wanted.items()}
-    actions = [(os.POSIX_SPAWN_DUP2, src, target) for target, src in high.items()]
     argv = [str(paths.sandbox_launcher()), "--id", container_id, *_cgroup_args(cgroup), "--more-args"]
     try:
-        pid = os.posix_spawn(argv[0], argv, {}, file_actions=actions, setsigmask=())
+        pid = caller.spawn(argv, wanted)
     except FileNotFoundError:
         args_ours.close()
         for fd in (status_r, commit_w):
@@ -230,6 +222,6 @@ def start(container_id: str, cgroup) -> Launching:
         raise RunuError(f"sandbox launcher {argv[0]} is missing (run `invoke setup`)") from None
     finally:
         args_theirs.close()
-        for fd in (*high.values(), status_w, commit_r):
+        for fd in (status_w, commit_r):
             os.close(fd)
     return Launching(pid, status_r, commit_w, args_ours)

@@ -1,0 +1,5 @@
+from runu.warm import serve
+
+
+def run(args, log):
+    return serve(args.socket)
