@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -689,6 +691,141 @@ out:
 	return DEFER;
 }
 
+/* A verb on one container, served here or by the Python CLI as our child: its exit status. */
+static int verb_status(const struct options *opt, char **argv, char *cli, char *verb, char **args, int nargs)
+{
+	int nglobal = opt->args - argv - 1, served = DEFER, status;
+	char **call;
+	pid_t pid;
+
+	if (!strcmp(verb, "start"))
+		served = serve_start(opt, args[0]);
+	else if (!strcmp(verb, "kill"))
+		served = serve_kill(opt, args, nargs);
+	else if (!strcmp(verb, "delete"))
+		served = serve_delete(opt, args, nargs);
+	if (served == SERVED)
+		return 0;
+	call = calloc(nglobal + nargs + 2, sizeof(*call));
+	if (!call)
+		return 1;
+	memcpy(call, argv, nglobal * sizeof(*call));
+	call[0] = cli;
+	call[nglobal] = verb;
+	memcpy(call + nglobal + 1, args, nargs * sizeof(*call));
+	pid = fork();
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execv(cli, call);
+		_exit(127);
+	}
+	free(call);
+	while (pid > 0 && waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	return pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+/* runu/commands/run.py's: signals that reach `runu run` go on to the container. */
+static const int FORWARDED[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+/* The container's process ended (we adopted it): its status as a shell reports it. */
+static int wait_forwarding(const struct options *opt, char **argv, char *cli, char *id, pid_t pid)
+{
+	sigset_t waited;
+	int status;
+
+	sigemptyset(&waited);
+	for (size_t i = 0; i < sizeof(FORWARDED) / sizeof(*FORWARDED); i++)
+		sigaddset(&waited, FORWARDED[i]);
+	sigaddset(&waited, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &waited, NULL);  /* each waits in the kernel until the loop takes it */
+	for (;;) {
+		pid_t ended;
+		int sig;
+		char number[12];
+
+		while ((ended = waitpid(-1, &status, WNOHANG)) > 0)  /* the launcher's children too */
+			if (ended == pid)
+				return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		if (ended < 0 && errno == ECHILD)
+			return 1;
+		sig = sigwaitinfo(&waited, NULL);
+		if (sig > 0 && sig != SIGCHLD) {
+			snprintf(number, sizeof(number), "%d", sig);
+			verb_status(opt, argv, cli, "kill", (char *[]){ id, number }, 2);
+		}
+	}
+}
+
+static int value_argument(const char *arg)
+{
+	return !strcmp(arg, "-b") || !strcmp(arg, "--bundle") || !strcmp(arg, "--pid-file") ||
+	       !strcmp(arg, "--console-socket") || !strcmp(arg, "--preserve-fds");
+}
+
+static int create_option(const char *arg)
+{
+	return !strncmp(arg, "--bundle=", 9) || !strncmp(arg, "--pid-file=", 11) ||
+	       !strncmp(arg, "--console-socket=", 17) || !strncmp(arg, "--preserve-fds=", 15) ||
+	       !strcmp(arg, "--no-pivot") || !strcmp(arg, "--no-new-keyring");
+}
+
+/*
+ * runu/commands/run.py's run when its create is served warm (runu-warm.c): create, start, then,
+ * unless --detach, wait for the container's process, forwarding signals, and delete it. As a
+ * subreaper we adopt that process when the launcher, its parent, ends at create.
+ */
+static int serve_run(const struct options *opt, char **argv, char *cli)
+{
+	int nglobal = opt->args - argv - 1, n = nglobal, detach = 0, status, code;
+	char **create = calloc(nglobal + opt->nargs + 2, sizeof(*create)), *id = NULL;
+	struct container c;
+
+	if (!create)
+		return DEFER;
+	memcpy(create, argv, nglobal * sizeof(*create));
+	create[n++] = "create";
+	for (int i = 0; i < opt->nargs; i++) {
+		char *arg = opt->args[i];
+
+		if (!strcmp(arg, "-d") || !strcmp(arg, "--detach"))
+			detach = 1;
+		else if (value_argument(arg) && i + 1 < opt->nargs) {
+			create[n++] = arg;
+			create[n++] = opt->args[++i];
+		} else if (create_option(arg))
+			create[n++] = arg;
+		else if (arg[0] == '-' || id) {
+			free(create);
+			return DEFER;
+		} else
+			create[n++] = id = arg;
+	}
+	if (!id || prctl(PR_SET_CHILD_SUBREAPER, 1) || !warm_create(create, cli, &status)) {
+		free(create);
+		return DEFER;  /* the Python CLI's run (a subreaper too) */
+	}
+	free(create);
+	if (status)
+		exit(status);
+	if (verb_status(opt, argv, cli, "start", (char *[]){ id }, 1)) {
+		verb_status(opt, argv, cli, "delete", (char *[]){ "--force", id }, 2);
+		exit(1);
+	}
+	if (detach)
+		exit(0);
+	if (open_container(opt, id, &c) != SERVED)
+		exit(1);
+	close_container(&c);
+	code = wait_forwarding(opt, argv, cli, id, (pid_t)c.pid);
+	verb_status(opt, argv, cli, "delete", (char *[]){ "--force", id }, 2);
+	exit(code);
+}
+
 /* The cgroup.procs of our own cgroup in the unified (v2) hierarchy, if one is mounted. */
 static int own_procs_file(char *procs, size_t size)
 {
@@ -757,12 +894,15 @@ static void keep_migration_lock_ready(void)
 int main(int argc, char **argv)
 {
 	struct options opt = { 0 };
-	int served = DEFER;
+	int served = DEFER, status;
 	char cli[PATH_MAX];
 
 	(void)argc;
+	python_cli(cli, sizeof(cli));
 	if (parse(argv, &opt) == SERVED) {
-		if (!strcmp(opt.verb, "state") && opt.nargs == 1)
+		if (!strcmp(opt.verb, "run"))
+			served = serve_run(&opt, argv, cli);
+		else if (!strcmp(opt.verb, "state") && opt.nargs == 1)
 			served = serve_state(&opt, opt.args[0]);
 		else if (!strcmp(opt.verb, "start") && opt.nargs == 1)
 			served = serve_start(&opt, opt.args[0]);
@@ -773,9 +913,8 @@ int main(int argc, char **argv)
 	}
 	if (served == SERVED)
 		return 0;
-	python_cli(cli, sizeof(cli));
-	if (opt.verb && !strcmp(opt.verb, "create"))
-		warm_create(argv, cli);  /* returns when it does not serve this create */
+	if (opt.verb && !strcmp(opt.verb, "create") && warm_create(argv, cli, &status))
+		return status;
 	if (opt.verb && (!strcmp(opt.verb, "create") || !strcmp(opt.verb, "run")))
 		keep_migration_lock_ready();
 	defer(argv, cli);

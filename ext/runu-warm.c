@@ -34,6 +34,10 @@
 
 extern char **environ;
 
+/* The programs spawn_for_worker started: ours to reap. */
+static pid_t spawned[SPAWN_FDS_MAX];
+static int nspawned;
+
 static const char *const NAMESPACES[] = { "mnt", "net", "pid", "user", "cgroup", "uts", "ipc" };
 
 struct message {
@@ -210,7 +214,10 @@ static void spawn_for_worker(int sock, struct message *m)
 			high[i] = fcntl(m->fds[i], F_DUPFD_CLOEXEC, HIGH_FD);
 			posix_spawn_file_actions_adddup2(&actions, high[i], atoi(words[2 + argc + i]));
 		}
-		error = posix_spawn(&pid, argv[0], &actions, NULL, argv, empty);
+		if (nspawned == SPAWN_FDS_MAX)
+			error = EAGAIN;
+		else if (!(error = posix_spawn(&pid, argv[0], &actions, NULL, argv, empty)))
+			spawned[nspawned++] = pid;
 		posix_spawn_file_actions_destroy(&actions);
 		for (int i = 0; i < targets; i++)
 			close(high[i]);
@@ -222,11 +229,14 @@ static void spawn_for_worker(int sock, struct message *m)
 	send_message(sock, &answer);
 }
 
-/* Our children (the launchers we spawned), once they have ended. */
-static void reap_children(void)
+/* The launchers we spawned, once they have ended (they end once they have forked their init;
+ * that may be ours too, for a subreaper: `runu run`'s). */
+static void reap_spawned(void)
 {
-	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
-		;
+	for (int i = 0; i < nspawned; i++)
+		while (waitpid(spawned[i], NULL, 0) < 0 && errno == EINTR)
+			;
+	nspawned = 0;
 }
 
 static int send_request(int sock, char **argv)
@@ -259,22 +269,22 @@ static int send_request(int sock, char **argv)
 	return sent;
 }
 
-void warm_create(char **argv, const char *cli)
+int warm_create(char **argv, const char *cli, int *status)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct message m;
 	int sock, went = 0;
 
 	if (geteuid() != 0 || socket_path(cli, addr.sun_path, sizeof(addr.sun_path)))
-		return;
+		return 0;
 	sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (sock < 0)
-		return;
+		return 0;
 	if (connect(sock, (struct sockaddr *)&addr, sizeof(addr))) {
 		if (errno == ENOENT || errno == ECONNREFUSED)
 			start_server(cli, addr.sun_path);
 		close(sock);
-		return;
+		return 0;
 	}
 	if (send_request(sock, argv))
 		goto defer;
@@ -286,8 +296,8 @@ void warm_create(char **argv, const char *cli)
 			if (!went)
 				goto defer;
 			fprintf(stderr, "runu: create's warm worker ended without an exit status\n");
-			reap_children();
-			exit(1);
+			*status = 1;
+			break;
 		}
 		split_words(&m, words, 2);
 		if (!strcmp(words[0], RUNU_WARM_DEFER))
@@ -297,11 +307,12 @@ void warm_create(char **argv, const char *cli)
 		else if (!strcmp(words[0], RUNU_WARM_SPAWN))
 			spawn_for_worker(sock, &m);
 		else if (!strcmp(words[0], RUNU_WARM_EXIT)) {
-			reap_children();
-			exit(atoi(words[1]));
+			*status = atoi(words[1]);
+			break;
 		}
 	}
 defer:
-	reap_children();
+	reap_spawned();
 	close(sock);
+	return went;
 }

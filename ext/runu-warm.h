@@ -2,10 +2,10 @@
 #define RUNU_WARM_H
 
 /*
- * `runu create` served by a warm Python (runu/warm.py), started here when there is none. Exits
- * with create's status when served; returns when the caller must run the Python CLI `cli`
- * itself (nothing was done: no server yet, another context, a request it does not serve).
+ * `runu create` (argv) served by a warm Python (runu/warm.py), started here when there is none:
+ * 1 when served, create's exit status in `status`; 0 when the caller must run the Python CLI
+ * `cli` itself (nothing was done: no server yet, another context, a request it does not serve).
  */
-void warm_create(char **argv, const char *cli);
+int warm_create(char **argv, const char *cli, int *status);
 
 #endif

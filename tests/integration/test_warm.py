@@ -193,3 +193,24 @@ def test_a_server_whose_code_changed_defers_and_ends(runu, hooked_bundle):
     assert _server_pid(renewed) not in (None, old)
     for cid in runu("list", "-q").stdout.decode().split():
         runu("delete", "--force", cid)
+
+
+def test_run_with_a_warm_create_forwards_signals_and_ends_with_the_containers_status(runu, hooked_bundle,
+                                                                                       tmp_path):
+    make, log = hooked_bundle
+    cid, _ = _create_until_warm(runu, make(["true"]), log, "w")
+    runu("delete", "--force", cid)
+    bundle = make(["sh", "-c", "trap 'echo got TERM; exit 9' TERM; echo up; while :; do sleep 0.1; done"])
+    out = tmp_path / "out"
+    with out.open("wb") as stdout:
+        run = subprocess.Popen([str(RUNU), "--root", str(runu.root), "run", "--bundle", str(bundle), "r"],
+                               stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while b"up" not in out.read_bytes():
+        assert run.poll() is None and time.monotonic() < deadline, out.read_bytes()
+        time.sleep(0.02)
+    assert " warm " in _creator(log)
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=30) == 9
+    assert out.read_bytes() == b"up\ngot TERM\n"
+    assert runu("list", "-q").stdout == b""
