@@ -1,7 +1,8 @@
 /*
  * runu's command: the verbs containerd calls on every container's way
  * (state, start, kill, delete) served without starting Python, which costs
- * more than the verb itself. Only the ordinary case is served here: anything else (an
+ * more than the verb itself; create (and run around it) through a warm Python
+ * (runu-warm.c). Only the ordinary case is served here: anything else (an
  * error to report, a hook to run, a pod's container, a paused container, a
  * signal by name, an option this file does not know, a delete with more to
  * undo than processes, a cgroup and the state) goes, argv unchanged,
