@@ -269,11 +269,41 @@ static int send_request(int sock, char **argv)
 	return sent;
 }
 
+/* The worker's messages until its exit status: 1 when it served create (status set), 0 when
+ * it deferred before doing anything. */
+static int follow_worker(int sock, int *status)
+{
+	struct message m;
+	int went = 0;
+
+	for (;;) {
+		char *words[2] = { "", "" };
+
+		if (receive_message(sock, &m) <= 0) {
+			if (went) {
+				fprintf(stderr, "runu: create's warm worker ended without an exit status\n");
+				*status = 1;
+			}
+			return went;
+		}
+		split_words(&m, words, 2);
+		if (!strcmp(words[0], RUNU_WARM_DEFER))
+			return 0;
+		if (!strcmp(words[0], RUNU_WARM_GO))
+			went = 1;
+		else if (!strcmp(words[0], RUNU_WARM_SPAWN))
+			spawn_for_worker(sock, &m);
+		else if (!strcmp(words[0], RUNU_WARM_EXIT)) {
+			*status = atoi(words[1]);
+			return 1;
+		}
+	}
+}
+
 int warm_create(char **argv, const char *cli, int *status)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct message m;
-	int sock, went = 0;
+	int sock, served;
 
 	if (geteuid() != 0 || socket_path(cli, addr.sun_path, sizeof(addr.sun_path)))
 		return 0;
@@ -286,33 +316,8 @@ int warm_create(char **argv, const char *cli, int *status)
 		close(sock);
 		return 0;
 	}
-	if (send_request(sock, argv))
-		goto defer;
-	for (;;) {
-		char *words[2] = { "", "" };
-		ssize_t n = receive_message(sock, &m);
-
-		if (n <= 0) {
-			if (!went)
-				goto defer;
-			fprintf(stderr, "runu: create's warm worker ended without an exit status\n");
-			*status = 1;
-			break;
-		}
-		split_words(&m, words, 2);
-		if (!strcmp(words[0], RUNU_WARM_DEFER))
-			goto defer;
-		if (!strcmp(words[0], RUNU_WARM_GO))
-			went = 1;
-		else if (!strcmp(words[0], RUNU_WARM_SPAWN))
-			spawn_for_worker(sock, &m);
-		else if (!strcmp(words[0], RUNU_WARM_EXIT)) {
-			*status = atoi(words[1]);
-			break;
-		}
-	}
-defer:
+	served = send_request(sock, argv) == 0 && follow_worker(sock, status);
 	reap_spawned();
 	close(sock);
-	return went;
+	return served;
 }
