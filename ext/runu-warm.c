@@ -61,22 +61,41 @@ static int by_string(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* RUNU_WARM_DIR/KEY.sock, KEY naming this installation, our namespaces, cgroup and RUNU_
- * variables. */
+/* The lines of /proc/self/`name` that start with one of `prefixes` (all when none), hashed. */
+static int hash_proc_lines(uint64_t *hash, const char *name, const char *const *prefixes)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", name);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	while ((n = getline(&line, &cap, f)) > 0)
+		for (const char *const *p = prefixes; !*prefixes || *p; p++)
+			if (!*prefixes || !strncmp(line, *p, strlen(*p))) {
+				*hash = fnv1a(*hash, line, n);
+				break;
+			}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+/* RUNU_WARM_DIR/KEY.sock, KEY naming this installation, our namespaces, cgroup, privileges
+ * (a worker has its server's) and RUNU_ variables. */
 static int socket_path(const char *cli, char *path, size_t size)
 {
+	static const char *const all[] = { NULL };
+	static const char *const privileges[] = { "Uid:", "Gid:", "Groups:", "Cap", "NoNewPrivs:", "Seccomp:", NULL };
 	uint64_t hash = fnv1a(0xcbf29ce484222325ULL, cli, strlen(cli) + 1);
-	char cgroups[8192], link[64], ns[64];
+	char link[64], ns[64];
 	const char *vars[256];
 	size_t nvars = 0;
-	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, cgroups, sizeof(cgroups));
 
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0 || n == sizeof(cgroups))
+	if (hash_proc_lines(&hash, "cgroup", all) || hash_proc_lines(&hash, "status", privileges))
 		return -1;
-	hash = fnv1a(hash, cgroups, n);
 	for (size_t i = 0; i < sizeof(NAMESPACES) / sizeof(*NAMESPACES); i++) {
 		ssize_t len;
 

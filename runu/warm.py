@@ -8,14 +8,15 @@ CLI would and reports its exit status. The container's processes stay the caller
 the worker asks the front to spawn the sandbox launcher (runu.caller).
 
 There is one server per context, which the front names (the socket's name hashes the
-installation, the cgroup and the RUNU_ variables; only root's calls in the host's namespaces
-come here). It ends when it has had no request for IDLE_SECONDS, and when its code changed on
+installation, the caller's namespaces, cgroup and privileges, and the RUNU_ variables; only
+root's calls come here). It ends when it has had no request for IDLE_SECONDS, and when its code changed on
 disk (that request is deferred to the CLI, which starts a new server).
 """
 
 import fcntl
 import os
 import pkgutil
+import resource
 import select
 import signal
 import socket
@@ -30,6 +31,7 @@ IDLE_SECONDS = float(os.environ.get("RUNU_WARM_IDLE", "30"))  # a RUNU_ variable
 MESSAGE_MAX = 65536  # ext/runu-warm.c's
 REQUEST_FDS = 4  # stdin, stdout, stderr, the working directory
 _PEERCRED = struct.Struct("3i")  # pid, uid, gid
+_LIMITS = [getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")]
 
 
 def serve(socket_path: str) -> int:
@@ -117,7 +119,7 @@ def _fork_worker(conn, listener, lock: int) -> _Worker | None:
     for level, kind, data in ancillary:
         if (level, kind) == (socket.SOL_SOCKET, socket.SCM_RIGHTS):
             fds.frombytes(data[:len(data) - len(data) % fds.itemsize])
-    _, uid, _ = _PEERCRED.unpack(conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEERCRED.size))
+    front, uid, _ = _PEERCRED.unpack(conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEERCRED.size))
     words = caller.decode(message)
     if (uid != os.geteuid() or len(fds) != REQUEST_FDS or flags & (socket.MSG_TRUNC | socket.MSG_CTRUNC)
             or words[:1] != [abi.WARM_REQUEST]):
@@ -130,17 +132,20 @@ def _fork_worker(conn, listener, lock: int) -> _Worker | None:
     if pid == 0:
         listener.close()
         os.close(lock)  # a new server may start while this worker ends
-        _work(conn, words[1:], fds)
+        _work(conn, front, words[1:], fds)
     for fd in fds:
         os.close(fd)
     return _Worker(pid, conn)
 
 
-def _work(conn, words: list[str], fds: list[int]) -> None:
-    """The worker: become the caller (streams, directory, umask, environment), run create."""
+def _work(conn, front: int, words: list[str], fds: list[int]) -> None:
+    """The worker: become the caller (streams, directory, umask, resource limits, environment;
+    its privileges are in the server's key), run create."""
     status = 1
     try:
         conn.send(caller.encode(abi.WARM_GO))
+        for limit in _LIMITS:
+            resource.setrlimit(limit, resource.prlimit(front, limit))
         umask, argc = int(words[0]), int(words[1])
         argv, env = words[2:2 + argc], words[2 + argc:]
         for target, fd in zip((0, 1, 2), fds):

@@ -20,6 +20,7 @@ from tests.conftest import RUNU, processes_naming
 from tests.integration.test_lifecycle import wait_status
 
 pytestmark = pytest.mark.root
+CAP_WAKE_ALARM = 35
 
 
 def _parent_recorder(tmp_path: Path) -> tuple[dict, Path]:
@@ -214,3 +215,19 @@ def test_run_with_a_warm_create_forwards_signals_and_ends_with_the_containers_st
     assert run.wait(timeout=30) == 9
     assert out.read_bytes() == b"up\ngot TERM\n"
     assert runu("list", "-q").stdout == b""
+
+
+def test_a_caller_with_fewer_capabilities_gets_a_server_of_its_own(runu, hooked_bundle):
+    """A worker acts with its server's privileges: a caller that dropped one must not reach a
+    server of a caller that kept it."""
+    make, log = hooked_bundle
+    bundle = make(["true"])
+    cid, full = _create_until_warm(runu, bundle, log, "f")
+    runu("delete", "--force", cid)
+    runu.prefix = ["setpriv", "--bounding-set", "-wake_alarm"]
+    cid, fewer = _create_until_warm(runu, bundle, log, "d")
+    runu("delete", "--force", cid)
+    assert fewer.split()[-1] != full.split()[-1]
+    status = Path(f"/proc/{_server_pid(fewer)}/status").read_text()
+    bounding = int(next(line for line in status.splitlines() if line.startswith("CapBnd:")).split()[1], 16)
+    assert not bounding & 1 << CAP_WAKE_ALARM
