@@ -52,6 +52,7 @@ def serve(socket_path: str) -> int:
         pass
     listener.bind(socket_path)
     listener.listen(64)
+    signal.signal(signal.SIGTERM, _end)
     try:
         _serve(listener, code, lock)
     finally:
@@ -61,6 +62,11 @@ def serve(socket_path: str) -> int:
         os.unlink(lock_path)
         listener.close()
     return 0
+
+
+def _end(signum, frame) -> None:
+    """SIGTERM: end as when idle, the socket removed."""
+    raise SystemExit(0)
 
 
 def _import_runu() -> None:
@@ -130,6 +136,7 @@ def _fork_worker(conn, listener, lock: int) -> _Worker | None:
         return None
     pid = os.fork()
     if pid == 0:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         listener.close()
         os.close(lock)  # a new server may start while this worker ends
         _work(conn, front, words[1:], fds)

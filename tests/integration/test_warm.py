@@ -178,6 +178,18 @@ def test_an_idle_server_ends_and_removes_its_socket(runu, hooked_bundle):
         time.sleep(0.05)
 
 
+def test_a_terminated_server_removes_its_socket(runu, hooked_bundle):
+    make, log = hooked_bundle
+    cid, creator = _create_until_warm(runu, make(["true"]), log, "w")
+    runu("delete", "--force", cid)
+    server, socket = _server_pid(creator), Path(creator.split()[-1])
+    os.kill(server, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while _alive(server) or socket.exists() or Path(f"{socket}.lock").exists():
+        assert time.monotonic() < deadline, "the terminated server left its socket"
+        time.sleep(0.05)
+
+
 def test_a_server_whose_code_changed_defers_and_ends(runu, hooked_bundle):
     make, log = hooked_bundle
     bundle = make(["true"])
