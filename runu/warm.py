@@ -78,9 +78,20 @@ def _import_runu() -> None:
 
 
 def _code_signature() -> list[tuple[str, int, int]]:
-    """What the imported code was read from: every runu module and the CLI script."""
-    files = [sys.argv[0]] + [str(p) for p in Path(caller.__file__).parent.rglob("*.py")]
-    return sorted((path, (st := os.stat(path)).st_mtime_ns, st.st_size) for path in files)
+    """What the imported code was read from: every runu module and the CLI script (on every
+    request: scandir, as pathlib's walk costs a create 0.3 ms more)."""
+    st = os.stat(sys.argv[0])
+    found = [(sys.argv[0], st.st_mtime_ns, st.st_size)]
+    directories = [os.path.dirname(caller.__file__)]
+    while directories:
+        with os.scandir(directories.pop()) as entries:
+            for entry in entries:
+                if entry.name.endswith(".py"):
+                    st = entry.stat()
+                    found.append((entry.path, st.st_mtime_ns, st.st_size))
+                elif entry.is_dir() and entry.name != "__pycache__":
+                    directories.append(entry.path)
+    return sorted(found)
 
 
 class _Worker:
@@ -114,8 +125,11 @@ def _serve(listener, code, lock: int) -> None:
                 conn.send(caller.encode(abi.WARM_DEFER))
                 conn.close()
                 return  # the front starts a server of the new code
-            if (worker := _fork_worker(conn, listener, lock)) is not None:
-                workers[worker.pidfd] = worker
+            try:
+                if (worker := _fork_worker(conn, listener, lock)) is not None:
+                    workers[worker.pidfd] = worker
+            except OSError:  # the front went (killed) before it was answered
+                conn.close()
 
 
 def _fork_worker(conn, listener, lock: int) -> _Worker | None:
