@@ -780,14 +780,15 @@ static int create_option(const char *arg)
  * unless --detach, wait for the container's process, forwarding signals, and delete it. As a
  * subreaper we adopt that process when the launcher, its parent, ends at create.
  */
-static int serve_run(const struct options *opt, char **argv, char *cli)
+static int serve_run(const struct options *opt, char **argv)
 {
 	int nglobal = opt->args - argv - 1, n = nglobal, detach = 0, status, code;
-	char **create = calloc(nglobal + opt->nargs + 2, sizeof(*create)), *id = NULL;
+	char **create = calloc(nglobal + opt->nargs + 2, sizeof(*create)), *id = NULL, cli[PATH_MAX];
 	struct container c;
 
 	if (!create)
 		return DEFER;
+	python_cli(cli, sizeof(cli));
 	memcpy(create, argv, nglobal * sizeof(*create));
 	create[n++] = "create";
 	for (int i = 0; i < opt->nargs; i++) {
@@ -899,10 +900,9 @@ int main(int argc, char **argv)
 	char cli[PATH_MAX];
 
 	(void)argc;
-	python_cli(cli, sizeof(cli));
 	if (parse(argv, &opt) == SERVED) {
 		if (!strcmp(opt.verb, "run"))
-			served = serve_run(&opt, argv, cli);
+			served = serve_run(&opt, argv);
 		else if (!strcmp(opt.verb, "state") && opt.nargs == 1)
 			served = serve_state(&opt, opt.args[0]);
 		else if (!strcmp(opt.verb, "start") && opt.nargs == 1)
@@ -914,6 +914,7 @@ int main(int argc, char **argv)
 	}
 	if (served == SERVED)
 		return 0;
+	python_cli(cli, sizeof(cli));  /* not before: the served verbs need none */
 	if (opt.verb && !strcmp(opt.verb, "create") && warm_create(argv, cli, &status))
 		return status;
 	if (opt.verb && (!strcmp(opt.verb, "create") || !strcmp(opt.verb, "run")))

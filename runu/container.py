@@ -119,10 +119,10 @@ class Runtime:
                        pid_file: str | None, console_socket: str | None) -> State:
         """A pod's later container: mounted into the pod's sandbox, its stand-in waiting (runu.pod)."""
         from runu import caller, launcher, pod
-
-        caller.require_own_process("a pod's container: its stand-in is our child")
         from runu.guest import describe
         from runu.stdio import stdio_mode
+
+        caller.require_own_process("a pod's container: its stand-in is our child")
 
         with self.store.open(pod_id) as pod_cdir:
             pod_state = pod_cdir.load()

@@ -164,6 +164,14 @@ def test_killing_the_caller_of_a_warm_create_leaves_nothing(runu, hooked_bundle,
         time.sleep(0.05)
 
 
+def _wait_gone(server: int, socket: Path, problem: str) -> None:
+    """Until the server has ended and its socket and lock are gone (10 s at most)."""
+    deadline = time.monotonic() + 10
+    while _alive(server) or socket.exists() or Path(f"{socket}.lock").exists():
+        assert time.monotonic() < deadline, problem
+        time.sleep(0.05)
+
+
 def test_an_idle_server_ends_and_removes_its_socket(runu, hooked_bundle):
     make, log = hooked_bundle
     env = {**os.environ, "RUNU_WARM_IDLE": "0.5"}  # a RUNU_ variable: a server of its own
@@ -172,10 +180,7 @@ def test_an_idle_server_ends_and_removes_its_socket(runu, hooked_bundle):
     server = _server_pid(creator)
     assert server and socket.exists()
     runu("delete", "--force", cid)
-    deadline = time.monotonic() + 10
-    while _alive(server) or socket.exists() or Path(f"{socket}.lock").exists():
-        assert time.monotonic() < deadline, "the idle server is still there"
-        time.sleep(0.05)
+    _wait_gone(server, socket, "the idle server is still there")
 
 
 def test_a_terminated_server_removes_its_socket(runu, hooked_bundle):
@@ -184,10 +189,7 @@ def test_a_terminated_server_removes_its_socket(runu, hooked_bundle):
     runu("delete", "--force", cid)
     server, socket = _server_pid(creator), Path(creator.split()[-1])
     os.kill(server, signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    while _alive(server) or socket.exists() or Path(f"{socket}.lock").exists():
-        assert time.monotonic() < deadline, "the terminated server left its socket"
-        time.sleep(0.05)
+    _wait_gone(server, socket, "the terminated server left its socket")
 
 
 def test_a_server_whose_code_changed_defers_and_ends(runu, hooked_bundle):
